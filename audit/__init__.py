@@ -1,0 +1,15 @@
+"""The audit layer: hash-chained ledger of every domain event (and, later, detectors and alerts).
+
+trading and evaluation never import this package; they emit events and the shell wires
+``audit.install()`` unconditionally.
+"""
+
+from __future__ import annotations
+
+
+def install() -> None:
+    from bidhall import events
+
+    from audit import ledger
+
+    events.subscribe(ledger.append_event)

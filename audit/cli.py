@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """The tamper-evident ledger."""
+
+
+@audit_group.command("verify")
+@with_appcontext
+def verify_command() -> None:
+    """Recompute the whole hash chain. Exit 0 when intact; 1 naming the first bad entry."""
+    from audit import ledger
+    from bidhall.db import db
+
+    result = ledger.verify(db.session)
+    if result.ok:
+        click.echo(json.dumps({"ok": True, "entries": result.checked, "head_seq": result.head_seq,
+                               "head_hash": result.head_hash}))
+        return
+    finding = result.first_problem
+    click.echo(json.dumps({"ok": False, "first_bad_seq": finding.seq, "problem": finding.problem,
+                           "entries_intact": result.checked}))
+    click.echo(f"ledger broken: {finding.describe()}", err=True)
+    sys.exit(1)

@@ -1,0 +1,1 @@
+"""Organisations, users, roles, passwords, API tokens and login throttling."""

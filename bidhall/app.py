@@ -1,0 +1,120 @@
+"""The application factory: the only module that wires the kernel to trading, evaluation and
+audit (DESIGN.md §2)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, request
+
+from bidhall import config as config_module
+from bidhall import events, scheduler, storage
+from bidhall.accounts import services as account_services
+from bidhall.db import db
+from bidhall.extensions import babel, bootstrap, csrf, login_manager, socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+logger = logging.getLogger(__name__)
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    settings = config_module.load(overrides)
+    instance = Path(settings["BIDHALL_INSTANCE"])
+    instance.mkdir(parents=True, exist_ok=True)
+    app = Flask("bidhall", root_path=str(ROOT), template_folder=str(ROOT / "templates"),
+                static_folder=str(ROOT / "static"), instance_path=str(instance.resolve()))
+    app.config.update(settings)
+    app.config.update(
+        TESTING=settings["BIDHALL_ENV"] == "testing",
+        WTF_CSRF_CHECK_DEFAULT=False,  # checked in _authenticate unless a bearer token is used
+        WTF_CSRF_TIME_LIMIT=None,
+        BOOTSTRAP_SERVE_LOCAL=True,
+        BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
+        SESSION_COOKIE_SECURE=settings["BIDHALL_ENV"] == "production",
+    )
+    config_module.install(app.config)
+
+    db.configure(settings["DATABASE_URL"])
+    storage.configure(storage.LocalStorage(instance / "files"))
+    account_services.configure(app.config)
+    _wire_domains()
+
+    from bidhall.i18n import compile_catalogs, select_locale
+
+    compile_catalogs()
+    babel.init_app(app, locale_selector=select_locale,
+                   timezone_selector=lambda: settings["DEFAULT_TIMEZONE"])
+    bootstrap.init_app(app)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "core.login"
+    login_manager.user_loader(lambda user_id: account_services.get_user(int(user_id)))
+    socketio.init_app(app, message_queue=settings["REDIS_URL"],
+                      async_mode=settings["SOCKETIO_ASYNC_MODE"] or "threading",
+                      cors_allowed_origins=[])
+
+    from bidhall.accounts.views import api_create_token
+    from bidhall.accounts.views import blueprint as core_blueprint
+    from bidhall.web import register_error_handlers
+    from trading.api import blueprint as trading_api
+    from trading.views import blueprint as trading_pages
+
+    app.register_blueprint(core_blueprint)
+    app.register_blueprint(trading_pages)
+    app.register_blueprint(trading_api)
+    csrf.exempt(api_create_token)  # no cookie is involved: the password is the credential
+    register_error_handlers(app)
+    app.before_request(_authenticate)
+    app.teardown_appcontext(db.remove_session)
+    _register_template_helpers(app)
+    return app
+
+
+def _wire_domains() -> None:
+    """Subscribe audit to every domain event (unconditionally) and register the tick's jobs."""
+    import audit
+    from trading import services as trading_services
+
+    events.reset()
+    audit.install()
+    scheduler.reset()
+    scheduler.register("trading", trading_services.tick)
+
+
+def _authenticate() -> None:
+    """A bearer token authenticates API scripts; everything cookie-based needs CSRF."""
+    g.api_user = None
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        user = account_services.user_for_token(header.removeprefix("Bearer ").strip())
+        if user is None:
+            from bidhall.errors import Unauthenticated
+
+            raise Unauthenticated("the API token is unknown or revoked", code="invalid_token")
+        g.api_user = user
+        return
+    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        csrf.protect()
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    from bidhall import clock
+    from bidhall.web import actor
+
+    @app.context_processor
+    def _helpers() -> dict[str, Any]:
+        return {"actor": actor(), "now": clock.now(), "local": clock.local,
+                "get_locale": get_locale,
+                "languages": app.config["LANGUAGES"]}
+
+
+def import_models() -> None:
+    """Load every domain's models so Base.metadata knows all tables (Alembic, tests)."""
+    import audit.models  # noqa: F401
+    import bidhall.accounts.models  # noqa: F401
+    import trading.models  # noqa: F401

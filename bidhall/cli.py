@@ -1,0 +1,218 @@
+"""The `bidhall` command: kernel commands here; domain commands come from each package's cli."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from datetime import datetime
+
+import click
+from flask.cli import FlaskGroup, with_appcontext
+
+from bidhall.errors import DomainError
+
+
+def _create_app():  # FlaskGroup calls this lazily, so `bidhall --help` stays cheap
+    from bidhall.app import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
+             add_version_option=False, load_dotenv=False)
+def main() -> None:
+    """bidhall — electronic public-resource trading and remote bid evaluation."""
+
+
+def fail_on_domain_errors(func):
+    """Turn a DomainError into a one-line message and exit code 2, never a traceback."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapped(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except DomainError as error:
+            click.echo(f"error: {error.code}: {error.message}", err=True)
+            sys.exit(2)
+
+    return wrapped
+
+
+# --- database -----------------------------------------------------------------------------------
+
+
+@main.group("db")
+def db_group() -> None:
+    """Database schema migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Bring the schema up to REVISION (default: the newest)."""
+    from bidhall import migrate
+    from bidhall.db import db
+
+    migrate.upgrade(revision)
+    click.echo(f"database {db.url} at revision {migrate.current()}")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    from bidhall import migrate
+
+    migrate.downgrade(revision)
+    click.echo(f"database at revision {migrate.current()}")
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+
+@main.group("orgs")
+def orgs_group() -> None:
+    """Organisations."""
+
+
+@orgs_group.command("create")
+@click.argument("name")
+@click.option("--kind", required=True, help="tenderer, agency, bidder, expert, authority, issuer, platform")
+@click.option("--credit-code", default=None)
+@with_appcontext
+@fail_on_domain_errors
+def orgs_create(name: str, kind: str, credit_code: str | None) -> None:
+    from bidhall.accounts import services
+
+    org = services.create_organisation("system:cli", name, kind, credit_code)
+    click.echo(json.dumps({"id": org.id, "name": org.name, "kind": org.kind}))
+
+
+@main.group("users")
+def users_group() -> None:
+    """Users and API tokens."""
+
+
+@users_group.command("create")
+@click.argument("username")
+@click.option("--role", required=True)
+@click.option("--organisation", "organisation", required=True,
+              help="organisation name or id; created with the role's kind if --create-org")
+@click.option("--create-org", is_flag=True, help="register the organisation when it is new")
+@click.option("--display-name", default=None)
+@click.option("--password", envvar="BIDHALL_PASSWORD", default=None,
+              help="read from BIDHALL_PASSWORD, or asked for when not given")
+@with_appcontext
+@fail_on_domain_errors
+def users_create(username: str, role: str, organisation: str, create_org: bool,
+                 display_name: str | None, password: str | None) -> None:
+    """Register a user (the platform administrator's command)."""
+    from bidhall.accounts import services
+    from bidhall.accounts.models import ORG_KIND_FOR_ROLE, Role
+    from bidhall.errors import InvalidInput, NotFound
+
+    if password is None:
+        password = click.prompt("password", hide_input=True, confirmation_prompt=True)
+    org = _find_org(organisation)
+    if org is None:
+        if not create_org:
+            raise NotFound(f"no organisation {organisation!r} (add --create-org to register it)",
+                           code="organisation_not_found")
+        try:
+            kind = ORG_KIND_FOR_ROLE[Role(role)]
+        except ValueError:
+            raise InvalidInput(f"unknown role {role!r}", code="invalid_role") from None
+        org = services.create_organisation("system:cli", organisation, kind)
+    user = services.create_user("system:cli", username, password, role, org.id, display_name)
+    click.echo(json.dumps({"id": user.id, "username": user.username, "role": user.role.value,
+                           "organisation_id": org.id}))
+
+
+@users_group.command("token")
+@click.argument("username")
+@click.option("--name", default="cli")
+@with_appcontext
+@fail_on_domain_errors
+def users_token(username: str, name: str) -> None:
+    """Issue an API token for USERNAME; printed once, only its hash is kept."""
+    from sqlalchemy import select
+
+    from bidhall.accounts import services
+    from bidhall.accounts.models import User
+    from bidhall.db import db
+    from bidhall.errors import NotFound
+
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user {username!r}", code="user_not_found")
+    _token, secret = services.issue_token(user.id, name)
+    click.echo(secret)
+
+
+def _find_org(name_or_id: str):
+    from sqlalchemy import select
+
+    from bidhall.accounts.models import Organisation
+    from bidhall.db import db
+
+    if name_or_id.isdigit():
+        return db.session.get(Organisation, int(name_or_id))
+    return db.session.scalar(select(Organisation).where(Organisation.name == name_or_id))
+
+
+# --- time ---------------------------------------------------------------------------------------
+
+
+@main.command("tick")
+@click.option("--at", "at", default=None, help="ISO time with zone (default: now)")
+@with_appcontext
+def tick_command(at: str | None) -> None:
+    """Run every time-driven transition that is due, once."""
+    from bidhall import clock, scheduler
+
+    when = datetime.fromisoformat(at) if at else clock.now()
+    if when.tzinfo is None:
+        raise click.BadParameter("give a time zone, e.g. 2026-03-01T09:30+08:00", param_hint="--at")
+    report = scheduler.tick(when)
+    click.echo(json.dumps({name: [{"tender_id": r.tender_id, "happened": list(r.happened)}
+                                  for r in results] for name, results in report.items()}))
+
+
+# --- serving ------------------------------------------------------------------------------------
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=5000, type=int)
+@click.option("--no-scheduler", is_flag=True, help="leave the tick to another process")
+@with_appcontext
+def serve(host: str, port: int, no_scheduler: bool) -> None:
+    """Run the web server with Socket.IO and the in-process scheduler."""
+    from flask import current_app
+
+    from bidhall import migrate, scheduler
+    from bidhall.extensions import socketio
+
+    app = current_app._get_current_object()
+    migrate.upgrade()
+    if app.config["SCHEDULER_ENABLED"] and not no_scheduler:
+        scheduler.start_background(app)
+    click.echo(f"bidhall serving on http://{host}:{port}/")
+    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
+                 log_output=bool(os.environ.get("BIDHALL_ACCESS_LOG")))
+
+
+def _register_domain_commands() -> None:
+    from audit.cli import audit_group
+    from bidhall.demo import demo_command
+    from trading.cli import tender_group
+
+    main.add_command(audit_group)
+    main.add_command(tender_group)
+    main.add_command(demo_command)
+
+
+_register_domain_commands()

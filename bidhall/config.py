@@ -1,0 +1,106 @@
+"""Every setting of the platform, with embedded-mode defaults.
+
+Environment variables override the defaults; ``create_app(overrides)`` overrides both (tests).
+Thresholds and legal limits are named settings here, never literals in the code that uses them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+INSECURE_SECRET = "bidhall-development-secret-change-me"
+
+ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULTS: dict[str, Any] = {
+    # run-time
+    "BIDHALL_ENV": "development",  # development | testing | production
+    "BIDHALL_INSTANCE": str(ROOT / "instance"),
+    "SECRET_KEY": INSECURE_SECRET,
+    "DATABASE_URL": None,  # None: SQLite file in the instance folder
+    "REDIS_URL": None,  # set: Socket.IO message queue across worker processes
+    "SOCKETIO_ASYNC_MODE": None,  # None lets Flask-SocketIO choose (gevent when installed)
+    "SCHEDULER_ENABLED": True,
+    "TICK_SECONDS": 30,
+    "DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "BABEL_DEFAULT_LOCALE": "zh",
+    "LANGUAGES": ["zh", "en"],
+    "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    # accounts
+    "LOGIN_MAX_FAILURES": 5,  # failed logins per account inside the window before it is locked
+    "LOGIN_MAX_FAILURES_PER_IP": 20,
+    "LOGIN_WINDOW_MINUTES": 15,
+    "PASSWORD_MIN_LENGTH": 10,
+    # tenders: a centre may tighten the legal defaults of trading.rules.RULE_SETS here,
+    # e.g. {"construction": {"min_bid_days": 25}}
+    "RULE_SET_OVERRIDES": {},
+    "ARCHIVE_RETENTION_YEARS": 15,
+}
+
+_ENV_TYPES: dict[str, type] = {
+    "SCHEDULER_ENABLED": bool,
+    "TICK_SECONDS": int,
+    "LOGIN_MAX_FAILURES": int,
+    "LOGIN_MAX_FAILURES_PER_IP": int,
+    "LOGIN_WINDOW_MINUTES": int,
+    "PASSWORD_MIN_LENGTH": int,
+    "MAX_CONTENT_LENGTH": int,
+}
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict:
+    environ = os.environ if environ is None else environ
+    config = dict(DEFAULTS)
+    for key, default in DEFAULTS.items():
+        if key in environ and not isinstance(default, list | dict):
+            config[key] = _coerce(key, environ[key])
+    config.update(overrides or {})
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = "sqlite:///" + str(Path(config["BIDHALL_INSTANCE"]) / "bidhall.db")
+    check(config)
+    return config
+
+
+def check(config: Mapping[str, Any]) -> None:
+    env = config["BIDHALL_ENV"]
+    if env not in ("development", "testing", "production"):
+        raise ConfigError(f"BIDHALL_ENV must be development, testing or production, not {env!r}")
+    if env == "production":
+        secret = config["SECRET_KEY"]
+        if not secret or secret == INSECURE_SECRET or len(secret) < 32:
+            raise ConfigError(
+                "refusing to start in production with the default or a short SECRET_KEY: "
+                "set SECRET_KEY to at least 32 random characters"
+            )
+
+
+def _coerce(key: str, raw: str) -> Any:
+    kind = _ENV_TYPES.get(key, str)
+    if kind is bool:
+        return raw.strip().lower() in ("1", "true", "yes", "on")
+    try:
+        return kind(raw)
+    except ValueError as exc:
+        raise ConfigError(f"{key} must be a {kind.__name__}, got {raw!r}") from exc
+
+
+_current: dict[str, Any] = dict(DEFAULTS)
+
+
+def install(config: Mapping[str, Any]) -> None:
+    """Make ``config`` the running app's settings, for code that runs outside a request."""
+    _current.clear()
+    _current.update(config)
+
+
+def current() -> Mapping[str, Any]:
+    return _current

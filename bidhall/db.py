@@ -1,0 +1,191 @@
+"""Database access: the declarative base, portable column types and the unit of work.
+
+One service call is one ``with db.transaction() as session:`` block: commit on success, rollback on
+any error, nothing half-written. Views and socket handlers only read (``db.session``).
+On SQLite a write transaction starts with ``BEGIN IMMEDIATE`` so two writers never read the same
+ledger head; on PostgreSQL the ledger takes an advisory lock (see audit.ledger).
+"""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, MetaData, create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
+from sqlalchemy.pool import NullPool
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out, on SQLite (which forgets zones) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; use bidhall.clock")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Money(TypeDecorator):
+    """CNY amounts kept exactly as whole fen (0.01 CNY) in a BIGINT; Decimal yuan in Python."""
+
+    impl = BigInteger
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | int | None, dialect: Any) -> int | None:
+        if value is None:
+            return None
+        return int((Decimal(value) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+    def process_result_value(self, value: int | None, dialect: Any) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(value) / 100).quantize(Decimal("0.01"))
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), Decimal: Money()}
+
+
+@dataclass
+class _Unit:
+    session: Session
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+
+
+_unit: contextvars.ContextVar[_Unit | None] = contextvars.ContextVar("bidhall_unit", default=None)
+_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("bidhall_immediate", default=False)
+
+
+class Database:
+    """The engine and the per-thread (per-greenlet under gevent) session of the running app."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self._factory = sessionmaker(expire_on_commit=False, autoflush=True)
+        self.session = scoped_session(self._factory)
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True) if self.engine else "<none>"
+
+    @property
+    def dialect(self) -> str:
+        assert self.engine is not None, "database not configured"
+        return self.engine.dialect.name
+
+    def configure(self, url: str, **engine_options: Any) -> Engine:
+        self.dispose()
+        if url.startswith("sqlite"):
+            engine = create_engine(
+                url, connect_args={"timeout": 30, "check_same_thread": False}, **engine_options
+            )
+            _prepare_sqlite(engine)
+        else:
+            engine_options.setdefault("pool_pre_ping", True)
+            engine = create_engine(url, **engine_options)
+        self.engine = engine
+        self._factory.configure(bind=engine)
+        return engine
+
+    def dispose(self) -> None:
+        self.session.remove()
+        if self.engine is not None:
+            self.engine.dispose()
+            self.engine = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on any exception, then run
+        after-commit hooks (broadcasts). Nested calls join the outer unit."""
+        outer = _unit.get()
+        if outer is not None:
+            yield outer.session
+            return
+        session = self.session()
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("the session holds unsaved changes made outside a transaction")
+        if session.in_transaction():
+            session.commit()  # end the read snapshot so the write transaction starts fresh
+        # the session lives as long as the request (or test); a write must see the database as
+        # it is now, not objects and collections loaded earlier
+        session.expire_all()
+        unit = _Unit(session)
+        unit_token = _unit.set(unit)
+        immediate_token = _immediate.set(True)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            _immediate.reset(immediate_token)
+            _unit.reset(unit_token)
+        for hook in unit.after_commit:
+            hook()
+
+    def current_session(self) -> Session:
+        unit = _unit.get()
+        if unit is None:
+            raise RuntimeError("this needs to run inside db.transaction()")
+        return unit.session
+
+    def after_commit(self, hook: Callable[[], None]) -> None:
+        unit = _unit.get()
+        if unit is None:
+            raise RuntimeError("after_commit needs to run inside db.transaction()")
+        unit.after_commit.append(hook)
+
+    def remove_session(self, *_: Any) -> None:
+        self.session.remove()
+
+
+def _prepare_sqlite(engine: Engine) -> None:
+    # pysqlite's own transaction handling is replaced so that write units can BEGIN IMMEDIATE
+    # (SQLAlchemy's documented recipe for SQLite transactions).
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+
+
+db = Database()
+
+__all__ = ["Base", "Database", "Money", "NullPool", "UTCDateTime", "db"]

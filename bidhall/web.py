@@ -1,0 +1,101 @@
+"""HTTP plumbing shared by every blueprint: authentication (session or bearer token), role
+checks, JSON parsing and the one error payload."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from flask import g, jsonify, render_template, request
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from bidhall.accounts.models import Role, User
+from bidhall.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
+
+logger = logging.getLogger(__name__)
+
+
+def actor() -> User | None:
+    """The authenticated user of this request (token or session), or None."""
+    user = getattr(g, "api_user", None) or current_user
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def require(*roles: Role) -> Callable:
+    """Refuse the request unless the user is signed in (and has one of ``roles``, if given)."""
+
+    def decorate(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = actor()
+            if user is None:
+                raise Unauthenticated("sign in first", code="login_required")
+            if roles and user.role not in roles:
+                raise Forbidden(
+                    "this needs the " + " or ".join(r.value for r in roles) + " role"
+                )
+            return view(*args, **kwargs)
+
+        wrapped.required_roles = roles  # read by the route/role table test
+        return wrapped
+
+    return decorate
+
+
+def json_body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise InvalidInput("send a JSON object with Content-Type: application/json",
+                           code="invalid_body")
+    return data
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > \
+        request.accept_mimetypes["text/html"]
+
+
+def error_response(code: str, message: str, status: int, details: dict | None = None) -> Any:
+    payload: dict[str, Any] = {"error": {"code": code, "message": message}}
+    if details:
+        payload["error"]["details"] = details
+    if wants_json():
+        return jsonify(payload), status
+    return render_template("errors/error.html", code=code, message=message, status=status), status
+
+
+def register_error_handlers(app: Any) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError) -> Any:
+        if isinstance(error, Unauthenticated) and not wants_json():
+            from flask import redirect, url_for
+
+            if error.code == "login_required":
+                return redirect(url_for("core.login", next=request.full_path))
+        return error_response(error.code, error.message, error.http_status, error.details)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError) -> Any:
+        return error_response("csrf_failed", f"the form's security token is missing or stale: "
+                              f"{error.description} Reload the page and try again.", 400)
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException) -> Any:
+        code = (error.name or "http_error").lower().replace(" ", "_")
+        return error_response(code, error.description or error.name, error.code or 500)
+
+    @app.errorhandler(Exception)
+    def _internal(error: Exception) -> Any:
+        log_id = uuid.uuid4().hex[:12]
+        logger.exception("internal error %s on %s %s", log_id, request.method, request.path)
+        return error_response("internal_error",
+                              f"something went wrong on our side (log id {log_id})", 500,
+                              {"log_id": log_id})

@@ -1,0 +1,7 @@
+"""Fixtures for the whole suite. Factories live in tests/fixtures/ and are plugged in here."""
+
+pytest_plugins = [
+    "tests.fixtures.database",
+    "tests.fixtures.app",
+    "tests.fixtures.factories",
+]

@@ -1,0 +1,1 @@
+"""Tenders, documents, notices, objections and (later) bids, guarantees, opening and award."""
