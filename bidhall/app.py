@@ -68,6 +68,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(api_create_token)  # no cookie is involved: the password is the credential
     register_error_handlers(app)
     app.before_request(_authenticate)
+    # one session per request (and per app context outside requests): nothing stale survives
+    app.teardown_request(db.remove_session)
     app.teardown_appcontext(db.remove_session)
     _register_template_helpers(app)
     return app

@@ -37,10 +37,7 @@ def tick(now: datetime | None = None) -> dict[str, Any]:
     now = now or clock.now()
     report: dict[str, Any] = {}
     for name, job in _jobs:
-        try:
-            report[name] = job(now)
-        finally:
-            db.session.remove()
+        report[name] = job(now)
     return report
 
 
@@ -69,6 +66,8 @@ def start_background(app: Any) -> Any:
                 tick_as_leader()
             except Exception:
                 logger.exception("tick failed")
+            finally:
+                db.session.remove()  # the scheduler's thread keeps no session between ticks
 
     scheduler = BackgroundScheduler(timezone="UTC")
     scheduler.add_job(run, "interval", seconds=app.config["TICK_SECONDS"], id="tick",

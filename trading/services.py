@@ -172,12 +172,12 @@ def add_document(actor: User, tender_id: int, filename: str, stream: BinaryIO,
         if size == 0:
             raise InvalidInput("the document is empty", code="empty_file")
         document = TenderDocument(
-            tender_id=tender.id, filename=filename, size=size, sha256=sha256, storage_key=key,
+            filename=filename, size=size, sha256=sha256, storage_key=key,
             content_type=content_type or mimetypes.guess_type(filename)[0]
             or "application/octet-stream",
             uploaded_at=clock.now(),
         )
-        session.add(document)
+        tender.documents.append(document)
         session.flush()
         emit("tender.document_added", actor, tender_id=tender.id, document_id=document.id,
              sha256=sha256, size=size)
@@ -326,10 +326,10 @@ def issue_notice(actor: User, tender_id: int, kind: str, title: str, body: str,
         rs = rule_set_of(tender.rule_set)
         before = tender.bid_deadline
         after = rules.deadline_after_notice(rs, before, now, affects_preparation)
-        notice = Notice(tender_id=tender.id, kind=kind, title=title, body=body,
+        notice = Notice(kind=kind, title=title, body=body,
                         affects_preparation=affects_preparation, issued_by_id=actor.id,
                         issued_at=now, deadline_before=before, deadline_after=after)
-        session.add(notice)
+        tender.notices.append(notice)
         session.flush()
         if question_id is not None:
             question = session.get(Question, question_id)
@@ -420,9 +420,8 @@ def terminate_tender(actor: User, tender_id: int, reason: str) -> Tender:
         tender.termination_reason = reason
         tender.next_check_at = None
         if was_public:
-            session.add(Notice(tender_id=tender.id, kind="termination",
-                               title="Termination of the tender", body=reason,
-                               issued_by_id=actor.id, issued_at=now))
+            tender.notices.append(Notice(kind="termination", title="Termination of the tender",
+                                         body=reason, issued_by_id=actor.id, issued_at=now))
         # fees, deposits and guarantees are returned/released by the guarantee module on this event
         emit("tender.terminated", actor, tender_id=tender.id, public=was_public)
     return tender

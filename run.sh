@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# One entry point for a fresh machine: sets everything up, then runs what you ask.
+#   ./run.sh demo [--serve]   play a whole tender life cycle on the embedded default
+#   ./run.sh serve            start the web server (SQLite in instance/, scheduler in-process)
+#   ./run.sh test [ARGS]      the whole test suite on SQLite, then on PostgreSQL if it answers
+set -euo pipefail
+cd "$(dirname "$0")"
+
+setup() {
+  if [ ! -x .venv/bin/python ]; then
+    python3 -m venv .venv
+  fi
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+}
+
+ensure_chromium() {
+  # browser tests drive Debian's Chromium; never a downloaded browser build
+  if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing Debian's chromium for the browser tests" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
+  fi
+}
+
+postgres_url() {
+  local url="${BIDHALL_TEST_POSTGRES:-postgresql+psycopg://postgres@127.0.0.1:5432/postgres}"
+  if .venv/bin/python - "$url" <<'PY' 2>/dev/null; then echo "$url"; fi
+import sys
+from sqlalchemy import create_engine, text
+engine = create_engine(sys.argv[1], connect_args={"connect_timeout": 3})
+with engine.connect() as connection:
+    connection.execute(text("select 1"))
+PY
+}
+
+cmd="${1:-}"
+shift || true
+case "$cmd" in
+  demo)
+    setup
+    exec .venv/bin/bidhall demo "$@"
+    ;;
+  serve)
+    setup
+    exec .venv/bin/bidhall serve "$@"
+    ;;
+  test)
+    setup
+    ensure_chromium
+    echo "== test suite on SQLite"
+    .venv/bin/python -m pytest -n 2 -q "$@"
+    pg="$(postgres_url)"
+    if [ -n "$pg" ]; then
+      echo "== test suite on PostgreSQL"
+      BIDHALL_TEST_DATABASE_URL="$pg" .venv/bin/python -m pytest -n 2 -q "$@"
+    else
+      echo "== PostgreSQL does not answer on 127.0.0.1:5432: SQLite run only"
+    fi
+    ;;
+  *)
+    echo "usage: ./run.sh demo [--serve] | serve | test [pytest args]" >&2
+    exit 64
+    ;;
+esac
