@@ -55,8 +55,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     socketio.init_app(app, message_queue=settings["REDIS_URL"],
                       async_mode=settings["SOCKETIO_ASYNC_MODE"] or "threading",
                       cors_allowed_origins=[])
+    from trading import sockets as trading_sockets
 
-    from bidhall.accounts.views import api_create_token
+    trading_sockets.install()  # after init_app: namespaces bind to this app's server
+
     from bidhall.accounts.views import blueprint as core_blueprint
     from bidhall.web import register_error_handlers
     from trading.api import blueprint as trading_api
@@ -65,7 +67,6 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(core_blueprint)
     app.register_blueprint(trading_pages)
     app.register_blueprint(trading_api)
-    csrf.exempt(api_create_token)  # no cookie is involved: the password is the credential
     register_error_handlers(app)
     app.before_request(_authenticate)
     # one session per request (and per app context outside requests): nothing stale survives
@@ -98,7 +99,9 @@ def _authenticate() -> None:
             raise Unauthenticated("the API token is unknown or revoked", code="invalid_token")
         g.api_user = user
         return
-    if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+    # POST /api/tokens involves no cookie: the password in the body is the credential
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and \
+            request.endpoint != "core.api_create_token":
         csrf.protect()
 
 

@@ -133,9 +133,6 @@ class Database:
             raise RuntimeError("the session holds unsaved changes made outside a transaction")
         if session.in_transaction():
             session.commit()  # end the read snapshot so the write transaction starts fresh
-        # the session lives as long as the request (or test); a write must see the database as
-        # it is now, not objects and collections loaded earlier
-        session.expire_all()
         unit = _Unit(session)
         unit_token = _unit.set(unit)
         immediate_token = _immediate.set(True)
@@ -165,6 +162,14 @@ class Database:
 
     def remove_session(self, *_: Any) -> None:
         self.session.remove()
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _fresh_reads_in_write_units(state: Any) -> None:
+    # a write unit decides on what the database holds now, not on objects this session loaded
+    # before (another request or worker may have changed them since)
+    if state.is_select and _unit.get() is not None:
+        state.update_execution_options(populate_existing=True)
 
 
 def _prepare_sqlite(engine: Engine) -> None:

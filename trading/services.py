@@ -378,7 +378,7 @@ def raise_objection(actor: User, tender_id: int, body: str) -> Objection:
 def answer_objection(actor: User, objection_id: int, answer: str) -> Objection:
     answer = _required_text(answer, "answer", 20000)
     with db.transaction() as session:
-        objection = session.get(Objection, objection_id)
+        objection = session.get(Objection, objection_id, populate_existing=True)
         if objection is None:
             raise NotFound(f"no objection {objection_id}", code="objection_not_found")
         tender = _load(session, objection.tender_id, for_update=True)

@@ -1,0 +1,46 @@
+"""Configuration: environment overrides and the production safety check."""
+
+import pytest
+
+from bidhall import config
+
+
+def test_the_embedded_default_is_a_sqlite_file_in_the_instance_folder(tmp_path):
+    settings = config.load(environ={"BIDHALL_INSTANCE": str(tmp_path)})
+    assert settings["DATABASE_URL"] == f"sqlite:///{tmp_path}/bidhall.db"
+    assert settings["REDIS_URL"] is None
+
+
+def test_environment_variables_override_the_defaults():
+    settings = config.load(environ={"DATABASE_URL": "postgresql+psycopg://db/bidhall",
+                                    "TICK_SECONDS": "5", "SCHEDULER_ENABLED": "false"})
+    assert settings["DATABASE_URL"] == "postgresql+psycopg://db/bidhall"
+    assert settings["TICK_SECONDS"] == 5
+    assert settings["SCHEDULER_ENABLED"] is False
+
+
+def test_a_malformed_number_in_the_environment_is_a_clear_error():
+    with pytest.raises(config.ConfigError, match="TICK_SECONDS must be a int"):
+        config.load(environ={"TICK_SECONDS": "soon"})
+
+
+def test_production_refuses_the_default_secret():
+    with pytest.raises(config.ConfigError, match="default or a short SECRET_KEY"):
+        config.load(environ={"BIDHALL_ENV": "production"})
+
+
+def test_production_refuses_a_short_secret():
+    with pytest.raises(config.ConfigError):
+        config.load(environ={"BIDHALL_ENV": "production", "SECRET_KEY": "short"})
+
+
+def test_production_starts_with_a_real_secret():
+    settings = config.load(environ={"BIDHALL_ENV": "production", "SECRET_KEY": "x" * 40})
+    assert settings["BIDHALL_ENV"] == "production"
+
+
+def test_the_app_factory_refuses_production_with_the_default_secret(tmp_path):
+    from bidhall.app import create_app
+
+    with pytest.raises(config.ConfigError):
+        create_app({"BIDHALL_ENV": "production", "BIDHALL_INSTANCE": str(tmp_path)})
