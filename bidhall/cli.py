@@ -10,7 +10,7 @@ from datetime import datetime
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from bidhall.errors import DomainError
+from bidhall.cli_support import fail_on_domain_errors
 
 
 def _create_app():  # FlaskGroup calls this lazily, so `bidhall --help` stays cheap
@@ -23,21 +23,6 @@ def _create_app():  # FlaskGroup calls this lazily, so `bidhall --help` stays ch
              add_version_option=False, load_dotenv=False)
 def main() -> None:
     """bidhall — electronic public-resource trading and remote bid evaluation."""
-
-
-def fail_on_domain_errors(func):
-    """Turn a DomainError into a one-line message and exit code 2, never a traceback."""
-    import functools
-
-    @functools.wraps(func)
-    def wrapped(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except DomainError as error:
-            click.echo(f"error: {error.code}: {error.message}", err=True)
-            sys.exit(2)
-
-    return wrapped
 
 
 # --- database -----------------------------------------------------------------------------------
@@ -201,6 +186,8 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
     if app.config["SCHEDULER_ENABLED"] and not no_scheduler:
         scheduler.start_background(app)
     click.echo(f"bidhall serving on http://{host}:{port}/")
+    # FlaskGroup marks the process as "flask run"; ours is a real server, not a dev reload
+    os.environ.pop("FLASK_RUN_FROM_CLI", None)
     socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
                  log_output=bool(os.environ.get("BIDHALL_ACCESS_LOG")))
 
@@ -216,3 +203,4 @@ def _register_domain_commands() -> None:
 
 
 _register_domain_commands()
+

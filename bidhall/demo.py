@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 from datetime import timedelta
 from pathlib import Path
@@ -221,5 +222,7 @@ def demo_command(instance: Path | None, serve: bool, port: int) -> None:
         scheduler.start_background(app)
         click.echo(f"serving the demo on http://127.0.0.1:{port}/ — sign in as agency, "
                    f"supervisor, bidder1 or admin with password {DEMO_PASSWORD}")
+        # FlaskGroup marks the process as "flask run"; ours is a real server, not a dev reload
+        os.environ.pop("FLASK_RUN_FROM_CLI", None)
         socketio.run(app, host="127.0.0.1", port=port, allow_unsafe_werkzeug=True,
                      use_reloader=False)

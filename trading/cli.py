@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from bidhall.cli import fail_on_domain_errors
+from bidhall.cli_support import fail_on_domain_errors
 from bidhall.errors import Unauthenticated
 
 token_option = click.option("--token", envvar="BIDHALL_TOKEN", required=True,

@@ -1,0 +1,86 @@
+"""With REDIS_URL set, broadcasts cross processes: an event committed in one process reaches
+Socket.IO clients connected to another server process (the multi-worker deployment)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from datetime import timedelta
+
+import pytest
+import redis
+import socketio as socketio_client
+
+from trading import services
+
+REDIS_URL = os.environ.get("BIDHALL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_answers() -> bool:
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+
+
+pytestmark = pytest.mark.skipif(not redis_answers(), reason=f"no Redis at {REDIS_URL}")
+
+
+@pytest.fixture
+def app_overrides():
+    return {"REDIS_URL": REDIS_URL}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def server_process(app, tmp_path):
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=app.config["DATABASE_URL"], REDIS_URL=REDIS_URL,
+               BIDHALL_INSTANCE=str(tmp_path / "worker"), BIDHALL_ENV="testing",
+               SOCKETIO_ASYNC_MODE="threading", SCHEDULER_ENABLED="false")
+    bidhall = os.path.join(os.path.dirname(sys.executable), "bidhall")
+    process = subprocess.Popen([bidhall, "serve", "--port", str(port),
+                                "--no-scheduler"], env=env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        process.kill()
+        pytest.fail("the worker process did not start: " + process.stdout.read().decode())
+    yield f"http://127.0.0.1:{port}"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_a_change_in_one_process_reaches_watchers_of_another(server_process, make_tender, world,
+                                                             clock):
+    tender = make_tender("published")
+    client = socketio_client.Client()
+    heard: list[dict] = []
+    client.on("tender.updated", lambda message: heard.append(message), namespace="/tenders")
+    client.connect(server_process, namespaces=["/tenders"], transports=["websocket"])
+    try:
+        ack = client.call("watch", {"tender_id": tender.id}, namespace="/tenders", timeout=10)
+        assert ack["ok"] is True
+        clock.set(tender.bid_deadline - timedelta(days=2))
+        services.issue_notice(world.agency, tender.id, "amendment", "BoQ", "Corrected.", True)
+        for _ in range(100):
+            if len(heard) >= 2:
+                break
+            time.sleep(0.05)
+    finally:
+        client.disconnect()
+    assert [m["type"] for m in heard] == ["tender.notice_issued", "tender.deadline_moved"]
