@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request, stream_with_context
@@ -15,6 +17,18 @@ from trading.schemas import boolean, integer, parse_draft, text
 blueprint = Blueprint("trading_api", __name__, url_prefix="/api")
 
 MANAGERS = (Role.AGENCY, Role.TENDERER)
+
+
+def manages_tender(view: Callable) -> Callable:
+    """Authorization before validation: someone who may not manage the tender learns nothing
+    about what the request body would have needed."""
+
+    @functools.wraps(view)
+    def wrapped(tender_id: int, **kwargs: Any) -> Any:
+        services.require_manager(actor(), tender_id)
+        return view(tender_id, **kwargs)
+
+    return wrapped
 
 # --- public -------------------------------------------------------------------------------------
 
@@ -51,6 +65,7 @@ def create_tender() -> Any:
 
 @blueprint.put("/tenders/<int:tender_id>")
 @require(*MANAGERS)
+@manages_tender
 def update_tender(tender_id: int) -> Any:
     tender = services.update_tender(actor(), tender_id, parse_draft(json_body()))
     return jsonify(serialize.tender_managed(tender))
@@ -58,6 +73,7 @@ def update_tender(tender_id: int) -> Any:
 
 @blueprint.post("/tenders/<int:tender_id>/documents")
 @require(*MANAGERS)
+@manages_tender
 def upload_document(tender_id: int) -> Any:
     upload = request.files.get("file")
     if upload is None:
@@ -77,6 +93,7 @@ def download_document(tender_id: int, document_id: int) -> Any:
 
 @blueprint.post("/tenders/<int:tender_id>/filing")
 @require(*MANAGERS)
+@manages_tender
 def submit_filing(tender_id: int) -> Any:
     record = services.submit_for_filing(actor(), tender_id)
     return jsonify({"filing_id": record.id, "state": record.tender.state.value}), 201
@@ -104,12 +121,14 @@ def decide_filing(tender_id: int) -> Any:
 
 @blueprint.post("/tenders/<int:tender_id>/publish")
 @require(*MANAGERS)
+@manages_tender
 def publish(tender_id: int) -> Any:
     return jsonify(serialize.tender_managed(services.publish_tender(actor(), tender_id)))
 
 
 @blueprint.post("/tenders/<int:tender_id>/terminate")
 @require(*MANAGERS)
+@manages_tender
 def terminate(tender_id: int) -> Any:
     data = json_body()
     tender = services.terminate_tender(actor(), tender_id, text(data, "reason", max_length=5000))
@@ -121,6 +140,7 @@ def terminate(tender_id: int) -> Any:
 
 @blueprint.post("/tenders/<int:tender_id>/notices")
 @require(*MANAGERS)
+@manages_tender
 def issue_notice(tender_id: int) -> Any:
     data = json_body()
     question_id = data.get("question_id")
@@ -162,6 +182,7 @@ def raise_objection(tender_id: int) -> Any:
 @blueprint.post("/objections/<int:objection_id>/answer")
 @require(*MANAGERS)
 def answer_objection(objection_id: int) -> Any:
+    services.require_objection_manager(actor(), objection_id)
     objection = services.answer_objection(actor(), objection_id,
                                           text(json_body(), "answer", max_length=20000))
     return jsonify(serialize.objection(objection))

@@ -68,6 +68,22 @@ def _require_manager(user: User, tender: Tender) -> None:
         raise Forbidden("only the tenderer or its agency may manage this tender")
 
 
+def require_manager(user: User, tender_id: int) -> Tender:
+    """Refuse early (before the request body is even read) anyone who may not manage the tender.
+    The use case checks again inside its transaction."""
+    tender = get_tender(tender_id)
+    _require_manager(user, tender)
+    return tender
+
+
+def require_objection_manager(user: User, objection_id: int) -> Objection:
+    objection = db.session.get(Objection, objection_id)
+    if objection is None:
+        raise NotFound(f"no objection {objection_id}", code="objection_not_found")
+    _require_manager(user, objection.tender)
+    return objection
+
+
 def _require_role(user: User, *roles: Role) -> None:
     if user is None or user.role not in roles:
         names = " or ".join(r.value for r in roles)

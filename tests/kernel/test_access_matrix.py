@@ -1,0 +1,149 @@
+"""Who may call what: one table, every route of the app, every role.
+
+Each row names the actors allowed through authorization. Every other actor must be refused
+(HTTP 401/403, or for a page a redirect to sign in). Allowed actors may still meet a validation
+or state error (we send empty bodies): what matters here is that authorization let them through.
+A route missing from the table fails the test, so a new route cannot ship without its row.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+ACTORS = ("anonymous", "tenderer", "agency", "other_agency", "bidder", "expert", "supervisor",
+          "issuer", "admin")
+ALL = set(ACTORS)
+SIGNED_IN = ALL - {"anonymous"}
+OWNERS = {"tenderer", "agency"}  # the tender's own tenderer and the agency running it
+MANAGER_ROLES = OWNERS | {"other_agency"}
+
+# (method, path, allowed). T = a published tender, D = its document, O = an objection to it.
+# None: an authentication endpoint, where the password is the credential and no role applies
+# (tests/accounts/test_accounts.py covers it).
+TABLE = [
+    ("GET", "/", ALL),
+    ("GET", "/tenders/T", ALL),
+    ("POST", "/tenders/T/questions", {"bidder"}),
+    ("POST", "/tenders/T/objections", {"bidder"}),
+    ("GET", "/login", ALL),
+    ("POST", "/login", None),
+    ("POST", "/logout", ALL),
+    ("POST", "/lang/en", ALL),
+    ("GET", "/admin/organisations", {"admin"}),
+    ("POST", "/admin/organisations", {"admin"}),
+    ("GET", "/admin/users", {"admin"}),
+    ("POST", "/admin/users", {"admin"}),
+    ("GET", "/agency/tenders", MANAGER_ROLES),
+    ("GET", "/agency/tenders/new", MANAGER_ROLES),
+    ("POST", "/agency/tenders/new", MANAGER_ROLES),
+    ("GET", "/agency/tenders/T", OWNERS),
+    ("GET", "/agency/tenders/T/edit", OWNERS),
+    ("POST", "/agency/tenders/T/edit", OWNERS),
+    ("POST", "/agency/tenders/T/documents", OWNERS),
+    ("POST", "/agency/tenders/T/filing", OWNERS),
+    ("POST", "/agency/tenders/T/publish", OWNERS),
+    ("POST", "/agency/tenders/T/terminate", OWNERS),
+    ("POST", "/agency/tenders/T/notices", OWNERS),
+    ("POST", "/agency/tenders/T/objections/O/answer", OWNERS),
+    ("GET", "/supervision/filings", {"supervisor"}),
+    ("GET", "/supervision/filings/T", {"supervisor"}),
+    ("POST", "/supervision/filings/T", {"supervisor"}),
+    ("GET", "/api/me", SIGNED_IN),
+    ("POST", "/api/tokens", None),
+    ("GET", "/api/organisations", {"admin"}),
+    ("POST", "/api/organisations", {"admin"}),
+    ("GET", "/api/users", {"admin"}),
+    ("POST", "/api/users", {"admin"}),
+    ("GET", "/api/tenders", ALL),
+    ("GET", "/api/tenders/T", ALL),
+    ("POST", "/api/tenders", MANAGER_ROLES),
+    ("PUT", "/api/tenders/T", OWNERS),
+    ("GET", "/api/my/tenders", MANAGER_ROLES),
+    ("POST", "/api/tenders/T/documents", OWNERS),
+    ("GET", "/api/tenders/T/documents/D", {"bidder"}),
+    ("POST", "/api/tenders/T/filing", OWNERS),
+    ("GET", "/api/filings", {"supervisor"}),
+    ("POST", "/api/tenders/T/filing/decision", {"supervisor"}),
+    ("POST", "/api/tenders/T/publish", OWNERS),
+    ("POST", "/api/tenders/T/terminate", OWNERS),
+    ("POST", "/api/tenders/T/notices", OWNERS),
+    ("GET", "/api/tenders/T/questions", OWNERS | {"bidder"}),
+    ("POST", "/api/tenders/T/questions", {"bidder"}),
+    ("GET", "/api/tenders/T/objections", OWNERS | {"bidder", "supervisor"}),
+    ("POST", "/api/tenders/T/objections", {"bidder"}),
+    ("POST", "/api/objections/O/answer", OWNERS),
+]
+
+NOT_WALKED = {"static", "bootstrap.static"}  # files, no authorization
+
+
+def _pattern(path: str) -> str:
+    return (path.replace("/T/", "/<int:tender_id>/").removesuffix("/T") + (
+        "/<int:tender_id>" if path.endswith("/T") else "")).replace(
+        "/D", "/<int:document_id>").replace("/O/", "/<int:objection_id>/").replace(
+        "/lang/en", "/lang/<code>")
+
+
+def test_every_route_of_the_app_has_a_row_in_the_table(app):
+    routes = {(method, rule.rule) for rule in app.url_map.iter_rules()
+              if rule.endpoint not in NOT_WALKED
+              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    table = {(method, _pattern(path)) for method, path, _ in TABLE}
+    assert routes - table == set(), "routes without a row in the access table"
+    assert table - routes == set(), "rows for routes that do not exist"
+
+
+@pytest.fixture
+def cast(app, world, make_user, make_tender, api_for):
+    """A published tender with a document and an objection, and one signed-in client per actor."""
+    from trading import services
+
+    tender = make_tender("published")
+    bidder = world.bidder()
+    services.download_document(bidder, tender.id, tender.documents[0].id)[1].close()
+    objection = services.raise_objection(bidder, tender.id, "Criterion 3 is unclear.")
+    users = {
+        "tenderer": world.tenderer, "agency": world.agency, "other_agency": make_user("agency"),
+        "bidder": bidder, "expert": make_user("expert"), "supervisor": world.supervisor,
+        "issuer": make_user("issuer"), "admin": make_user("admin"),
+    }
+    clients = {"anonymous": None} | {name: api_for(user) for name, user in users.items()}
+    ids = {"T": tender.id, "D": tender.documents[0].id, "O": objection.id}
+    return clients, ids
+
+
+def _url(path: str, ids: dict) -> str:
+    parts = [str(ids.get(part, part)) for part in path.split("/")]
+    return "/".join(parts)
+
+
+def _refused(response) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    location = response.headers.get("Location", "")
+    return response.status_code == 302 and "/login" in location
+
+
+def test_each_route_admits_exactly_the_actors_of_its_row(cast, client):
+    from tests.fixtures.app import csrf_token
+
+    clients, ids = cast
+    # the anonymous visitor carries a valid CSRF token, so only authorization can refuse it
+    anonymous_headers = {"X-CSRFToken": csrf_token(client, "/login")}
+    wrong = []
+    for method, path, allowed in TABLE:
+        if allowed is None:
+            continue
+        for actor in ACTORS:
+            api = clients[actor]
+            url = _url(path, ids)
+            if api is None:
+                response = client.open(url, method=method, headers=anonymous_headers,
+                                       json={} if method != "GET" else None)
+            else:
+                response = api.client.open(url, method=method, headers=api.headers,
+                                           json={} if method != "GET" else None)
+            if _refused(response) == (actor in allowed):
+                wrong.append(f"{method} {path} as {actor}: {response.status_code} "
+                             f"{'refused' if _refused(response) else 'admitted'}")
+    assert wrong == [], "\n".join(wrong)
