@@ -52,6 +52,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "core.login"
     login_manager.user_loader(lambda user_id: account_services.get_user(int(user_id)))
+    # the extension object outlives an app (tests build many): drop the previous app's queue
+    socketio.server_options.clear()
     socketio.init_app(app, message_queue=settings["REDIS_URL"],
                       async_mode=settings["SOCKETIO_ASYNC_MODE"] or "threading",
                       cors_allowed_origins=[])

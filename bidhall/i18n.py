@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -19,7 +20,8 @@ def compile_catalogs(root: Path = TRANSLATIONS) -> None:
             continue
         with open(po_path, "rb") as po_file:
             catalog = read_po(po_file)
-        tmp = mo_path.with_suffix(".mo.tmp")
+        # several processes may start at once (test workers, server workers): unique temp names
+        tmp = mo_path.with_suffix(f".mo.{os.getpid()}.tmp")
         with open(tmp, "wb") as mo_file:
             write_mo(mo_file, catalog)
         tmp.replace(mo_path)

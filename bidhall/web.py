@@ -57,7 +57,8 @@ def json_body() -> dict[str, Any]:
 
 def wants_json() -> bool:
     if request.path.startswith("/api/"):
-        return True
+        # a browser following a link (e.g. a document download) reads a page, scripts read JSON
+        return request.accept_mimetypes.best != "text/html"
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return best == "application/json" and request.accept_mimetypes[best] > \
         request.accept_mimetypes["text/html"]

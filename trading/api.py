@@ -6,7 +6,7 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask import Blueprint, Response, jsonify, request, send_file
 
 from bidhall.accounts.models import Role
 from bidhall.errors import InvalidInput
@@ -85,7 +85,7 @@ def upload_document(tender_id: int) -> Any:
 
 
 @blueprint.get("/tenders/<int:tender_id>/documents/<int:document_id>")
-@require(Role.BIDDER)
+@require(Role.BIDDER, Role.SUPERVISOR, *MANAGERS)
 def download_document(tender_id: int, document_id: int) -> Any:
     document, stream = services.download_document(actor(), tender_id, document_id)
     return _file_response(document, stream)
@@ -189,19 +189,8 @@ def answer_objection(objection_id: int) -> Any:
 
 
 def _file_response(document: Any, stream: Any) -> Response:
-    def chunks() -> Any:
-        with stream:
-            while block := stream.read(256 * 1024):
-                yield block
-
-    response = Response(stream_with_context(chunks()), mimetype=document.content_type)
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{_quote(document.filename)}"
+    response = send_file(stream, mimetype=document.content_type, as_attachment=True,
+                         download_name=document.filename, max_age=0)
     response.headers["Content-Length"] = str(document.size)
     response.headers["X-Content-SHA256"] = document.sha256
     return response
-
-
-def _quote(name: str) -> str:
-    from urllib.parse import quote
-
-    return quote(name)

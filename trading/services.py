@@ -270,15 +270,20 @@ def publish_tender(actor: User, tender_id: int) -> Tender:
 
 
 def download_document(actor: User, tender_id: int, document_id: int) -> tuple[TenderDocument, BinaryIO]:
-    """A registered bidder downloads a document; the first download makes it a holder."""
-    _require_role(actor, Role.BIDDER)
+    """A registered bidder downloads a document during the download period; its first download
+    makes it a holder. The tender's managers and supervisors may read the documents at any time
+    (a supervisor reviews them for filing) without that counting as participation."""
     with db.transaction() as session:
         tender = _load(session, tender_id)
-        rules.check_action("download", tender.state)
-        rules.check_download_window(tender.issue_start, tender.issue_end, clock.now())
         document = session.get(TenderDocument, document_id)
         if document is None or document.tender_id != tender.id:
             raise NotFound(f"no document {document_id} in this tender", code="document_not_found")
+        if can_manage(actor, tender) or getattr(actor, "role", None) == Role.SUPERVISOR:
+            emit("tender.document_read", actor, tender_id=tender.id, document_id=document.id)
+            return document, storage.get().open(document.storage_key)
+        _require_role(actor, Role.BIDDER)
+        rules.check_action("download", tender.state)
+        rules.check_download_window(tender.issue_start, tender.issue_end, clock.now())
         now = clock.now()
         joined = session.scalar(select(Participation).where(
             Participation.tender_id == tender.id,

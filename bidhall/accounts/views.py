@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
 from bidhall.accounts import services
-from bidhall.accounts.forms import LoginForm, OrganisationForm, UserForm
+from bidhall.accounts.forms import LoginForm, OrganisationForm, UserForm, option
 from bidhall.accounts.models import Role
 from bidhall.errors import DomainError, InvalidInput
 from bidhall.web import actor, json_body, require
@@ -62,25 +62,28 @@ def set_language(code: str) -> Any:
 @require(Role.ADMIN)
 def admin_organisations() -> Any:
     form = OrganisationForm()
+    status = 400 if form.is_submitted() else 200  # a submitted form shown again was refused
     if form.validate_on_submit():
         try:
             org = services.create_organisation(actor(), form.name.data, form.kind.data,
                                                form.credit_code.data)
         except DomainError as error:
             flash(error.message, "danger")
+            status = error.http_status
         else:
             flash(_("Registered %(name)s", name=org.name), "success")
             return redirect(url_for("core.admin_organisations"))
     return render_template("accounts/organisations.html", form=form,
-                           organisations=services.list_organisations())
+                           organisations=services.list_organisations()), status
 
 
 @blueprint.route("/admin/users", methods=["GET", "POST"])
 @require(Role.ADMIN)
 def admin_users() -> Any:
     form = UserForm()
-    form.organisation_id.choices = [(o.id, f"{o.name} ({o.kind})")
+    form.organisation_id.choices = [option(o.id, f"{o.name} ({_(o.kind)})")
                                     for o in services.list_organisations()]
+    status = 400 if form.is_submitted() else 200  # a submitted form shown again was refused
     if form.validate_on_submit():
         try:
             user = services.create_user(actor(), form.username.data, form.password.data,
@@ -88,10 +91,11 @@ def admin_users() -> Any:
                                         form.display_name.data)
         except DomainError as error:
             flash(error.message, "danger")
+            status = error.http_status
         else:
             flash(_("Registered %(name)s", name=user.username), "success")
             return redirect(url_for("core.admin_users"))
-    return render_template("accounts/users.html", form=form, users=services.list_users())
+    return render_template("accounts/users.html", form=form, users=services.list_users()), status
 
 
 # --- JSON API -----------------------------------------------------------------------------------

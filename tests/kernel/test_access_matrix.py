@@ -60,7 +60,7 @@ TABLE = [
     ("PUT", "/api/tenders/T", OWNERS),
     ("GET", "/api/my/tenders", MANAGER_ROLES),
     ("POST", "/api/tenders/T/documents", OWNERS),
-    ("GET", "/api/tenders/T/documents/D", {"bidder"}),
+    ("GET", "/api/tenders/T/documents/D", OWNERS | {"bidder", "supervisor"}),
     ("POST", "/api/tenders/T/filing", OWNERS),
     ("GET", "/api/filings", {"supervisor"}),
     ("POST", "/api/tenders/T/filing/decision", {"supervisor"}),

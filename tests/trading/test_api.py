@@ -223,11 +223,39 @@ def test_a_bidder_download_is_recorded_and_makes_it_a_holder(make_tender, world,
     assert holder.organisation_id == bidder.organisation_id
 
 
-def test_a_non_bidder_cannot_download_documents(make_tender, world, api_for):
+def test_an_expert_cannot_download_documents(make_tender, make_user, api_for):
     tender = make_tender("published")
-    response = api_for(world.supervisor).get(
+    response = api_for(make_user("expert")).get(
         f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}")
     assert response.status_code == 403
+
+
+def test_a_supervisor_reads_the_documents_under_filing_review_without_joining(
+        make_tender, world, api_for):
+    tender = make_tender("filing")
+    response = api_for(world.supervisor).get(
+        f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}")
+    assert response.status_code == 200
+    assert response.data == b"%PDF-1.7 tender documents"
+    assert db.session.scalar(select(func.count()).select_from(Participation)) == 0
+
+
+def test_another_agency_cannot_read_the_documents_of_a_draft(make_tender, make_user, api_for):
+    tender = make_tender("filing")
+    response = api_for(make_user("agency")).get(
+        f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}")
+    assert response.status_code == 403
+
+
+def test_a_refused_download_in_a_browser_is_a_page_not_json(make_tender, world, login, clock):
+    tender = make_tender("published")
+    clock.set(tender.issue_end)
+    browser = login(world.bidder())
+    response = browser.get(f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}",
+                           headers={"Accept": "text/html,application/xhtml+xml"})
+    assert response.status_code == 422
+    assert response.mimetype == "text/html"
+    assert "download period has ended" in response.get_data(as_text=True)
 
 
 def test_downloads_close_with_the_download_period(make_tender, world, api_for, clock):
