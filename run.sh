@@ -12,6 +12,22 @@ setup() {
   fi
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip >/dev/null
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+  vendor_assets
+}
+
+vendor_assets() {
+  # browser libraries come from the npm registry into the git-ignored static/vendor/
+  if [ -f static/vendor/socket.io.min.js ]; then return; fi
+  if ! command -v npm >/dev/null; then
+    echo "npm not found: pages work without live updates (install Node.js for them)" >&2
+    return
+  fi
+  local tmp
+  tmp="$(mktemp -d)"
+  npm install --silent --no-audit --no-fund --prefix "$tmp" socket.io-client@4 >/dev/null
+  mkdir -p static/vendor
+  cp "$tmp/node_modules/socket.io-client/dist/socket.io.min.js" static/vendor/
+  rm -rf "$tmp"
 }
 
 ensure_chromium() {

@@ -5,7 +5,7 @@
 (function () {
   const el = document.getElementById("countdown");
   if (!el) return;
-  const deadline = Date.parse(el.dataset.deadline);
+  let deadline = Date.parse(el.dataset.deadline);
   const offset = Date.parse(el.dataset.serverNow) - Date.now();
   const daysLabel = el.dataset.daysLabel || "d";
   const closedLabel = el.dataset.closedLabel;
@@ -26,6 +26,17 @@
       if (timer !== null) clearInterval(timer);
     }
   }
-  render();
-  if (secondsLeft() > 0) timer = setInterval(render, 1000);
+  function start() {
+    if (timer !== null) clearInterval(timer);
+    timer = null;
+    render();
+    if (secondsLeft() > 0) timer = setInterval(render, 1000);
+  }
+  // live.js announces a moved deadline (an amendment under Regs Art 21) with this event
+  el.addEventListener("bidhall:deadline", (event) => {
+    deadline = Date.parse(event.detail);
+    el.dataset.deadline = event.detail;
+    start();
+  });
+  start();
 })();

@@ -5,16 +5,11 @@ countdown, in English and in Chinese. Screenshots go to test-artifacts/."""
 from __future__ import annotations
 
 import re
-import threading
-from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.fixtures.factories import PASSWORD
+from tests.fixtures.browser import CHROMIUM, save_screenshot, sign_in
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 TITLE = "Riverside school teaching building"
 
 pytestmark = [
@@ -24,60 +19,8 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def server(app):
-    """The app on 127.0.0.1 and a free port, served from a background thread; it shares the
-    test database and the fake clock."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, name="bidhall-test-server",
-                              daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(timeout=5)
-
-
-@pytest.fixture
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def open_page(chromium, server):
-    """A new page in its own browser context (its own cookies), in English."""
-    contexts = []
-
-    def make():
-        context = chromium.new_context(base_url=server, locale="en-US",
-                                       viewport={"width": 1280, "height": 900})
-        context.set_default_timeout(5000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield make
-    for context in contexts:
-        context.close()
-
-
 def shot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"tender-pages-{name}.png"), full_page=True)
-
-
-def sign_in(page, user) -> None:
-    page.goto("/login")
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("main form button[type=submit]")
-    page.wait_for_selector("[data-testid=whoami]")
+    save_screenshot(page, f"tender-pages-{name}")
 
 
 def test_a_tender_goes_from_draft_to_a_public_countdown_in_the_browser(open_page, world):
