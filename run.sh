@@ -63,6 +63,8 @@ case "$cmd" in
   test)
     setup
     ensure_chromium
+    echo "== lint"
+    .venv/bin/ruff check --quiet .
     echo "== test suite on SQLite"
     .venv/bin/python -m pytest -n 2 -q "$@"
     pg="$(postgres_url)"

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 
 def install() -> None:
-    from bidhall import events
-
     from audit import ledger
+    from bidhall import events
 
     events.subscribe(ledger.append_event)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import TextIO
 
 import click
 from flask.cli import with_appcontext
@@ -21,11 +22,40 @@ def verify_command() -> None:
 
     result = ledger.verify(db.session)
     if result.ok:
-        click.echo(json.dumps({"ok": True, "entries": result.checked, "head_seq": result.head_seq,
-                               "head_hash": result.head_hash}))
+        click.echo(
+            json.dumps(
+                {
+                    "ok": True,
+                    "entries": result.checked,
+                    "head_seq": result.head_seq,
+                    "head_hash": result.head_hash,
+                }
+            )
+        )
         return
     finding = result.first_problem
-    click.echo(json.dumps({"ok": False, "first_bad_seq": finding.seq, "problem": finding.problem,
-                           "entries_intact": result.checked}))
+    click.echo(
+        json.dumps(
+            {
+                "ok": False,
+                "first_bad_seq": finding.seq,
+                "problem": finding.problem,
+                "entries_intact": result.checked,
+            }
+        )
+    )
     click.echo(f"ledger broken: {finding.describe()}", err=True)
     sys.exit(1)
+
+
+@audit_group.command("export")
+@click.argument("output", type=click.File("w", encoding="utf-8", lazy=True), default="-")
+@with_appcontext
+def export_command(output: TextIO) -> None:
+    """Write the ledger as JSON Lines to OUTPUT (default: stdout), for outside verifiers
+    (docs/ledger.md)."""
+    from audit import ledger
+    from bidhall.db import db
+
+    for line in ledger.export(db.session):
+        output.write(line + "\n")

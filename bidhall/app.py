@@ -24,8 +24,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     settings = config_module.load(overrides)
     instance = Path(settings["BIDHALL_INSTANCE"])
     instance.mkdir(parents=True, exist_ok=True)
-    app = Flask("bidhall", root_path=str(ROOT), template_folder=str(ROOT / "templates"),
-                static_folder=str(ROOT / "static"), instance_path=str(instance.resolve()))
+    app = Flask(
+        "bidhall",
+        root_path=str(ROOT),
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        instance_path=str(instance.resolve()),
+    )
     app.config.update(settings)
     app.config.update(
         TESTING=settings["BIDHALL_ENV"] == "testing",
@@ -45,8 +50,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from bidhall.i18n import compile_catalogs, select_locale
 
     compile_catalogs()
-    babel.init_app(app, locale_selector=select_locale,
-                   timezone_selector=lambda: settings["DEFAULT_TIMEZONE"])
+    babel.init_app(
+        app, locale_selector=select_locale, timezone_selector=lambda: settings["DEFAULT_TIMEZONE"]
+    )
     bootstrap.init_app(app)
     csrf.init_app(app)
     login_manager.init_app(app)
@@ -54,9 +60,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     login_manager.user_loader(lambda user_id: account_services.get_user(int(user_id)))
     # the extension object outlives an app (tests build many): drop the previous app's queue
     socketio.server_options.clear()
-    socketio.init_app(app, message_queue=settings["REDIS_URL"],
-                      async_mode=settings["SOCKETIO_ASYNC_MODE"] or "threading",
-                      cors_allowed_origins=[])
+    socketio.init_app(
+        app,
+        message_queue=settings["REDIS_URL"],
+        async_mode=settings["SOCKETIO_ASYNC_MODE"] or "threading",
+        cors_allowed_origins=[],
+    )
     from trading import sockets as trading_sockets
 
     trading_sockets.install()  # after init_app: namespaces bind to this app's server
@@ -102,8 +111,10 @@ def _authenticate() -> None:
         g.api_user = user
         return
     # POST /api/tokens involves no cookie: the password in the body is the credential
-    if request.method in ("POST", "PUT", "PATCH", "DELETE") and \
-            request.endpoint != "core.api_create_token":
+    if (
+        request.method in ("POST", "PUT", "PATCH", "DELETE")
+        and request.endpoint != "core.api_create_token"
+    ):
         csrf.protect()
 
 
@@ -115,9 +126,13 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
-        return {"actor": actor(), "now": clock.now(), "local": clock.local,
-                "get_locale": get_locale,
-                "languages": app.config["LANGUAGES"]}
+        return {
+            "actor": actor(),
+            "now": clock.now(),
+            "local": clock.local,
+            "get_locale": get_locale,
+            "languages": app.config["LANGUAGES"],
+        }
 
 
 def import_models() -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from datetime import datetime
 
 import click
@@ -19,8 +18,13 @@ def _create_app():  # FlaskGroup calls this lazily, so `bidhall --help` stays ch
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False,
-             add_version_option=False, load_dotenv=False)
+@click.group(
+    cls=FlaskGroup,
+    create_app=_create_app,
+    add_default_commands=False,
+    add_version_option=False,
+    load_dotenv=False,
+)
 def main() -> None:
     """bidhall — electronic public-resource trading and remote bid evaluation."""
 
@@ -65,7 +69,9 @@ def orgs_group() -> None:
 
 @orgs_group.command("create")
 @click.argument("name")
-@click.option("--kind", required=True, help="tenderer, agency, bidder, expert, authority, issuer, platform")
+@click.option(
+    "--kind", required=True, help="tenderer, agency, bidder, expert, authority, issuer, platform"
+)
 @click.option("--credit-code", default=None)
 @with_appcontext
 @fail_on_domain_errors
@@ -84,16 +90,30 @@ def users_group() -> None:
 @users_group.command("create")
 @click.argument("username")
 @click.option("--role", required=True)
-@click.option("--organisation", "organisation", required=True,
-              help="organisation name or id; created with the role's kind if --create-org")
+@click.option(
+    "--organisation",
+    "organisation",
+    required=True,
+    help="organisation name or id; created with the role's kind if --create-org",
+)
 @click.option("--create-org", is_flag=True, help="register the organisation when it is new")
 @click.option("--display-name", default=None)
-@click.option("--password", envvar="BIDHALL_PASSWORD", default=None,
-              help="read from BIDHALL_PASSWORD, or asked for when not given")
+@click.option(
+    "--password",
+    envvar="BIDHALL_PASSWORD",
+    default=None,
+    help="read from BIDHALL_PASSWORD, or asked for when not given",
+)
 @with_appcontext
 @fail_on_domain_errors
-def users_create(username: str, role: str, organisation: str, create_org: bool,
-                 display_name: str | None, password: str | None) -> None:
+def users_create(
+    username: str,
+    role: str,
+    organisation: str,
+    create_org: bool,
+    display_name: str | None,
+    password: str | None,
+) -> None:
     """Register a user (the platform administrator's command)."""
     from bidhall.accounts import services
     from bidhall.accounts.models import ORG_KIND_FOR_ROLE, Role
@@ -104,16 +124,26 @@ def users_create(username: str, role: str, organisation: str, create_org: bool,
     org = _find_org(organisation)
     if org is None:
         if not create_org:
-            raise NotFound(f"no organisation {organisation!r} (add --create-org to register it)",
-                           code="organisation_not_found")
+            raise NotFound(
+                f"no organisation {organisation!r} (add --create-org to register it)",
+                code="organisation_not_found",
+            )
         try:
             kind = ORG_KIND_FOR_ROLE[Role(role)]
         except ValueError:
             raise InvalidInput(f"unknown role {role!r}", code="invalid_role") from None
         org = services.create_organisation("system:cli", organisation, kind)
     user = services.create_user("system:cli", username, password, role, org.id, display_name)
-    click.echo(json.dumps({"id": user.id, "username": user.username, "role": user.role.value,
-                           "organisation_id": org.id}))
+    click.echo(
+        json.dumps(
+            {
+                "id": user.id,
+                "username": user.username,
+                "role": user.role.value,
+                "organisation_id": org.id,
+            }
+        )
+    )
 
 
 @users_group.command("token")
@@ -162,8 +192,14 @@ def tick_command(at: str | None) -> None:
     if when.tzinfo is None:
         raise click.BadParameter("give a time zone, e.g. 2026-03-01T09:30+08:00", param_hint="--at")
     report = scheduler.tick(when)
-    click.echo(json.dumps({name: [{"tender_id": r.tender_id, "happened": list(r.happened)}
-                                  for r in results] for name, results in report.items()}))
+    click.echo(
+        json.dumps(
+            {
+                name: [{"tender_id": r.tender_id, "happened": list(r.happened)} for r in results]
+                for name, results in report.items()
+            }
+        )
+    )
 
 
 # --- serving ------------------------------------------------------------------------------------
@@ -188,8 +224,14 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
     click.echo(f"bidhall serving on http://{host}:{port}/")
     # FlaskGroup marks the process as "flask run"; ours is a real server, not a dev reload
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
-    socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False,
-                 log_output=bool(os.environ.get("BIDHALL_ACCESS_LOG")))
+    socketio.run(
+        app,
+        host=host,
+        port=port,
+        allow_unsafe_werkzeug=True,
+        use_reloader=False,
+        log_output=bool(os.environ.get("BIDHALL_ACCESS_LOG")),
+    )
 
 
 def _register_domain_commands() -> None:
@@ -203,4 +245,3 @@ def _register_domain_commands() -> None:
 
 
 _register_domain_commands()
-

@@ -57,7 +57,9 @@ class ConfigError(RuntimeError):
     pass
 
 
-def load(overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None) -> dict:
+def load(
+    overrides: Mapping[str, Any] | None = None, environ: Mapping[str, str] | None = None
+) -> dict:
     environ = os.environ if environ is None else environ
     config = dict(DEFAULTS)
     for key, default in DEFAULTS.items():

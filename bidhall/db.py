@@ -76,11 +76,15 @@ class Base(DeclarativeBase):
 @dataclass
 class _Unit:
     session: Session
+    before_commit: list[Callable[[], None]] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    local: dict[str, Any] = field(default_factory=dict)
 
 
 _unit: contextvars.ContextVar[_Unit | None] = contextvars.ContextVar("bidhall_unit", default=None)
-_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar("bidhall_immediate", default=False)
+_immediate: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "bidhall_immediate", default=False
+)
 
 
 class Database:
@@ -138,6 +142,8 @@ class Database:
         immediate_token = _immediate.set(True)
         try:
             yield session
+            for hook in unit.before_commit:
+                hook()
             session.commit()
         except BaseException:
             session.rollback()
@@ -153,6 +159,22 @@ class Database:
         if unit is None:
             raise RuntimeError("this needs to run inside db.transaction()")
         return unit.session
+
+    def before_commit(self, hook: Callable[[], None]) -> None:
+        """Run ``hook`` as the unit's last step before its commit (not on rollback)."""
+        unit = _unit.get()
+        if unit is None:
+            raise RuntimeError("before_commit needs to run inside db.transaction()")
+        unit.before_commit.append(hook)
+
+    def unit_local(self, key: str, factory: Callable[[], Any]) -> Any:
+        """Per-unit storage (e.g. events waiting for the ledger), created on first use."""
+        unit = _unit.get()
+        if unit is None:
+            raise RuntimeError("unit_local needs to run inside db.transaction()")
+        if key not in unit.local:
+            unit.local[key] = factory()
+        return unit.local[key]
 
     def after_commit(self, hook: Callable[[], None]) -> None:
         unit = _unit.get()

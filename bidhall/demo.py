@@ -38,8 +38,9 @@ def run_demo(instance: Path) -> dict:
 
     if instance.exists():
         shutil.rmtree(instance)
-    app = create_app({"BIDHALL_INSTANCE": str(instance), "DATABASE_URL": None,
-                      "SCHEDULER_ENABLED": False})
+    app = create_app(
+        {"BIDHALL_INSTANCE": str(instance), "DATABASE_URL": None, "SCHEDULER_ENABLED": False}
+    )
     real_now = clock.now().replace(second=0, microsecond=0)
     fake = clock.FakeClock(real_now - timedelta(days=40))
     clock.use(fake)
@@ -53,25 +54,41 @@ def run_demo(instance: Path) -> dict:
                 return accounts.create_organisation("system:demo", name, kind)
 
             def user(username: str, role: str, organisation, display: str):
-                return accounts.create_user("system:demo", username, DEMO_PASSWORD, role,
-                                            organisation.id, display)
+                return accounts.create_user(
+                    "system:demo", username, DEMO_PASSWORD, role, organisation.id, display
+                )
 
             platform = org("Riverside Public Resource Trading Centre", "platform")
             admin = user("admin", "admin", platform, "Platform administrator")
             tenderer_org = org("Riverside Education Bureau", "tenderer")
             user("tenderer", "tenderer", tenderer_org, "Education Bureau buyer")
-            agency = user("agency", "agency", org("Jiangnan Tendering Agency Co.", "agency"),
-                          "Agency project manager")
-            supervisor = user("supervisor", "supervisor",
-                              org("Riverside Housing and Construction Bureau", "authority"),
-                              "Filing supervisor")
+            agency = user(
+                "agency",
+                "agency",
+                org("Jiangnan Tendering Agency Co.", "agency"),
+                "Agency project manager",
+            )
+            supervisor = user(
+                "supervisor",
+                "supervisor",
+                org("Riverside Housing and Construction Bureau", "authority"),
+                "Filing supervisor",
+            )
             bidders = [
                 user(f"bidder{i}", "bidder", org(name, "bidder"), name)
-                for i, name in enumerate(["Huadong Construction Group", "Jiangcheng Builders Ltd",
-                                          "Minsheng Engineering Co."], start=1)
+                for i, name in enumerate(
+                    [
+                        "Huadong Construction Group",
+                        "Jiangcheng Builders Ltd",
+                        "Minsheng Engineering Co.",
+                    ],
+                    start=1,
+                )
             ]
-            _say(f"registered {len(accounts.list_organisations())} organisations and "
-                 f"{len(accounts.list_users())} users (password for all: {DEMO_PASSWORD})")
+            _say(
+                f"registered {len(accounts.list_organisations())} organisations and "
+                f"{len(accounts.list_users())} users (password for all: {DEMO_PASSWORD})"
+            )
 
             now = clock.now()
             start = now + timedelta(days=1)
@@ -79,64 +96,113 @@ def run_demo(instance: Path) -> dict:
                 "title": "Riverside No. 3 Middle School teaching building — general construction",
                 "description": "Five-storey teaching building, 12,800 m², frame structure.",
                 "qualification": "Grade II general contractor for building works or above.",
-                "rule_set": "construction", "category": "works", "method": "comprehensive",
-                "tenderer_id": tenderer_org.id, "bid_validity_days": 90,
+                "rule_set": "construction",
+                "category": "works",
+                "method": "comprehensive",
+                "tenderer_id": tenderer_org.id,
+                "bid_validity_days": 90,
                 "issue_start": start.isoformat(),
                 "issue_end": (start + timedelta(days=7)).isoformat(),
                 "bid_deadline": (start + timedelta(days=20)).isoformat(),
-                "lots": [{"number": 1, "title": "Main works", "estimated_price": "38600000",
-                          "ceiling_price": "36800000", "guarantee_amount": "600000"}],
+                "lots": [
+                    {
+                        "number": 1,
+                        "title": "Main works",
+                        "estimated_price": "38600000",
+                        "ceiling_price": "36800000",
+                        "guarantee_amount": "600000",
+                    }
+                ],
                 "criteria": [
                     {"name": "price", "kind": "price", "max_score": 60, "objective": True},
-                    {"name": "construction organisation plan", "kind": "technical",
-                     "max_score": 30},
-                    {"name": "project manager track record", "kind": "commercial",
-                     "max_score": 10, "objective": True},
+                    {
+                        "name": "construction organisation plan",
+                        "kind": "technical",
+                        "max_score": 30,
+                    },
+                    {
+                        "name": "project manager track record",
+                        "kind": "commercial",
+                        "max_score": 10,
+                        "objective": True,
+                    },
                 ],
             }
             try:
-                trading.create_tender(agency, parse_draft(dict(
-                    draft, lots=[dict(draft["lots"][0], guarantee_amount="900000")])))
+                trading.create_tender(
+                    agency,
+                    parse_draft(
+                        dict(draft, lots=[dict(draft["lots"][0], guarantee_amount="900000")])
+                    ),
+                )
             except DomainError as error:
                 _say(f"draft refused as it should be: {error.message}")
             tender = trading.create_tender(agency, parse_draft(draft))
             _say(f"agency drafted {tender.reference} “{tender.title}”")
-            trading.add_document(agency, tender.id, "tender-documents.pdf",
-                                 io.BytesIO(b"%PDF-1.7\n% demo tender documents\n" * 200))
+            trading.add_document(
+                agency,
+                tender.id,
+                "tender-documents.pdf",
+                io.BytesIO(b"%PDF-1.7\n% demo tender documents\n" * 200),
+            )
             trading.submit_for_filing(agency, tender.id)
             _say("agency submitted the documents for filing (备案)")
-            trading.decide_filing(supervisor, tender.id, accept=False,
-                                  reason="State the project manager's required grade.")
+            trading.decide_filing(
+                supervisor,
+                tender.id,
+                accept=False,
+                reason="State the project manager's required grade.",
+            )
             _say("supervisor returned the filing: state the project manager's required grade")
-            trading.update_tender(agency, tender.id, parse_draft(dict(
-                draft, qualification=draft["qualification"]
-                + " Project manager: registered constructor, grade I.")))
+            trading.update_tender(
+                agency,
+                tender.id,
+                parse_draft(
+                    dict(
+                        draft,
+                        qualification=draft["qualification"]
+                        + " Project manager: registered constructor, grade I.",
+                    )
+                ),
+            )
             trading.submit_for_filing(agency, tender.id)
             trading.decide_filing(supervisor, tender.id, accept=True)
             _say("agency amended and re-filed; supervisor accepted the filing")
 
             fake.set(start)
             tender = trading.publish_tender(agency, tender.id)
-            _say(f"tender notice published; documents issued; bid deadline "
-                 f"{clock.local(tender.bid_deadline):%Y-%m-%d %H:%M}")
+            _say(
+                f"tender notice published; documents issued; bid deadline "
+                f"{clock.local(tender.bid_deadline):%Y-%m-%d %H:%M}"
+            )
             document = tender.documents[0]
             for bidder in bidders:
                 _doc, stream = trading.download_document(bidder, tender.id, document.id)
                 stream.close()
             _say(f"{trading.holder_count(tender.id)} bidders downloaded the documents (holders)")
-            question = trading.ask_question(bidders[0], tender.id,
-                                            "Is a grade I project manager required for lot 1?")
-            trading.issue_notice(agency, tender.id, "clarification", "Answer to question 1",
-                                 "Yes: grade I registered constructor.", False, question.id)
+            question = trading.ask_question(
+                bidders[0], tender.id, "Is a grade I project manager required for lot 1?"
+            )
+            trading.issue_notice(
+                agency,
+                tender.id,
+                "clarification",
+                "Answer to question 1",
+                "Yes: grade I registered constructor.",
+                False,
+                question.id,
+            )
             _say("a bidder asked a question (anonymous); the agency answered with a clarification")
 
             fake.advance(days=3)
             objection = trading.raise_objection(
-                bidders[1], tender.id, "The track-record criterion favours local firms.")
+                bidders[1], tender.id, "The track-record criterion favours local firms."
+            )
             _say("a bidder objected to the documents (异议): the tender is suspended")
             fake.advance(days=2)
-            trading.answer_objection(agency, objection.id,
-                                     "Track record counts projects anywhere in China.")
+            trading.answer_objection(
+                agency, objection.id, "Track record counts projects anywhere in China."
+            )
             _say("the agency answered within 3 days: the tender resumes")
             report = scheduler.tick(clock.now())
             _say(f"tick: {_happened(report) or 'nothing due'}")
@@ -147,12 +213,19 @@ def run_demo(instance: Path) -> dict:
 
             fake.set(tender.bid_deadline - timedelta(days=10))
             before = trading.get_tender(tender.id).bid_deadline
-            notice = trading.issue_notice(agency, tender.id, "amendment",
-                                          "Amendment 1: bill of quantities",
-                                          "Item 3.2 corrected to 1,250 m³ of C30 concrete.", True)
-            _say(f"amendment issued 10 days before the deadline: the deadline moved from "
-                 f"{clock.local(before):%m-%d %H:%M} to "
-                 f"{clock.local(notice.deadline_after):%m-%d %H:%M} (15 days, Regs Art 21)")
+            notice = trading.issue_notice(
+                agency,
+                tender.id,
+                "amendment",
+                "Amendment 1: bill of quantities",
+                "Item 3.2 corrected to 1,250 m³ of C30 concrete.",
+                True,
+            )
+            _say(
+                f"amendment issued 10 days before the deadline: the deadline moved from "
+                f"{clock.local(before):%m-%d %H:%M} to "
+                f"{clock.local(notice.deadline_after):%m-%d %H:%M} (15 days, Regs Art 21)"
+            )
 
             fake.set(notice.deadline_after)
             report = scheduler.tick(clock.now())
@@ -162,21 +235,31 @@ def run_demo(instance: Path) -> dict:
             # a second tender stays open on the real clock, to look at with --serve
             clock.use(clock.SystemClock())
             open_start = clock.now() + timedelta(minutes=1)
-            second = trading.create_tender(agency, parse_draft(dict(
-                draft, title="Riverside library renovation — interior works",
-                issue_start=open_start.isoformat(),
-                issue_end=(open_start + timedelta(days=6)).isoformat(),
-                bid_deadline=(open_start + timedelta(days=21)).isoformat())))
-            trading.add_document(agency, second.id, "library-documents.pdf",
-                                 io.BytesIO(b"%PDF-1.7\n% library\n"))
+            second = trading.create_tender(
+                agency,
+                parse_draft(
+                    dict(
+                        draft,
+                        title="Riverside library renovation — interior works",
+                        issue_start=open_start.isoformat(),
+                        issue_end=(open_start + timedelta(days=6)).isoformat(),
+                        bid_deadline=(open_start + timedelta(days=21)).isoformat(),
+                    )
+                ),
+            )
+            trading.add_document(
+                agency, second.id, "library-documents.pdf", io.BytesIO(b"%PDF-1.7\n% library\n")
+            )
             trading.submit_for_filing(agency, second.id)
             trading.decide_filing(supervisor, second.id, accept=True)
             trading.publish_tender(agency, second.id)
             _say(f"a second tender {second.reference} is open for bids on the real clock")
 
             verification = ledger.verify(db.session)
-            _say(f"ledger verified: {verification.checked} entries, head "
-                 f"{verification.head_hash[:16]}…")
+            _say(
+                f"ledger verified: {verification.checked} entries, head "
+                f"{verification.head_hash[:16]}…"
+            )
             summary = {
                 "ok": verification.ok,
                 "tenders": 2,
@@ -195,13 +278,18 @@ def run_demo(instance: Path) -> dict:
 
 
 def _happened(report: dict) -> str:
-    return ", ".join(f"{item}" for results in report.values() for result in results
-                     for item in result.happened)
+    return ", ".join(
+        f"{item}" for results in report.values() for result in results for item in result.happened
+    )
 
 
 @click.command("demo")
-@click.option("--instance", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="folder for the demo's database and files (default: instance/demo)")
+@click.option(
+    "--instance",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="folder for the demo's database and files (default: instance/demo)",
+)
 @click.option("--serve", is_flag=True, help="then start the web server on the demo data")
 @click.option("--port", default=5000, type=int)
 def demo_command(instance: Path | None, serve: bool, port: int) -> None:
@@ -220,9 +308,12 @@ def demo_command(instance: Path | None, serve: bool, port: int) -> None:
 
         app = create_app({"BIDHALL_INSTANCE": str(instance), "DATABASE_URL": None})
         scheduler.start_background(app)
-        click.echo(f"serving the demo on http://127.0.0.1:{port}/ — sign in as agency, "
-                   f"supervisor, bidder1 or admin with password {DEMO_PASSWORD}")
+        click.echo(
+            f"serving the demo on http://127.0.0.1:{port}/ — sign in as agency, "
+            f"supervisor, bidder1 or admin with password {DEMO_PASSWORD}"
+        )
         # FlaskGroup marks the process as "flask run"; ours is a real server, not a dev reload
         os.environ.pop("FLASK_RUN_FROM_CLI", None)
-        socketio.run(app, host="127.0.0.1", port=port, allow_unsafe_werkzeug=True,
-                     use_reloader=False)
+        socketio.run(
+            app, host="127.0.0.1", port=port, allow_unsafe_werkzeug=True, use_reloader=False
+        )

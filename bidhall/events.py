@@ -19,16 +19,18 @@ from bidhall import clock
 from bidhall.db import db
 
 
-@dataclass(frozen=True)
+@dataclass
 class Event:
     type: str
     actor: str
     at: datetime
     payload: dict[str, Any] = field(default_factory=dict)
-    seq: int | None = None  # the ledger position, once the ledger has appended it
+    # the ledger position: set when the ledger appends the unit's events, just before the
+    # commit, so it is known to after-commit publishers and to the caller after the unit
+    seq: int | None = None
 
 
-Subscriber = Callable[[Session, Event], Event | None]
+Subscriber = Callable[[Session, Event], None]
 Publisher = Callable[[Event], None]
 
 _subscribers: list[Subscriber] = []
@@ -36,8 +38,7 @@ _publishers: list[Publisher] = []
 
 
 def subscribe(handler: Subscriber) -> None:
-    """Run ``handler(session, event)`` inside the emitting transaction. A handler may return the
-    event enriched (e.g. with its ledger ``seq``); later handlers and publishers see that one."""
+    """Run ``handler(session, event)`` inside the emitting transaction."""
     if handler not in _subscribers:
         _subscribers.append(handler)
 
@@ -67,7 +68,7 @@ def emit(type: str, actor: Any, **payload: Any) -> Event:
     json.dumps(payload)  # refuse a payload the ledger could not store, at the call site
     event = Event(type=type, actor=actor_of(actor), at=clock.now(), payload=payload)
     for handler in list(_subscribers):
-        event = handler(session, event) or event
+        handler(session, event)
     for publisher in list(_publishers):
         db.after_commit(lambda publisher=publisher, event=event: publisher(event))
     return event

@@ -32,5 +32,6 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"]
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )

@@ -46,8 +46,9 @@ def tick_as_leader() -> dict[str, Any] | None:
     if db.dialect != "postgresql":
         return tick()
     with db.engine.connect() as connection:
-        got = connection.execute(text("SELECT pg_try_advisory_lock(:k)"),
-                                 {"k": _TICK_LOCK_KEY}).scalar()
+        got = connection.execute(
+            text("SELECT pg_try_advisory_lock(:k)"), {"k": _TICK_LOCK_KEY}
+        ).scalar()
         if not got:
             return None
         try:
@@ -70,8 +71,15 @@ def start_background(app: Any) -> Any:
                 db.session.remove()  # the scheduler's thread keeps no session between ticks
 
     scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(run, "interval", seconds=app.config["TICK_SECONDS"], id="tick",
-                      coalesce=True, max_instances=1, misfire_grace_time=None,
-                      next_run_time=clock.now())
+    scheduler.add_job(
+        run,
+        "interval",
+        seconds=app.config["TICK_SECONDS"],
+        id="tick",
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+        next_run_time=clock.now(),
+    )
     scheduler.start()
     return scheduler

@@ -60,8 +60,10 @@ class LocalStorage:
                         break
                     size += n
                     if max_bytes is not None and size > max_bytes:
-                        raise TooLarge(f"the file is larger than the limit of {max_bytes} bytes",
-                                       limit=max_bytes)
+                        raise TooLarge(
+                            f"the file is larger than the limit of {max_bytes} bytes",
+                            limit=max_bytes,
+                        )
                     digest.update(view[:n])
                     out.write(view[:n])
                 out.flush()

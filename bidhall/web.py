@@ -36,9 +36,7 @@ def require(*roles: Role) -> Callable:
             if user is None:
                 raise Unauthenticated("sign in first", code="login_required")
             if roles and user.role not in roles:
-                raise Forbidden(
-                    "this needs the " + " or ".join(r.value for r in roles) + " role"
-                )
+                raise Forbidden("this needs the " + " or ".join(r.value for r in roles) + " role")
             return view(*args, **kwargs)
 
         wrapped.required_roles = roles  # read by the route/role table test
@@ -50,8 +48,9 @@ def require(*roles: Role) -> Callable:
 def json_body() -> dict[str, Any]:
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise InvalidInput("send a JSON object with Content-Type: application/json",
-                           code="invalid_body")
+        raise InvalidInput(
+            "send a JSON object with Content-Type: application/json", code="invalid_body"
+        )
     return data
 
 
@@ -60,8 +59,10 @@ def wants_json() -> bool:
         # a browser following a link (e.g. a document download) reads a page, scripts read JSON
         return request.accept_mimetypes.best != "text/html"
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
-    return best == "application/json" and request.accept_mimetypes[best] > \
-        request.accept_mimetypes["text/html"]
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
 
 
 def error_response(code: str, message: str, status: int, details: dict | None = None) -> Any:
@@ -85,8 +86,12 @@ def register_error_handlers(app: Any) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> Any:
-        return error_response("csrf_failed", f"the form's security token is missing or stale: "
-                              f"{error.description} Reload the page and try again.", 400)
+        return error_response(
+            "csrf_failed",
+            f"the form's security token is missing or stale: "
+            f"{error.description} Reload the page and try again.",
+            400,
+        )
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Any:
@@ -97,6 +102,9 @@ def register_error_handlers(app: Any) -> None:
     def _internal(error: Exception) -> Any:
         log_id = uuid.uuid4().hex[:12]
         logger.exception("internal error %s on %s %s", log_id, request.method, request.path)
-        return error_response("internal_error",
-                              f"something went wrong on our side (log id {log_id})", 500,
-                              {"log_id": log_id})
+        return error_response(
+            "internal_error",
+            f"something went wrong on our side (log id {log_id})",
+            500,
+            {"log_id": log_id},
+        )

@@ -30,6 +30,7 @@ def manages_tender(view: Callable) -> Callable:
 
     return wrapped
 
+
 # --- public -------------------------------------------------------------------------------------
 
 
@@ -77,10 +78,12 @@ def update_tender(tender_id: int) -> Any:
 def upload_document(tender_id: int) -> Any:
     upload = request.files.get("file")
     if upload is None:
-        raise InvalidInput("send the document as multipart form field 'file'",
-                           code="missing_file", field="file")
-    document = services.add_document(actor(), tender_id, upload.filename or "", upload.stream,
-                                     upload.mimetype)
+        raise InvalidInput(
+            "send the document as multipart form field 'file'", code="missing_file", field="file"
+        )
+    document = services.add_document(
+        actor(), tender_id, upload.filename or "", upload.stream, upload.mimetype
+    )
     return jsonify(serialize.document(document)), 201
 
 
@@ -111,12 +114,18 @@ def decide_filing(tender_id: int) -> Any:
     data = json_body()
     decision = text(data, "decision", max_length=20)
     if decision not in ("accept", "return"):
-        raise InvalidInput("decision must be accept or return", code="invalid_field",
-                           field="decision")
-    record = services.decide_filing(actor(), tender_id, decision == "accept",
-                                    text(data, "reason", required=False, max_length=5000))
-    return jsonify({"filing_id": record.id, "decision": record.decision,
-                    "state": record.tender.state.value})
+        raise InvalidInput(
+            "decision must be accept or return", code="invalid_field", field="decision"
+        )
+    record = services.decide_filing(
+        actor(),
+        tender_id,
+        decision == "accept",
+        text(data, "reason", required=False, max_length=5000),
+    )
+    return jsonify(
+        {"filing_id": record.id, "decision": record.decision, "state": record.tender.state.value}
+    )
 
 
 @blueprint.post("/tenders/<int:tender_id>/publish")
@@ -145,9 +154,14 @@ def issue_notice(tender_id: int) -> Any:
     data = json_body()
     question_id = data.get("question_id")
     notice = services.issue_notice(
-        actor(), tender_id, text(data, "kind", max_length=20), text(data, "title", max_length=300),
-        text(data, "body", max_length=20000), boolean(data, "affects_preparation"),
-        integer(data, "question_id") if question_id is not None else None)
+        actor(),
+        tender_id,
+        text(data, "kind", max_length=20),
+        text(data, "title", max_length=300),
+        text(data, "body", max_length=20000),
+        boolean(data, "affects_preparation"),
+        integer(data, "question_id") if question_id is not None else None,
+    )
     return jsonify(serialize.notice(notice)), 201
 
 
@@ -160,8 +174,7 @@ def list_questions(tender_id: int) -> Any:
 @blueprint.post("/tenders/<int:tender_id>/questions")
 @require(Role.BIDDER)
 def ask_question(tender_id: int) -> Any:
-    question = services.ask_question(actor(), tender_id,
-                                     text(json_body(), "body", max_length=5000))
+    question = services.ask_question(actor(), tender_id, text(json_body(), "body", max_length=5000))
     return jsonify(serialize.question(question)), 201
 
 
@@ -174,8 +187,9 @@ def list_objections(tender_id: int) -> Any:
 @blueprint.post("/tenders/<int:tender_id>/objections")
 @require(Role.BIDDER)
 def raise_objection(tender_id: int) -> Any:
-    objection = services.raise_objection(actor(), tender_id,
-                                         text(json_body(), "body", max_length=20000))
+    objection = services.raise_objection(
+        actor(), tender_id, text(json_body(), "body", max_length=20000)
+    )
     return jsonify(serialize.objection(objection)), 201
 
 
@@ -183,14 +197,20 @@ def raise_objection(tender_id: int) -> Any:
 @require(*MANAGERS)
 def answer_objection(objection_id: int) -> Any:
     services.require_objection_manager(actor(), objection_id)
-    objection = services.answer_objection(actor(), objection_id,
-                                          text(json_body(), "answer", max_length=20000))
+    objection = services.answer_objection(
+        actor(), objection_id, text(json_body(), "answer", max_length=20000)
+    )
     return jsonify(serialize.objection(objection))
 
 
 def _file_response(document: Any, stream: Any) -> Response:
-    response = send_file(stream, mimetype=document.content_type, as_attachment=True,
-                         download_name=document.filename, max_age=0)
+    response = send_file(
+        stream,
+        mimetype=document.content_type,
+        as_attachment=True,
+        download_name=document.filename,
+        max_age=0,
+    )
     response.headers["Content-Length"] = str(document.size)
     response.headers["X-Content-SHA256"] = document.sha256
     return response

@@ -11,8 +11,12 @@ from flask.cli import with_appcontext
 from bidhall.cli_support import fail_on_domain_errors
 from bidhall.errors import Unauthenticated
 
-token_option = click.option("--token", envvar="BIDHALL_TOKEN", required=True,
-                            help="API token (or BIDHALL_TOKEN); see `bidhall users token`")
+token_option = click.option(
+    "--token",
+    envvar="BIDHALL_TOKEN",
+    required=True,
+    help="API token (or BIDHALL_TOKEN); see `bidhall users token`",
+)
 
 
 def _user(token: str):
@@ -39,8 +43,18 @@ def list_command() -> None:
     """The public tenders."""
     from trading import services
 
-    _echo([{"id": t.id, "reference": t.reference, "title": t.title, "state": t.state.value,
-            "bid_deadline": t.bid_deadline.isoformat()} for t in services.public_tenders()])
+    _echo(
+        [
+            {
+                "id": t.id,
+                "reference": t.reference,
+                "title": t.title,
+                "state": t.state.value,
+                "bid_deadline": t.bid_deadline.isoformat(),
+            }
+            for t in services.public_tenders()
+        ]
+    )
 
 
 @tender_group.command("create")
@@ -57,7 +71,9 @@ def create_command(draft_file: Path, token: str) -> None:
     try:
         data = json.loads(draft_file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
-        raise InvalidInput(f"{draft_file} is not valid JSON: {error}", code="invalid_body") from None
+        raise InvalidInput(
+            f"{draft_file} is not valid JSON: {error}", code="invalid_body"
+        ) from None
     _echo(serialize.tender_managed(services.create_tender(_user(token), parse_draft(data))))
 
 
@@ -119,18 +135,25 @@ def publish_command(tender_id: int, token: str) -> None:
 @click.option("--kind", type=click.Choice(["clarification", "amendment"]), required=True)
 @click.option("--title", required=True)
 @click.option("--body", required=True)
-@click.option("--affects-preparation", is_flag=True,
-              help="may affect bid preparation: needs 15 days before the deadline")
+@click.option(
+    "--affects-preparation",
+    is_flag=True,
+    help="may affect bid preparation: needs 15 days before the deadline",
+)
 @token_option
 @with_appcontext
 @fail_on_domain_errors
-def notice_command(tender_id: int, kind: str, title: str, body: str, affects_preparation: bool,
-                   token: str) -> None:
+def notice_command(
+    tender_id: int, kind: str, title: str, body: str, affects_preparation: bool, token: str
+) -> None:
     """Publish a clarification or amendment to every holder of the documents."""
     from trading import serialize, services
 
-    _echo(serialize.notice(services.issue_notice(_user(token), tender_id, kind, title, body,
-                                                 affects_preparation)))
+    _echo(
+        serialize.notice(
+            services.issue_notice(_user(token), tender_id, kind, title, body, affects_preparation)
+        )
+    )
 
 
 @tender_group.command("terminate")

@@ -41,17 +41,28 @@ TIMEZONES = ("Asia/Shanghai", "Asia/Hong_Kong", "Asia/Macau", "UTC")
 # Names the templates translate from data (``_(tender.state.value)``, ``_(notice.kind)``): listed
 # here with literal msgids so that ``pybabel extract`` keeps them in the catalog.
 STATE_NAMES = {
-    "draft": _l("draft"), "filing": _l("filing"), "returned": _l("returned"),
-    "filed": _l("filed"), "published": _l("published"), "suspended": _l("suspended"),
-    "closed": _l("closed"), "terminated": _l("terminated"),
+    "draft": _l("draft"),
+    "filing": _l("filing"),
+    "returned": _l("returned"),
+    "filed": _l("filed"),
+    "published": _l("published"),
+    "suspended": _l("suspended"),
+    "closed": _l("closed"),
+    "terminated": _l("terminated"),
 }
 RULE_SET_NAMES = {"construction": _l("construction"), "gov_procurement": _l("gov_procurement")}
 CATEGORY_NAMES = {"works": _l("works"), "goods": _l("goods"), "services": _l("services")}
 METHOD_NAMES = {"lowest_price": _l("lowest_price"), "comprehensive": _l("comprehensive")}
-CRITERION_KIND_NAMES = {"price": _l("price"), "technical": _l("technical"),
-                        "commercial": _l("commercial")}
-NOTICE_KIND_NAMES = {"clarification": _l("clarification"), "amendment": _l("amendment"),
-                     "termination": _l("termination")}
+CRITERION_KIND_NAMES = {
+    "price": _l("price"),
+    "technical": _l("technical"),
+    "commercial": _l("commercial"),
+}
+NOTICE_KIND_NAMES = {
+    "clarification": _l("clarification"),
+    "amendment": _l("amendment"),
+    "termination": _l("termination"),
+}
 FILING_DECISION_NAMES = {"accepted": _l("accepted"), "returned": _l("returned")}
 
 
@@ -76,8 +87,11 @@ class LotRow(Form):
 
 class CriterionRow(Form):
     name = StringField(_l("Criterion"))
-    kind = SelectField(_l("Kind"), choices=[option("", "—"), *_choices(CRITERION_KIND_NAMES)],
-                       validate_choice=False)
+    kind = SelectField(
+        _l("Kind"),
+        choices=[option("", "—"), *_choices(CRITERION_KIND_NAMES)],
+        validate_choice=False,
+    )
     max_score = StringField(_l("Max score"), **_number(min=1, max=100))
     objective = BooleanField(_l("Objective"))
 
@@ -89,27 +103,40 @@ class TenderForm(FlaskForm):
     title = StringField(_l("Title"))
     description = TextAreaField(_l("Description"))
     qualification = TextAreaField(_l("Qualification requirements"))
-    rule_set = SelectField(_l("Rule set"), choices=_choices(RULE_SET_NAMES),
-                           default="construction", validate_choice=False)
-    category = SelectField(_l("Category"), choices=_choices(CATEGORY_NAMES), default="works",
-                           validate_choice=False)
-    method = SelectField(_l("Evaluation method"), choices=_choices(METHOD_NAMES),
-                         default="comprehensive", validate_choice=False)
+    rule_set = SelectField(
+        _l("Rule set"),
+        choices=_choices(RULE_SET_NAMES),
+        default="construction",
+        validate_choice=False,
+    )
+    category = SelectField(
+        _l("Category"), choices=_choices(CATEGORY_NAMES), default="works", validate_choice=False
+    )
+    method = SelectField(
+        _l("Evaluation method"),
+        choices=_choices(METHOD_NAMES),
+        default="comprehensive",
+        validate_choice=False,
+    )
     # choices are the registered tenderer organisations, set by the view
     tenderer_id = SelectField(_l("Tenderer"), validate_choice=False)
-    bid_validity_days = StringField(_l("Bid validity (days)"), default="90",
-                                    **_number(min=1))
-    decrypt_window_minutes = StringField(_l("Decryption window (minutes)"), default="30",
-                                         **_number(min=1))
-    timezone = SelectField(_l("Time zone"), choices=[option(z) for z in TIMEZONES],
-                           default=DEFAULT_TIMEZONE, validate_choice=False)
+    bid_validity_days = StringField(_l("Bid validity (days)"), default="90", **_number(min=1))
+    decrypt_window_minutes = StringField(
+        _l("Decryption window (minutes)"), default="30", **_number(min=1)
+    )
+    timezone = SelectField(
+        _l("Time zone"),
+        choices=[option(z) for z in TIMEZONES],
+        default=DEFAULT_TIMEZONE,
+        validate_choice=False,
+    )
     issue_start = StringField(_l("Documents issued from"), widget=DateTimeLocalInput())
     issue_end = StringField(_l("Documents issued until"), widget=DateTimeLocalInput())
-    bid_deadline = StringField(_l("Bid deadline (and online opening)"),
-                               widget=DateTimeLocalInput())
+    bid_deadline = StringField(_l("Bid deadline (and online opening)"), widget=DateTimeLocalInput())
     lots = FieldList(FormField(LotRow), min_entries=MAX_LOTS, max_entries=MAX_LOTS)
-    criteria = FieldList(FormField(CriterionRow), min_entries=MAX_CRITERIA,
-                         max_entries=MAX_CRITERIA)
+    criteria = FieldList(
+        FormField(CriterionRow), min_entries=MAX_CRITERIA, max_entries=MAX_CRITERIA
+    )
 
     def draft_data(self) -> dict[str, Any]:
         """The input as trading.schemas.parse_draft takes it. Blank lot and criterion rows are
@@ -130,17 +157,25 @@ class TenderForm(FlaskForm):
             "issue_end": local_moment(self.issue_end.data, zone, "issue_end"),
             "bid_deadline": local_moment(self.bid_deadline.data, zone, "bid_deadline"),
             "lots": [
-                {"number": row.number.data, "title": row.title.data,
-                 "estimated_price": row.estimated_price.data,
-                 "ceiling_price": row.ceiling_price.data,
-                 "guarantee_amount": row.guarantee_amount.data}
-                for row in (entry.form for entry in self.lots) if not row.is_blank()
+                {
+                    "number": row.number.data,
+                    "title": row.title.data,
+                    "estimated_price": row.estimated_price.data,
+                    "ceiling_price": row.ceiling_price.data,
+                    "guarantee_amount": row.guarantee_amount.data,
+                }
+                for row in (entry.form for entry in self.lots)
+                if not row.is_blank()
             ],
             "criteria": [
-                {"name": row.name.data, "kind": row.kind.data or None,
-                 "max_score": _whole_number(row.max_score.data),
-                 "objective": bool(row.objective.data)}
-                for row in (entry.form for entry in self.criteria) if not row.is_blank()
+                {
+                    "name": row.name.data,
+                    "kind": row.kind.data or None,
+                    "max_score": _whole_number(row.max_score.data),
+                    "objective": bool(row.objective.data),
+                }
+                for row in (entry.form for entry in self.criteria)
+                if not row.is_blank()
             ],
         }
 
@@ -153,25 +188,36 @@ def tender_form_data(tender: Any) -> dict[str, Any]:
         return value.astimezone(ZoneInfo(zone)).strftime("%Y-%m-%dT%H:%M")
 
     return {
-        "title": tender.title, "description": tender.description,
-        "qualification": tender.qualification, "rule_set": tender.rule_set,
-        "category": tender.category, "method": tender.method,
+        "title": tender.title,
+        "description": tender.description,
+        "qualification": tender.qualification,
+        "rule_set": tender.rule_set,
+        "category": tender.category,
+        "method": tender.method,
         "tenderer_id": str(tender.tenderer_id),
         "bid_validity_days": str(tender.bid_validity_days),
         "decrypt_window_minutes": str(tender.decrypt_window_minutes),
         "timezone": zone,
-        "issue_start": local(tender.issue_start), "issue_end": local(tender.issue_end),
+        "issue_start": local(tender.issue_start),
+        "issue_end": local(tender.issue_end),
         "bid_deadline": local(tender.bid_deadline),
         "lots": [
-            {"number": str(lot.number), "title": lot.title,
-             "estimated_price": str(lot.estimated_price), "ceiling_price": str(lot.ceiling_price),
-             "guarantee_amount": str(lot.guarantee_amount)}
+            {
+                "number": str(lot.number),
+                "title": lot.title,
+                "estimated_price": str(lot.estimated_price),
+                "ceiling_price": str(lot.ceiling_price),
+                "guarantee_amount": str(lot.guarantee_amount),
+            }
             for lot in tender.lots
         ],
         "criteria": [
-            {"name": c.get("name", ""), "kind": c.get("kind") or "",
-             "max_score": "" if c.get("max_score") is None else str(c.get("max_score")),
-             "objective": bool(c.get("objective"))}
+            {
+                "name": c.get("name", ""),
+                "kind": c.get("kind") or "",
+                "max_score": "" if c.get("max_score") is None else str(c.get("max_score")),
+                "objective": bool(c.get("objective")),
+            }
             for c in tender.criteria or []
         ],
     }
@@ -185,13 +231,17 @@ def local_moment(raw: str | None, zone: str, field: str) -> str | None:
     try:
         tz = ZoneInfo(zone)
     except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidInput(_("Unknown time zone %(zone)s.", zone=zone), code="invalid_field",
-                           field="timezone") from None
+        raise InvalidInput(
+            _("Unknown time zone %(zone)s.", zone=zone), code="invalid_field", field="timezone"
+        ) from None
     try:
         moment = datetime.fromisoformat(raw)
     except ValueError:
-        raise InvalidInput(_("%(field)s must be a date and time like 2026-03-02T09:30.",
-                             field=field), code="invalid_field", field=field) from None
+        raise InvalidInput(
+            _("%(field)s must be a date and time like 2026-03-02T09:30.", field=field),
+            code="invalid_field",
+            field=field,
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment.isoformat()
@@ -213,9 +263,14 @@ class UploadForm(FlaskForm):
 
 
 class NoticeForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=[option("clarification", _l("clarification")),
-                                            option("amendment", _l("amendment"))],
-                       validate_choice=False)
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            option("clarification", _l("clarification")),
+            option("amendment", _l("amendment")),
+        ],
+        validate_choice=False,
+    )
     title = StringField(_l("Title"))
     body = TextAreaField(_l("Text"))
     affects_preparation = BooleanField(_l("May affect the preparation of bids"))

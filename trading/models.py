@@ -59,12 +59,18 @@ class Tender(Base):
 
     tenderer: Mapped[Organisation] = relationship(foreign_keys=[tenderer_id], lazy="joined")
     agency: Mapped[Organisation | None] = relationship(foreign_keys=[agency_id], lazy="joined")
-    lots: Mapped[list[Lot]] = relationship(back_populates="tender", order_by="Lot.number",
-                                           cascade="all, delete-orphan", lazy="selectin")
+    lots: Mapped[list[Lot]] = relationship(
+        back_populates="tender",
+        order_by="Lot.number",
+        cascade="all, delete-orphan",
+        lazy="selectin",
+    )
     documents: Mapped[list[TenderDocument]] = relationship(
-        back_populates="tender", order_by="TenderDocument.id", lazy="selectin")
-    notices: Mapped[list[Notice]] = relationship(back_populates="tender", order_by="Notice.id",
-                                                 lazy="selectin")
+        back_populates="tender", order_by="TenderDocument.id", lazy="selectin"
+    )
+    notices: Mapped[list[Notice]] = relationship(
+        back_populates="tender", order_by="Notice.id", lazy="selectin"
+    )
 
     @property
     def ceiling_total(self) -> Decimal:

@@ -20,7 +20,9 @@ class RuleSet:
     name: str
     min_bid_days: int  # first issue of documents -> bid deadline (Law Art 24; GPL)
     min_download_days: int  # sale/download period (Regs Art 16)
-    amendment_notice_days: int  # a preparation-affecting notice this long before the deadline (Regs Art 21)
+    amendment_notice_days: (
+        int  # a preparation-affecting notice this long before the deadline (Regs Art 21)
+    )
     objection_days_before_deadline: int  # objections to the documents (Regs Art 22)
     objection_answer_days: int  # the tenderer answers within (Regs Art 22)
     guarantee_max_rate: Decimal  # of the estimated price / budget (Regs Art 26; GP)
@@ -31,14 +33,24 @@ class RuleSet:
 
 RULE_SETS: dict[str, RuleSet] = {
     "construction": RuleSet(
-        name="construction", min_bid_days=20, min_download_days=5, amendment_notice_days=15,
-        objection_days_before_deadline=10, objection_answer_days=3,
-        guarantee_max_rate=Decimal("0.02"), guarantee_cap=Decimal("800000"),
+        name="construction",
+        min_bid_days=20,
+        min_download_days=5,
+        amendment_notice_days=15,
+        objection_days_before_deadline=10,
+        objection_answer_days=3,
+        guarantee_max_rate=Decimal("0.02"),
+        guarantee_cap=Decimal("800000"),
     ),
     "gov_procurement": RuleSet(
-        name="gov_procurement", min_bid_days=20, min_download_days=5, amendment_notice_days=15,
-        objection_days_before_deadline=10, objection_answer_days=3,
-        guarantee_max_rate=Decimal("0.02"), guarantee_cap=None,
+        name="gov_procurement",
+        min_bid_days=20,
+        min_download_days=5,
+        amendment_notice_days=15,
+        objection_days_before_deadline=10,
+        objection_answer_days=3,
+        guarantee_max_rate=Decimal("0.02"),
+        guarantee_cap=None,
     ),
 }
 
@@ -49,18 +61,28 @@ CRITERION_KINDS = ("price", "technical", "commercial")
 GP_PRICE_WEIGHT = {"goods": (30, 60), "services": (10, 30)}
 
 
-_LOWER_IS_LOOSER = {"min_bid_days", "min_download_days", "amendment_notice_days",
-                    "min_decrypt_window_minutes"}
+_LOWER_IS_LOOSER = {
+    "min_bid_days",
+    "min_download_days",
+    "amendment_notice_days",
+    "min_decrypt_window_minutes",
+}
 # a bigger objection lead time shortens the bidders' window, so it is looser too
-_HIGHER_IS_LOOSER = {"guarantee_max_rate", "guarantee_cap", "objection_answer_days",
-                     "objection_days_before_deadline", "max_bid_validity_days"}
+_HIGHER_IS_LOOSER = {
+    "guarantee_max_rate",
+    "guarantee_cap",
+    "objection_answer_days",
+    "objection_days_before_deadline",
+    "max_bid_validity_days",
+}
 
 
 def rule_set(name: str, overrides: Mapping[str, Mapping] | None = None) -> RuleSet:
     """The named rule set, tightened by a centre's overrides. Overrides may only tighten."""
     if name not in RULE_SETS:
-        raise InvalidInput(f"unknown rule set {name!r}", code="invalid_rule_set",
-                           allowed=sorted(RULE_SETS))
+        raise InvalidInput(
+            f"unknown rule set {name!r}", code="invalid_rule_set", allowed=sorted(RULE_SETS)
+        )
     base = RULE_SETS[name]
     changes = dict((overrides or {}).get(name, {}))
     for key, value in changes.items():
@@ -102,10 +124,13 @@ def check_lot_prices(rules: RuleSet, lot: LotTerms) -> None:
     if lot.ceiling_price > lot.estimated_price:
         raise RuleViolation(
             f"lot {lot.number}: the ceiling price {lot.ceiling_price} exceeds the estimated "
-            f"price {lot.estimated_price}", code="ceiling_above_estimate")
+            f"price {lot.estimated_price}",
+            code="ceiling_above_estimate",
+        )
     if lot.guarantee_amount < 0:
-        raise RuleViolation(f"lot {lot.number}: a guarantee cannot be negative",
-                            code="invalid_guarantee")
+        raise RuleViolation(
+            f"lot {lot.number}: a guarantee cannot be negative", code="invalid_guarantee"
+        )
     limit = max_guarantee(rules, lot.estimated_price)
     if lot.guarantee_amount > limit:
         raise RuleViolation(
@@ -113,7 +138,8 @@ def check_lot_prices(rules: RuleSet, lot: LotTerms) -> None:
             f"{limit} ({_rate(rules)} of the estimated price"
             + (f", at most {rules.guarantee_cap}" if rules.guarantee_cap is not None else "")
             + ")",
-            code="guarantee_too_high", limit=str(limit),
+            code="guarantee_too_high",
+            limit=str(limit),
         )
 
 
@@ -124,23 +150,31 @@ def max_guarantee(rules: RuleSet, estimated_price: Decimal) -> Decimal:
     return limit
 
 
-def check_criteria(method: str, category: str, rule_set_name: str, criteria: Sequence[Mapping]) -> None:
+def check_criteria(
+    method: str, category: str, rule_set_name: str, criteria: Sequence[Mapping]
+) -> None:
     """Comprehensive scoring needs criteria totalling 100 points, with one price criterion whose
     weight is inside the GP-87 range for goods and services; lowest-price needs none."""
     if method not in METHODS:
-        raise InvalidInput(f"unknown evaluation method {method!r}", code="invalid_method",
-                           allowed=list(METHODS))
+        raise InvalidInput(
+            f"unknown evaluation method {method!r}", code="invalid_method", allowed=list(METHODS)
+        )
     if category not in CATEGORIES:
-        raise InvalidInput(f"unknown category {category!r}", code="invalid_category",
-                           allowed=list(CATEGORIES))
+        raise InvalidInput(
+            f"unknown category {category!r}", code="invalid_category", allowed=list(CATEGORIES)
+        )
     names = set()
     for item in criteria:
         if item.get("kind") not in CRITERION_KINDS:
-            raise InvalidInput(f"criterion {item.get('name')!r}: kind must be one of "
-                               f"{', '.join(CRITERION_KINDS)}", code="invalid_criterion")
+            raise InvalidInput(
+                f"criterion {item.get('name')!r}: kind must be one of {', '.join(CRITERION_KINDS)}",
+                code="invalid_criterion",
+            )
         if not isinstance(item.get("max_score"), int) or item["max_score"] <= 0:
-            raise InvalidInput(f"criterion {item.get('name')!r}: max_score must be a positive "
-                               "whole number", code="invalid_criterion")
+            raise InvalidInput(
+                f"criterion {item.get('name')!r}: max_score must be a positive whole number",
+                code="invalid_criterion",
+            )
         if not item.get("name") or item["name"] in names:
             raise InvalidInput("every criterion needs a unique name", code="invalid_criterion")
         names.add(item["name"])
@@ -148,53 +182,68 @@ def check_criteria(method: str, category: str, rule_set_name: str, criteria: Seq
         return
     total = sum(item["max_score"] for item in criteria)
     if total != 100:
-        raise RuleViolation(f"comprehensive scoring criteria must total 100 points, not {total}",
-                            code="criteria_total")
+        raise RuleViolation(
+            f"comprehensive scoring criteria must total 100 points, not {total}",
+            code="criteria_total",
+        )
     price = [item for item in criteria if item["kind"] == "price"]
     if len(price) != 1:
-        raise RuleViolation("comprehensive scoring needs exactly one price criterion",
-                            code="price_criterion")
+        raise RuleViolation(
+            "comprehensive scoring needs exactly one price criterion", code="price_criterion"
+        )
     if rule_set_name == "gov_procurement" and category in GP_PRICE_WEIGHT:
         low, high = GP_PRICE_WEIGHT[category]
         weight = price[0]["max_score"]
         if not low <= weight <= high:
             raise RuleViolation(
                 f"for {category} the price weight must be {low}–{high}% (GP-87 Art 55), not "
-                f"{weight}%", code="price_weight")
+                f"{weight}%",
+                code="price_weight",
+            )
 
 
 def check_bid_validity(rules: RuleSet, days: int) -> None:
     if not 1 <= days <= rules.max_bid_validity_days:
-        raise RuleViolation(f"bid validity must be 1 to {rules.max_bid_validity_days} days",
-                            code="invalid_bid_validity")
+        raise RuleViolation(
+            f"bid validity must be 1 to {rules.max_bid_validity_days} days",
+            code="invalid_bid_validity",
+        )
 
 
 def check_decrypt_window(rules: RuleSet, minutes: int) -> None:
     if minutes < rules.min_decrypt_window_minutes or minutes > 24 * 60:
         raise RuleViolation(
             f"the decryption window must be {rules.min_decrypt_window_minutes} minutes to 24 hours",
-            code="invalid_decrypt_window")
+            code="invalid_decrypt_window",
+        )
 
 
 # --- schedule -----------------------------------------------------------------------------------
 
 
-def check_schedule(rules: RuleSet, issue_start: datetime, issue_end: datetime,
-                   deadline: datetime) -> None:
+def check_schedule(
+    rules: RuleSet, issue_start: datetime, issue_end: datetime, deadline: datetime
+) -> None:
     """The legal minimum periods. Both edges are inclusive: exactly 20 days passes."""
     if issue_end - issue_start < timedelta(days=rules.min_download_days):
         raise RuleViolation(
             f"the document download period must last at least {rules.min_download_days} days "
-            "(Regs Art 16)", code="download_period_too_short")
+            "(Regs Art 16)",
+            code="download_period_too_short",
+        )
     if issue_end > deadline:
-        raise RuleViolation("the download period cannot end after the bid deadline",
-                            code="download_after_deadline")
+        raise RuleViolation(
+            "the download period cannot end after the bid deadline", code="download_after_deadline"
+        )
     if deadline - issue_start < timedelta(days=rules.min_bid_days):
         raise RuleViolation(
             f"at least {rules.min_bid_days} days must pass from the first issue of the documents "
-            "to the bid deadline (Law Art 24)", code="bid_period_too_short",
-            shortfall_seconds=int((timedelta(days=rules.min_bid_days)
-                                   - (deadline - issue_start)).total_seconds()))
+            "to the bid deadline (Law Art 24)",
+            code="bid_period_too_short",
+            shortfall_seconds=int(
+                (timedelta(days=rules.min_bid_days) - (deadline - issue_start)).total_seconds()
+            ),
+        )
 
 
 def actual_issue_start(planned: datetime, now: datetime) -> datetime:
@@ -202,8 +251,9 @@ def actual_issue_start(planned: datetime, now: datetime) -> datetime:
     return max(planned, now)
 
 
-def deadline_after_notice(rules: RuleSet, deadline: datetime, now: datetime,
-                          affects_preparation: bool) -> datetime:
+def deadline_after_notice(
+    rules: RuleSet, deadline: datetime, now: datetime, affects_preparation: bool
+) -> datetime:
     """Regs Art 21: a notice that may affect bid preparation needs 15 days before the deadline;
     when fewer remain the deadline moves so that exactly 15 remain."""
     if not affects_preparation:
@@ -217,7 +267,8 @@ def check_objection_window(rules: RuleSet, deadline: datetime, now: datetime) ->
         raise RuleViolation(
             f"objections to the documents must be raised at least "
             f"{rules.objection_days_before_deadline} days before the bid deadline (Regs Art 22)",
-            code="objection_too_late")
+            code="objection_too_late",
+        )
 
 
 def objection_answer_due(rules: RuleSet, raised_at: datetime) -> datetime:
@@ -251,22 +302,40 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
 def check_action(action: str, state: str) -> None:
     if state not in ALLOWED_FROM[action]:
         if action in ("download", "ask", "object") and state == "suspended":
-            raise Conflict("the tender is suspended until an objection to its documents is "
-                           "answered (Regs Art 22)", code="tender_suspended")
-        raise Conflict(f"a tender that is {state} cannot be {_PAST[action]}",
-                       code="invalid_state", state=state, action=action)
+            raise Conflict(
+                "the tender is suspended until an objection to its documents is "
+                "answered (Regs Art 22)",
+                code="tender_suspended",
+            )
+        raise Conflict(
+            f"a tender that is {state} cannot be {_PAST[action]}",
+            code="invalid_state",
+            state=state,
+            action=action,
+        )
 
 
 _PAST = {
-    "edit": "edited", "submit_filing": "submitted for filing", "decide_filing": "decided",
-    "publish": "published", "download": "downloaded", "ask": "asked about",
-    "notice": "clarified or amended", "object": "objected to",
-    "answer_objection": "answered", "terminate": "terminated",
+    "edit": "edited",
+    "submit_filing": "submitted for filing",
+    "decide_filing": "decided",
+    "publish": "published",
+    "download": "downloaded",
+    "ask": "asked about",
+    "notice": "clarified or amended",
+    "object": "objected to",
+    "answer_objection": "answered",
+    "terminate": "terminated",
 }
 
 
-def next_check(state: str, issue_end: datetime, deadline: datetime,
-               download_closed: bool, open_objection_due: datetime | None) -> datetime | None:
+def next_check(
+    state: str,
+    issue_end: datetime,
+    deadline: datetime,
+    download_closed: bool,
+    open_objection_due: datetime | None,
+) -> datetime | None:
     """When the tender next needs the tick's attention (DESIGN.md §3 "next check")."""
     times: list[datetime] = []
     if state in ("published", "suspended"):

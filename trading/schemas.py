@@ -40,12 +40,14 @@ def parse_draft(data: Mapping[str, Any]) -> TenderDraft:
         raise InvalidInput("expected a JSON object", code="invalid_body")
     lots_raw = data.get("lots")
     if not isinstance(lots_raw, list) or not lots_raw:
-        raise InvalidInput("lots: give a list with at least one lot", code="invalid_lots",
-                           field="lots")
+        raise InvalidInput(
+            "lots: give a list with at least one lot", code="invalid_lots", field="lots"
+        )
     criteria = data.get("criteria") or []
     if not isinstance(criteria, list) or not all(isinstance(c, Mapping) for c in criteria):
-        raise InvalidInput("criteria: give a list of objects", code="invalid_criteria",
-                           field="criteria")
+        raise InvalidInput(
+            "criteria: give a list of objects", code="invalid_criteria", field="criteria"
+        )
     return TenderDraft(
         title=text(data, "title", max_length=300),
         rule_set=text(data, "rule_set", max_length=30),
@@ -58,8 +60,12 @@ def parse_draft(data: Mapping[str, Any]) -> TenderDraft:
         bid_deadline=moment(data, "bid_deadline"),
         lots=[_lot(item, index) for index, item in enumerate(lots_raw, start=1)],
         criteria=[
-            {"name": str(c.get("name", "")).strip(), "kind": c.get("kind"),
-             "max_score": c.get("max_score"), "objective": bool(c.get("objective", False))}
+            {
+                "name": str(c.get("name", "")).strip(),
+                "kind": c.get("kind"),
+                "max_score": c.get("max_score"),
+                "objective": bool(c.get("objective", False)),
+            }
             for c in criteria
         ],
         description=text(data, "description", required=False, max_length=20000),
@@ -82,20 +88,25 @@ def _lot(item: Any, index: int) -> LotTerms:
     )
 
 
-def text(data: Mapping, key: str, *, required: bool = True, max_length: int = 10000,
-         prefix: str = "") -> str:
+def text(
+    data: Mapping, key: str, *, required: bool = True, max_length: int = 10000, prefix: str = ""
+) -> str:
     value = data.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise InvalidInput(f"{prefix}{key} is required", code="missing_field",
-                               field=prefix + key)
+            raise InvalidInput(
+                f"{prefix}{key} is required", code="missing_field", field=prefix + key
+            )
         return ""
     if not isinstance(value, str):
         raise InvalidInput(f"{prefix}{key} must be text", code="invalid_field", field=prefix + key)
     value = value.strip()
     if len(value) > max_length:
-        raise InvalidInput(f"{prefix}{key} is longer than {max_length} characters",
-                           code="invalid_field", field=prefix + key)
+        raise InvalidInput(
+            f"{prefix}{key} is longer than {max_length} characters",
+            code="invalid_field",
+            field=prefix + key,
+        )
     return value
 
 
@@ -106,8 +117,9 @@ def integer(data: Mapping, key: str, *, default: int | None = None, prefix: str 
             return default
         raise InvalidInput(f"{prefix}{key} is required", code="missing_field", field=prefix + key)
     if isinstance(value, bool):
-        raise InvalidInput(f"{prefix}{key} must be a whole number", code="invalid_field",
-                           field=prefix + key)
+        raise InvalidInput(
+            f"{prefix}{key} must be a whole number", code="invalid_field", field=prefix + key
+        )
     try:
         if isinstance(value, str):
             value = int(value.strip())
@@ -115,8 +127,9 @@ def integer(data: Mapping, key: str, *, default: int | None = None, prefix: str 
             raise ValueError
         return int(value)
     except (TypeError, ValueError):
-        raise InvalidInput(f"{prefix}{key} must be a whole number", code="invalid_field",
-                           field=prefix + key) from None
+        raise InvalidInput(
+            f"{prefix}{key} must be a whole number", code="invalid_field", field=prefix + key
+        ) from None
 
 
 def money(data: Mapping, key: str, *, prefix: str = "") -> Decimal:
@@ -124,16 +137,21 @@ def money(data: Mapping, key: str, *, prefix: str = "") -> Decimal:
     if value is None or value == "":
         raise InvalidInput(f"{prefix}{key} is required", code="missing_field", field=prefix + key)
     if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise InvalidInput(f"{prefix}{key} must be an amount in CNY", code="invalid_field",
-                           field=prefix + key)
+        raise InvalidInput(
+            f"{prefix}{key} must be an amount in CNY", code="invalid_field", field=prefix + key
+        )
     try:
         amount = Decimal(str(value).replace(",", "").strip())
     except InvalidOperation:
-        raise InvalidInput(f"{prefix}{key} must be an amount in CNY", code="invalid_field",
-                           field=prefix + key) from None
+        raise InvalidInput(
+            f"{prefix}{key} must be an amount in CNY", code="invalid_field", field=prefix + key
+        ) from None
     if not amount.is_finite() or amount.as_tuple().exponent < -2 or abs(amount) >= 10**14:
-        raise InvalidInput(f"{prefix}{key} must be an amount in CNY with at most 2 decimals",
-                           code="invalid_field", field=prefix + key)
+        raise InvalidInput(
+            f"{prefix}{key} must be an amount in CNY with at most 2 decimals",
+            code="invalid_field",
+            field=prefix + key,
+        )
     return amount.quantize(Decimal("0.01"))
 
 
@@ -142,17 +160,23 @@ def moment(data: Mapping, key: str, *, prefix: str = "") -> datetime:
     if not value:
         raise InvalidInput(f"{prefix}{key} is required", code="missing_field", field=prefix + key)
     if not isinstance(value, str):
-        raise InvalidInput(f"{prefix}{key} must be an ISO 8601 date-time", code="invalid_field",
-                           field=prefix + key)
+        raise InvalidInput(
+            f"{prefix}{key} must be an ISO 8601 date-time", code="invalid_field", field=prefix + key
+        )
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
-        raise InvalidInput(f"{prefix}{key} must be an ISO 8601 date-time like "
-                           "2026-03-01T09:30:00+08:00", code="invalid_field",
-                           field=prefix + key) from None
+        raise InvalidInput(
+            f"{prefix}{key} must be an ISO 8601 date-time like 2026-03-01T09:30:00+08:00",
+            code="invalid_field",
+            field=prefix + key,
+        ) from None
     if parsed.tzinfo is None:
-        raise InvalidInput(f"{prefix}{key} must carry a time zone, e.g. +08:00",
-                           code="invalid_field", field=prefix + key)
+        raise InvalidInput(
+            f"{prefix}{key} must carry a time zone, e.g. +08:00",
+            code="invalid_field",
+            field=prefix + key,
+        )
     return parsed
 
 

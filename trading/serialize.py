@@ -31,9 +31,13 @@ def tender_public(tender: Tender) -> dict[str, Any]:
         "terminated_at": tender.terminated_at.isoformat() if tender.terminated_at else None,
         "termination_reason": tender.termination_reason,
         "lots": [
-            {"number": lot.number, "title": lot.title,
-             "estimated_price": str(lot.estimated_price), "ceiling_price": str(lot.ceiling_price),
-             "guarantee_amount": str(lot.guarantee_amount)}
+            {
+                "number": lot.number,
+                "title": lot.title,
+                "estimated_price": str(lot.estimated_price),
+                "ceiling_price": str(lot.ceiling_price),
+                "guarantee_amount": str(lot.guarantee_amount),
+            }
             for lot in tender.lots
         ],
         "documents": [document(d) for d in tender.documents],
@@ -43,24 +47,36 @@ def tender_public(tender: Tender) -> dict[str, Any]:
 
 def tender_managed(tender: Tender) -> dict[str, Any]:
     data = tender_public(tender)
-    data.update({
-        "tenderer_id": tender.tenderer_id,
-        "agency_id": tender.agency_id,
-        "filed_at": tender.filed_at.isoformat() if tender.filed_at else None,
-        "next_check_at": tender.next_check_at.isoformat() if tender.next_check_at else None,
-    })
+    data.update(
+        {
+            "tenderer_id": tender.tenderer_id,
+            "agency_id": tender.agency_id,
+            "filed_at": tender.filed_at.isoformat() if tender.filed_at else None,
+            "next_check_at": tender.next_check_at.isoformat() if tender.next_check_at else None,
+        }
+    )
     return data
 
 
 def document(doc: TenderDocument) -> dict[str, Any]:
-    return {"id": doc.id, "filename": doc.filename, "size": doc.size, "sha256": doc.sha256,
-            "content_type": doc.content_type, "uploaded_at": doc.uploaded_at.isoformat()}
+    return {
+        "id": doc.id,
+        "filename": doc.filename,
+        "size": doc.size,
+        "sha256": doc.sha256,
+        "content_type": doc.content_type,
+        "uploaded_at": doc.uploaded_at.isoformat(),
+    }
 
 
 def notice(item: Notice) -> dict[str, Any]:
     return {
-        "id": item.id, "kind": item.kind, "title": item.title, "body": item.body,
-        "affects_preparation": item.affects_preparation, "issued_at": item.issued_at.isoformat(),
+        "id": item.id,
+        "kind": item.kind,
+        "title": item.title,
+        "body": item.body,
+        "affects_preparation": item.affects_preparation,
+        "issued_at": item.issued_at.isoformat(),
         "deadline_before": item.deadline_before.isoformat() if item.deadline_before else None,
         "deadline_after": item.deadline_after.isoformat() if item.deadline_after else None,
         "moved_deadline": item.moved_deadline,
@@ -69,14 +85,21 @@ def notice(item: Notice) -> dict[str, Any]:
 
 def question(item: Question) -> dict[str, Any]:
     # never the asker: questions are anonymous to everyone but the platform
-    return {"id": item.id, "body": item.body, "asked_at": item.asked_at.isoformat(),
-            "answered_by_notice_id": item.answered_by_notice_id}
+    return {
+        "id": item.id,
+        "body": item.body,
+        "asked_at": item.asked_at.isoformat(),
+        "answered_by_notice_id": item.answered_by_notice_id,
+    }
 
 
 def objection(item: Objection) -> dict[str, Any]:
     return {
-        "id": item.id, "tender_id": item.tender_id, "body": item.body,
-        "raised_at": item.raised_at.isoformat(), "answer_due_at": item.answer_due_at.isoformat(),
+        "id": item.id,
+        "tender_id": item.tender_id,
+        "body": item.body,
+        "raised_at": item.raised_at.isoformat(),
+        "answer_due_at": item.answer_due_at.isoformat(),
         "answer": item.answer,
         "answered_at": item.answered_at.isoformat() if item.answered_at else None,
     }

@@ -20,8 +20,13 @@ from trading import services
 
 NAMESPACE = "/tenders"
 PUBLIC_EVENTS = {
-    "tender.notice_issued", "tender.deadline_moved", "tender.suspended", "tender.resumed",
-    "tender.download_closed", "tender.deadline_reached", "tender.terminated",
+    "tender.notice_issued",
+    "tender.deadline_moved",
+    "tender.suspended",
+    "tender.resumed",
+    "tender.download_closed",
+    "tender.deadline_reached",
+    "tender.terminated",
 }
 
 
@@ -33,8 +38,12 @@ class TendersNamespace(Namespace):
         except DomainError as error:
             return error.to_payload()
         join_room(f"tender:{tender.id}")
-        return {"ok": True, "tender_id": tender.id, "state": tender.state.value,
-                "bid_deadline": tender.bid_deadline.isoformat()}
+        return {
+            "ok": True,
+            "tender_id": tender.id,
+            "state": tender.state.value,
+            "bid_deadline": tender.bid_deadline.isoformat(),
+        }
 
     def on_unwatch(self, data: Any) -> dict:
         try:
@@ -48,8 +57,7 @@ class TendersNamespace(Namespace):
 def _tender_id(data: Any) -> int:
     value = data.get("tender_id") if isinstance(data, dict) else None
     if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidInput("send {\"tender_id\": <number>}", code="invalid_field",
-                           field="tender_id")
+        raise InvalidInput('send {"tender_id": <number>}', code="invalid_field", field="tender_id")
     return value
 
 
@@ -58,8 +66,12 @@ def broadcast(event: Event) -> None:
     if event.type not in PUBLIC_EVENTS:
         return
     tender_id = event.payload.get("tender_id")
-    message = {"type": event.type, "tender_id": tender_id, "seq": event.seq,
-               "at": event.at.isoformat()}
+    message = {
+        "type": event.type,
+        "tender_id": tender_id,
+        "seq": event.seq,
+        "at": event.at.isoformat(),
+    }
     for key in ("before", "after", "notice_id", "kind", "bid_deadline"):
         if key in event.payload:
             message[key] = event.payload[key]

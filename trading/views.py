@@ -96,8 +96,13 @@ def ask_question(tender_id: int) -> Any:
         services.ask_question(actor(), tender_id, form.body.data)
     except DomainError as error:
         return _render_detail(tender_id, error)
-    flash(_("Your question was sent. Its answer will be published as a clarification without "
-            "naming you."), "success")
+    flash(
+        _(
+            "Your question was sent. Its answer will be published as a clarification without "
+            "naming you."
+        ),
+        "success",
+    )
     return redirect(url_for("trading.tender_detail", tender_id=tender_id))
 
 
@@ -109,8 +114,9 @@ def raise_objection(tender_id: int) -> Any:
         services.raise_objection(actor(), tender_id, form.body.data)
     except DomainError as error:
         return _render_detail(tender_id, error)
-    flash(_("Your objection was recorded. The tender is suspended until it is answered."),
-          "success")
+    flash(
+        _("Your objection was recorded. The tender is suspended until it is answered."), "success"
+    )
     return redirect(url_for("trading.tender_detail", tender_id=tender_id))
 
 
@@ -120,8 +126,11 @@ def _render_detail(tender_id: int, error: DomainError | None = None) -> Any:
     bidder = user is not None and user.role == Role.BIDDER
     _flash_refusal(error)
     return render_template(
-        "trading/detail.html", tender=tender, manager=services.can_manage(user, tender),
-        holder=services.held_by(user, tender.id), holders=services.holder_count(tender.id),
+        "trading/detail.html",
+        tender=tender,
+        manager=services.can_manage(user, tender),
+        holder=services.held_by(user, tender.id),
+        holders=services.holder_count(tender.id),
         my_questions=services.questions_for(user, tender.id) if bidder else [],
         my_objections=services.objections_for(user, tender.id) if bidder else [],
         rule_set=services.rule_set_of(tender.rule_set),
@@ -150,8 +159,9 @@ def new_tender() -> Any:
             tender = services.create_tender(user, parse_draft(form.draft_data()))
         except DomainError as error:
             flash(error.message, "danger")
-            return render_template("trading/tender_form.html", form=form, tender=None), \
-                error.http_status
+            return render_template(
+                "trading/tender_form.html", form=form, tender=None
+            ), error.http_status
         flash(_("Draft %(reference)s saved.", reference=tender.reference), "success")
         return redirect(url_for("trading.manage_tender", tender_id=tender.id))
     return render_template("trading/tender_form.html", form=form, tender=None)
@@ -170,8 +180,9 @@ def edit_tender(tender_id: int) -> Any:
             services.update_tender(user, tender.id, parse_draft(form.draft_data()))
         except DomainError as error:
             flash(error.message, "danger")
-            return render_template("trading/tender_form.html", form=form, tender=tender), \
-                error.http_status
+            return render_template(
+                "trading/tender_form.html", form=form, tender=tender
+            ), error.http_status
         flash(_("Draft %(reference)s saved.", reference=tender.reference), "success")
         return redirect(url_for("trading.manage_tender", tender_id=tender.id))
     return render_template("trading/tender_form.html", form=form, tender=tender)
@@ -200,8 +211,9 @@ def upload_document(tender_id: int) -> Any:
     try:
         if not isinstance(upload, FileStorage) or not upload.filename:
             raise InvalidInput(_("Choose a file to upload."), code="missing_file", field="file")
-        document = services.add_document(actor(), tender_id, upload.filename, upload.stream,
-                                         upload.mimetype)
+        document = services.add_document(
+            actor(), tender_id, upload.filename, upload.stream, upload.mimetype
+        )
     except DomainError as error:
         return _render_manage(tender_id, error)
     flash(_("Uploaded %(name)s.", name=document.filename), "success")
@@ -247,19 +259,34 @@ def terminate_tender(tender_id: int) -> Any:
 def issue_notice(tender_id: int) -> Any:
     form = NoticeForm(prefix="notice")
     try:
-        question_id = (integer({"question_id": form.question_id.data}, "question_id")
-                       if form.question_id.data else None)
-        notice = services.issue_notice(actor(), tender_id, form.kind.data, form.title.data,
-                                       form.body.data, bool(form.affects_preparation.data),
-                                       question_id)
+        question_id = (
+            integer({"question_id": form.question_id.data}, "question_id")
+            if form.question_id.data
+            else None
+        )
+        notice = services.issue_notice(
+            actor(),
+            tender_id,
+            form.kind.data,
+            form.title.data,
+            form.body.data,
+            bool(form.affects_preparation.data),
+            question_id,
+        )
     except DomainError as error:
         return _render_manage(tender_id, error)
-    flash(_("The %(kind)s is published to every holder of the documents.",
-            kind=_(notice.kind)), "success")
+    flash(
+        _("The %(kind)s is published to every holder of the documents.", kind=_(notice.kind)),
+        "success",
+    )
     if notice.moved_deadline:
-        flash(_("The bid deadline moved to %(deadline)s so that enough time remains "
-                "(Regs Art 21).", deadline=_local_text(notice.deadline_after,
-                                                       notice.tender.timezone)), "warning")
+        flash(
+            _(
+                "The bid deadline moved to %(deadline)s so that enough time remains (Regs Art 21).",
+                deadline=_local_text(notice.deadline_after, notice.tender.timezone),
+            ),
+            "warning",
+        )
     return _to_manage(tender_id)
 
 
@@ -297,14 +324,21 @@ def _render_manage(tender_id: int, error: DomainError | None = None) -> Any:
     objections = services.objections_for(user, tender.id)
     notice_form = NoticeForm(prefix="notice")
     notice_form.question_id.choices = [option("", "—")] + [
-        option(str(q.id), f"#{q.id} {q.body[:60]}") for q in questions
-        if q.answered_by_notice_id is None]
+        option(str(q.id), f"#{q.id} {q.body[:60]}")
+        for q in questions
+        if q.answered_by_notice_id is None
+    ]
     return render_template(
-        "trading/manage.html", tender=tender, questions=questions, objections=objections,
+        "trading/manage.html",
+        tender=tender,
+        questions=questions,
+        objections=objections,
         notices_by_id={n.id: n for n in tender.notices},
-        filings=services.filing_history(tender.id), holders=services.holder_count(tender.id),
+        filings=services.filing_history(tender.id),
+        holders=services.holder_count(tender.id),
         rule_set=services.rule_set_of(tender.rule_set),
-        upload_form=UploadForm(prefix="upload"), notice_form=notice_form,
+        upload_form=UploadForm(prefix="upload"),
+        notice_form=notice_form,
         terminate_form=TerminateForm(prefix="terminate"),
         answer_forms={o.id: AnswerForm(prefix=f"answer-{o.id}") for o in objections},
     ), _status(error)
@@ -336,8 +370,11 @@ def decide_filing(tender_id: int) -> Any:
     decision = request.form.get("decision")
     try:
         if decision not in ("accept", "return"):
-            raise InvalidInput(_("Choose to accept or to return the filing."),
-                               code="invalid_field", field="decision")
+            raise InvalidInput(
+                _("Choose to accept or to return the filing."),
+                code="invalid_field",
+                field="decision",
+            )
         services.decide_filing(actor(), tender_id, decision == "accept", form.reason.data or "")
     except DomainError as error:
         return _render_review(tender_id, error)
@@ -352,7 +389,9 @@ def _render_review(tender_id: int, error: DomainError | None = None) -> Any:
     tender = services.get_visible_tender(actor(), tender_id)
     _flash_refusal(error)
     return render_template(
-        "trading/filing_review.html", tender=tender, filings=services.filing_history(tender.id),
+        "trading/filing_review.html",
+        tender=tender,
+        filings=services.filing_history(tender.id),
         form=FilingDecisionForm(),
     ), _status(error)
 

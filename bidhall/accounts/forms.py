@@ -14,16 +14,25 @@ except ImportError:  # pragma: no cover - older WTForms
     def option(value, label=None):  # type: ignore[no-redef]
         return (value, value if label is None else label)
 
+
 # shown names of roles and organisation kinds (the stored values stay English); listed with
 # literal msgids so that ``pybabel extract`` keeps them, and templates may say _(role.value)
 ROLE_NAMES = {
-    "tenderer": _l("tenderer"), "agency": _l("agency"), "bidder": _l("bidder"),
-    "expert": _l("expert"), "supervisor": _l("supervisor"), "issuer": _l("issuer"),
+    "tenderer": _l("tenderer"),
+    "agency": _l("agency"),
+    "bidder": _l("bidder"),
+    "expert": _l("expert"),
+    "supervisor": _l("supervisor"),
+    "issuer": _l("issuer"),
     "admin": _l("admin"),
 }
 ORG_KIND_NAMES = {
-    "tenderer": _l("tenderer"), "agency": _l("agency"), "bidder": _l("bidder"),
-    "expert": _l("expert"), "authority": _l("authority"), "issuer": _l("issuer"),
+    "tenderer": _l("tenderer"),
+    "agency": _l("agency"),
+    "bidder": _l("bidder"),
+    "expert": _l("expert"),
+    "authority": _l("authority"),
+    "issuer": _l("issuer"),
     "platform": _l("platform"),
 }
 
@@ -35,16 +44,23 @@ class LoginForm(FlaskForm):
 
 class OrganisationForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    kind = SelectField(_l("Kind"), choices=[option(kind, ORG_KIND_NAMES.get(kind, kind))
-                                            for kind in sorted(set(ORG_KIND_FOR_ROLE.values()))])
-    credit_code = StringField(_l("Unified social credit code"),
-                              validators=[Optional(), Length(min=18, max=18)])
+    kind = SelectField(
+        _l("Kind"),
+        choices=[
+            option(kind, ORG_KIND_NAMES.get(kind, kind))
+            for kind in sorted(set(ORG_KIND_FOR_ROLE.values()))
+        ],
+    )
+    credit_code = StringField(
+        _l("Unified social credit code"), validators=[Optional(), Length(min=18, max=18)]
+    )
 
 
 class UserForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=80)])
     display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=120)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
-    role = SelectField(_l("Role"), choices=[option(r.value, ROLE_NAMES.get(r.value, r.value))
-                                            for r in Role])
+    role = SelectField(
+        _l("Role"), choices=[option(r.value, ROLE_NAMES.get(r.value, r.value)) for r in Role]
+    )
     organisation_id = SelectField(_l("Organisation"), coerce=int)

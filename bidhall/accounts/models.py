@@ -50,8 +50,9 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     display_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[Role] = mapped_column(Enum(Role, native_enum=False, length=20,
-                                            values_callable=lambda e: [m.value for m in e]))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, native_enum=False, length=20, values_callable=lambda e: [m.value for m in e])
+    )
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]

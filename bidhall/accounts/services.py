@@ -51,35 +51,48 @@ def configure(config: dict) -> None:
     _dummy_hash = _hasher.hash(secrets.token_hex(8))
 
 
-def create_organisation(actor: User | str | None, name: str, kind: str,
-                        credit_code: str | None = None) -> Organisation:
+def create_organisation(
+    actor: User | str | None, name: str, kind: str, credit_code: str | None = None
+) -> Organisation:
     name = (name or "").strip()
     if not name:
         raise InvalidInput("an organisation needs a name", code="missing_name")
     if kind not in set(_org_kinds()):
-        raise InvalidInput(f"unknown organisation kind {kind!r}", code="invalid_kind",
-                           allowed=sorted(set(_org_kinds())))
+        raise InvalidInput(
+            f"unknown organisation kind {kind!r}",
+            code="invalid_kind",
+            allowed=sorted(set(_org_kinds())),
+        )
     with db.transaction() as session:
         if session.scalar(select(Organisation).where(Organisation.name == name)):
-            raise Conflict(f"an organisation named {name!r} exists already",
-                           code="organisation_exists")
-        org = Organisation(name=name, kind=kind, credit_code=credit_code or None,
-                           created_at=clock.now())
+            raise Conflict(
+                f"an organisation named {name!r} exists already", code="organisation_exists"
+            )
+        org = Organisation(
+            name=name, kind=kind, credit_code=credit_code or None, created_at=clock.now()
+        )
         session.add(org)
         session.flush()
         emit("organisation.registered", actor, organisation_id=org.id, kind=kind)
     return org
 
 
-def create_user(actor: User | str | None, username: str, password: str, role: str | Role,
-                organisation_id: int, display_name: str | None = None) -> User:
+def create_user(
+    actor: User | str | None,
+    username: str,
+    password: str,
+    role: str | Role,
+    organisation_id: int,
+    display_name: str | None = None,
+) -> User:
     rules.check_username(username)
     rules.check_password(password, _settings["PASSWORD_MIN_LENGTH"])
     try:
         role = Role(role)
     except ValueError:
-        raise InvalidInput(f"unknown role {role!r}", code="invalid_role",
-                           allowed=[r.value for r in Role]) from None
+        raise InvalidInput(
+            f"unknown role {role!r}", code="invalid_role", allowed=[r.value for r in Role]
+        ) from None
     with db.transaction() as session:
         org = session.get(Organisation, organisation_id)
         if org is None:
@@ -92,13 +105,17 @@ def create_user(actor: User | str | None, username: str, password: str, role: st
             )
         if session.scalar(select(User).where(User.username == username)):
             raise Conflict(f"the username {username!r} is taken", code="username_taken")
-        user = User(username=username, display_name=display_name or username,
-                    password_hash=_hasher.hash(password), role=role, organisation=org,
-                    created_at=clock.now())
+        user = User(
+            username=username,
+            display_name=display_name or username,
+            password_hash=_hasher.hash(password),
+            role=role,
+            organisation=org,
+            created_at=clock.now(),
+        )
         session.add(user)
         session.flush()
-        emit("user.registered", actor, user_id=user.id, role=role.value,
-             organisation_id=org.id)
+        emit("user.registered", actor, user_id=user.id, role=role.value, organisation_id=org.id)
     return user
 
 
@@ -108,26 +125,41 @@ def authenticate(username: str, password: str, remote_addr: str) -> User:
     window = timedelta(minutes=_settings["LOGIN_WINDOW_MINUTES"])
     with db.transaction() as session:
         since = now - window
-        failed = select(LoginAttempt).where(LoginAttempt.at > since,
-                                            LoginAttempt.succeeded.is_(False))
+        failed = select(LoginAttempt).where(
+            LoginAttempt.at > since, LoginAttempt.succeeded.is_(False)
+        )
         by_user = session.scalar(
             select(func.count()).select_from(
-                failed.where(LoginAttempt.username == username).subquery()))
+                failed.where(LoginAttempt.username == username).subquery()
+            )
+        )
         by_addr = session.scalar(
             select(func.count()).select_from(
-                failed.where(LoginAttempt.remote_addr == remote_addr).subquery()))
+                failed.where(LoginAttempt.remote_addr == remote_addr).subquery()
+            )
+        )
         oldest = session.scalar(
             select(func.min(LoginAttempt.at)).where(
-                LoginAttempt.at > since, LoginAttempt.succeeded.is_(False),
-                LoginAttempt.username == username))
-        rules.check_login_allowed(by_user, by_addr, oldest and clock.as_utc(oldest), now,
-                                  _settings["LOGIN_MAX_FAILURES"],
-                                  _settings["LOGIN_MAX_FAILURES_PER_IP"], window)
+                LoginAttempt.at > since,
+                LoginAttempt.succeeded.is_(False),
+                LoginAttempt.username == username,
+            )
+        )
+        rules.check_login_allowed(
+            by_user,
+            by_addr,
+            oldest and clock.as_utc(oldest),
+            now,
+            _settings["LOGIN_MAX_FAILURES"],
+            _settings["LOGIN_MAX_FAILURES_PER_IP"],
+            window,
+        )
         user = session.scalar(select(User).where(User.username == username))
         ok = _password_matches(user.password_hash if user else None, password)
         ok = ok and user is not None and user.active
-        session.add(LoginAttempt(username=username[:80], remote_addr=remote_addr[:64], at=now,
-                                 succeeded=ok))
+        session.add(
+            LoginAttempt(username=username[:80], remote_addr=remote_addr[:64], at=now, succeeded=ok)
+        )
         if ok and _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
     if not ok:
@@ -143,8 +175,12 @@ def issue_token(user_id: int, name: str) -> tuple[ApiToken, str]:
         user = session.get(User, user_id)
         if user is None:
             raise NotFound(f"no user {user_id}", code="user_not_found")
-        token = ApiToken(user_id=user.id, name=(name or "token")[:80],
-                         token_sha256=_token_digest(secret), created_at=clock.now())
+        token = ApiToken(
+            user_id=user.id,
+            name=(name or "token")[:80],
+            token_sha256=_token_digest(secret),
+            created_at=clock.now(),
+        )
         session.add(token)
         session.flush()
         emit("token.issued", user, token_id=token.id)
@@ -164,8 +200,10 @@ def revoke_token(actor: User, token_id: int) -> None:
 
 def user_for_token(secret: str) -> User | None:
     token = db.session.scalar(
-        select(ApiToken).where(ApiToken.token_sha256 == _token_digest(secret),
-                               ApiToken.revoked_at.is_(None)))
+        select(ApiToken).where(
+            ApiToken.token_sha256 == _token_digest(secret), ApiToken.revoked_at.is_(None)
+        )
+    )
     if token is None or not token.user.active:
         return None
     return token.user

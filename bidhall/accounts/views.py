@@ -24,8 +24,9 @@ def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.username.data, form.password.data,
-                                         request.remote_addr or "?")
+            user = services.authenticate(
+                form.username.data, form.password.data, request.remote_addr or "?"
+            )
         except DomainError as error:
             flash(error.message, "danger")
             return render_template("accounts/login.html", form=form), error.http_status
@@ -65,30 +66,38 @@ def admin_organisations() -> Any:
     status = 400 if form.is_submitted() else 200  # a submitted form shown again was refused
     if form.validate_on_submit():
         try:
-            org = services.create_organisation(actor(), form.name.data, form.kind.data,
-                                               form.credit_code.data)
+            org = services.create_organisation(
+                actor(), form.name.data, form.kind.data, form.credit_code.data
+            )
         except DomainError as error:
             flash(error.message, "danger")
             status = error.http_status
         else:
             flash(_("Registered %(name)s", name=org.name), "success")
             return redirect(url_for("core.admin_organisations"))
-    return render_template("accounts/organisations.html", form=form,
-                           organisations=services.list_organisations()), status
+    return render_template(
+        "accounts/organisations.html", form=form, organisations=services.list_organisations()
+    ), status
 
 
 @blueprint.route("/admin/users", methods=["GET", "POST"])
 @require(Role.ADMIN)
 def admin_users() -> Any:
     form = UserForm()
-    form.organisation_id.choices = [option(o.id, f"{o.name} ({_(o.kind)})")
-                                    for o in services.list_organisations()]
+    form.organisation_id.choices = [
+        option(o.id, f"{o.name} ({_(o.kind)})") for o in services.list_organisations()
+    ]
     status = 400 if form.is_submitted() else 200  # a submitted form shown again was refused
     if form.validate_on_submit():
         try:
-            user = services.create_user(actor(), form.username.data, form.password.data,
-                                        form.role.data, form.organisation_id.data,
-                                        form.display_name.data)
+            user = services.create_user(
+                actor(),
+                form.username.data,
+                form.password.data,
+                form.role.data,
+                form.organisation_id.data,
+                form.display_name.data,
+            )
         except DomainError as error:
             flash(error.message, "danger")
             status = error.http_status
@@ -111,8 +120,9 @@ def api_organisations() -> Any:
 @require(Role.ADMIN)
 def api_create_organisation() -> Any:
     data = json_body()
-    org = services.create_organisation(actor(), data.get("name"), data.get("kind"),
-                                       data.get("credit_code"))
+    org = services.create_organisation(
+        actor(), data.get("name"), data.get("kind"), data.get("credit_code")
+    )
     return jsonify(_org(org)), 201
 
 
@@ -128,10 +138,17 @@ def api_create_user() -> Any:
     data = json_body()
     organisation_id = data.get("organisation_id")
     if not isinstance(organisation_id, int) or isinstance(organisation_id, bool):
-        raise InvalidInput("organisation_id must be a whole number", code="invalid_field",
-                           field="organisation_id")
-    user = services.create_user(actor(), data.get("username") or "", data.get("password") or "",
-                                data.get("role") or "", organisation_id, data.get("display_name"))
+        raise InvalidInput(
+            "organisation_id must be a whole number", code="invalid_field", field="organisation_id"
+        )
+    user = services.create_user(
+        actor(),
+        data.get("username") or "",
+        data.get("password") or "",
+        data.get("role") or "",
+        organisation_id,
+        data.get("display_name"),
+    )
     return jsonify(_user(user)), 201
 
 
@@ -139,8 +156,9 @@ def api_create_user() -> Any:
 def api_create_token() -> Any:
     """Exchange a username and password for an API token (for scripts); throttled like login."""
     data = json_body()
-    user = services.authenticate(str(data.get("username") or ""), str(data.get("password") or ""),
-                                 request.remote_addr or "?")
+    user = services.authenticate(
+        str(data.get("username") or ""), str(data.get("password") or ""), request.remote_addr or "?"
+    )
     token, secret = services.issue_token(user.id, str(data.get("name") or "api"))
     return jsonify({"id": token.id, "token": secret, "user": _user(user)}), 201
 
@@ -156,5 +174,10 @@ def _org(org: Any) -> dict:
 
 
 def _user(user: Any) -> dict:
-    return {"id": user.id, "username": user.username, "display_name": user.display_name,
-            "role": user.role.value, "organisation_id": user.organisation_id}
+    return {
+        "id": user.id,
+        "username": user.username,
+        "display_name": user.display_name,
+        "role": user.role.value,
+        "organisation_id": user.organisation_id,
+    }

@@ -13,8 +13,14 @@ from tests.fixtures.factories import PASSWORD
 
 
 def login_form(client, username, password):
-    return client.post("/login", data={"username": username, "password": password,
-                                       "csrf_token": csrf_token(client, "/login")})
+    return client.post(
+        "/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": csrf_token(client, "/login"),
+        },
+    )
 
 
 def test_a_user_signs_in_with_the_right_password(client, make_user):
@@ -65,8 +71,10 @@ def test_throttling_by_address_stops_guessing_across_usernames(client, make_user
 def test_the_next_parameter_never_redirects_off_site(client, make_user):
     user = make_user("agency")
     token = csrf_token(client, "/login")
-    response = client.post("/login?next=//evil.example/x", data={
-        "username": user.username, "password": PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={"username": user.username, "password": PASSWORD, "csrf_token": token},
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -92,8 +100,9 @@ def test_a_user_must_belong_to_an_organisation_of_its_role(make_org, app):
     from bidhall.errors import InvalidInput
 
     with pytest.raises(InvalidInput) as refused:
-        services.create_user("system:test", "mismatch", PASSWORD, "supervisor",
-                             make_org("bidder").id)
+        services.create_user(
+            "system:test", "mismatch", PASSWORD, "supervisor", make_org("bidder").id
+        )
     assert refused.value.code == "role_organisation_mismatch"
 
 
@@ -136,9 +145,15 @@ def test_an_admin_registers_organisations_and_users_through_the_api(make_user, a
     admin = api_for(make_user("admin"))
     org = admin.post("/api/organisations", json={"name": "Huadong Construction", "kind": "bidder"})
     assert org.status_code == 201
-    user = admin.post("/api/users", json={"username": "hd-bidder", "password": PASSWORD,
-                                          "role": "bidder",
-                                          "organisation_id": org.get_json()["id"]})
+    user = admin.post(
+        "/api/users",
+        json={
+            "username": "hd-bidder",
+            "password": PASSWORD,
+            "role": "bidder",
+            "organisation_id": org.get_json()["id"],
+        },
+    )
     assert user.status_code == 201
 
 
@@ -151,9 +166,20 @@ def test_a_duplicate_organisation_is_refused(make_user, api_for):
 
 
 def test_users_create_command_registers_a_user_and_its_organisation(runner):
-    result = runner.invoke(args=["users", "create", "ops-admin", "--role", "admin",
-                                 "--organisation", "Trading Centre", "--create-org",
-                                 "--password", PASSWORD])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "ops-admin",
+            "--role",
+            "admin",
+            "--organisation",
+            "Trading Centre",
+            "--create-org",
+            "--password",
+            PASSWORD,
+        ]
+    )
     assert result.exit_code == 0, result.output
     created = json.loads(result.output)
     assert created["role"] == "admin"
@@ -161,9 +187,20 @@ def test_users_create_command_registers_a_user_and_its_organisation(runner):
 
 
 def test_users_create_command_reports_a_bad_role_without_a_traceback(runner):
-    result = runner.invoke(args=["users", "create", "someone", "--role", "emperor",
-                                 "--organisation", "Nowhere", "--create-org",
-                                 "--password", PASSWORD])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "someone",
+            "--role",
+            "emperor",
+            "--organisation",
+            "Nowhere",
+            "--create-org",
+            "--password",
+            PASSWORD,
+        ]
+    )
     assert result.exit_code == 2
     assert "invalid_role" in result.output
     assert "Traceback" not in result.output

@@ -14,15 +14,20 @@ VENDOR = Path(__file__).resolve().parents[2] / "static" / "vendor" / "socket.io.
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="needs the system Chromium at /usr/bin/chromium"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs the system Chromium at /usr/bin/chromium"
+    ),
 ]
 
 
 def test_an_open_page_moves_its_countdown_when_an_amendment_moves_the_deadline(
-        open_page, make_tender, world, clock):
+    open_page, make_tender, world, clock
+):
     from playwright.sync_api import expect
 
-    assert VENDOR.exists(), "the Socket.IO client is missing: ./run.sh installs it into static/vendor"
+    assert VENDOR.exists(), (
+        "the Socket.IO client is missing: ./run.sh installs it into static/vendor"
+    )
     tender = make_tender("published")
     clock.set(tender.bid_deadline - timedelta(days=5))
     page = open_page()
@@ -31,8 +36,9 @@ def test_an_open_page_moves_its_countdown_when_an_amendment_moves_the_deadline(
     before = int(page.locator("#countdown").get_attribute("data-seconds-left"))
     assert before <= 5 * 86400
 
-    services.issue_notice(world.agency, tender.id, "amendment", "BoQ item 3.2",
-                          "Corrected quantity.", True)
+    services.issue_notice(
+        world.agency, tender.id, "amendment", "BoQ item 3.2", "Corrected quantity.", True
+    )
 
     banner = page.get_by_test_id("live-update")
     expect(banner).to_be_visible()

@@ -14,8 +14,9 @@ TITLE = "Riverside school teaching building"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(),
-                       reason="needs the system Chromium at /usr/bin/chromium"),
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs the system Chromium at /usr/bin/chromium"
+    ),
 ]
 
 
@@ -37,11 +38,19 @@ def test_a_tender_goes_from_draft_to_a_public_countdown_in_the_browser(open_page
     agency.fill("input[name=issue_start]", "2026-03-02T09:30")
     agency.fill("input[name=issue_end]", "2026-03-08T17:00")
     agency.fill("input[name=bid_deadline]", "2026-03-23T09:30")
-    for name, value in {"number": "1", "title": "Main works", "estimated_price": "12000000",
-                        "ceiling_price": "11500000", "guarantee_amount": "200000"}.items():
+    for name, value in {
+        "number": "1",
+        "title": "Main works",
+        "estimated_price": "12000000",
+        "ceiling_price": "11500000",
+        "guarantee_amount": "200000",
+    }.items():
         agency.fill(f"input[name=lots-0-{name}]", value)
-    criteria = [("price", "price", "60", True), ("construction plan", "technical", "30", False),
-                ("track record", "commercial", "10", True)]
+    criteria = [
+        ("price", "price", "60", True),
+        ("construction plan", "technical", "30", False),
+        ("track record", "commercial", "10", True),
+    ]
     for index, (name, kind, score, objective) in enumerate(criteria):
         agency.fill(f"input[name=criteria-{index}-name]", name)
         agency.select_option(f"select[name=criteria-{index}-kind]", kind)
@@ -54,12 +63,18 @@ def test_a_tender_goes_from_draft_to_a_public_countdown_in_the_browser(open_page
     expect(agency.locator("[data-testid=state]").first).to_have_text("draft")
 
     # uploads the documents and submits for filing
-    agency.set_input_files("input[name=upload-file]", files=[{
-        "name": "tender-documents.pdf", "mimeType": "application/pdf",
-        "buffer": b"%PDF-1.7 tender documents"}])
+    agency.set_input_files(
+        "input[name=upload-file]",
+        files=[
+            {
+                "name": "tender-documents.pdf",
+                "mimeType": "application/pdf",
+                "buffer": b"%PDF-1.7 tender documents",
+            }
+        ],
+    )
     agency.click("[data-testid=upload]")
-    expect(agency.locator("[data-testid=manage-documents]")).to_contain_text(
-        "tender-documents.pdf")
+    expect(agency.locator("[data-testid=manage-documents]")).to_contain_text("tender-documents.pdf")
     agency.click("[data-testid=submit-filing]")
     expect(agency.locator("[data-testid=state]").first).to_have_text("filing")
     shot(agency, "2-submitted-for-filing")
@@ -88,7 +103,8 @@ def test_a_tender_goes_from_draft_to_a_public_countdown_in_the_browser(open_page
     expect(countdown).to_have_text(re.compile(r"^21 days \d\d:\d\d:\d\d$"))
     first = int(countdown.get_attribute("data-seconds-left"))
     visitor.wait_for_function(
-        "s => Number(document.getElementById('countdown').dataset.secondsLeft) < s", arg=first)
+        "s => Number(document.getElementById('countdown').dataset.secondsLeft) < s", arg=first
+    )
     shot(visitor, "4-public-countdown")
 
     # and switches to Chinese

@@ -10,8 +10,17 @@ from __future__ import annotations
 
 import pytest
 
-ACTORS = ("anonymous", "tenderer", "agency", "other_agency", "bidder", "expert", "supervisor",
-          "issuer", "admin")
+ACTORS = (
+    "anonymous",
+    "tenderer",
+    "agency",
+    "other_agency",
+    "bidder",
+    "expert",
+    "supervisor",
+    "issuer",
+    "admin",
+)
 ALL = set(ACTORS)
 SIGNED_IN = ALL - {"anonymous"}
 OWNERS = {"tenderer", "agency"}  # the tender's own tenderer and the agency running it
@@ -78,16 +87,24 @@ NOT_WALKED = {"static", "bootstrap.static"}  # files, no authorization
 
 
 def _pattern(path: str) -> str:
-    return (path.replace("/T/", "/<int:tender_id>/").removesuffix("/T") + (
-        "/<int:tender_id>" if path.endswith("/T") else "")).replace(
-        "/D", "/<int:document_id>").replace("/O/", "/<int:objection_id>/").replace(
-        "/lang/en", "/lang/<code>")
+    return (
+        (
+            path.replace("/T/", "/<int:tender_id>/").removesuffix("/T")
+            + ("/<int:tender_id>" if path.endswith("/T") else "")
+        )
+        .replace("/D", "/<int:document_id>")
+        .replace("/O/", "/<int:objection_id>/")
+        .replace("/lang/en", "/lang/<code>")
+    )
 
 
 def test_every_route_of_the_app_has_a_row_in_the_table(app):
-    routes = {(method, rule.rule) for rule in app.url_map.iter_rules()
-              if rule.endpoint not in NOT_WALKED
-              for method in rule.methods - {"HEAD", "OPTIONS"}}
+    routes = {
+        (method, rule.rule)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint not in NOT_WALKED
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
     table = {(method, _pattern(path)) for method, path, _ in TABLE}
     assert routes - table == set(), "routes without a row in the access table"
     assert table - routes == set(), "rows for routes that do not exist"
@@ -103,9 +120,14 @@ def cast(app, world, make_user, make_tender, api_for):
     services.download_document(bidder, tender.id, tender.documents[0].id)[1].close()
     objection = services.raise_objection(bidder, tender.id, "Criterion 3 is unclear.")
     users = {
-        "tenderer": world.tenderer, "agency": world.agency, "other_agency": make_user("agency"),
-        "bidder": bidder, "expert": make_user("expert"), "supervisor": world.supervisor,
-        "issuer": make_user("issuer"), "admin": make_user("admin"),
+        "tenderer": world.tenderer,
+        "agency": world.agency,
+        "other_agency": make_user("agency"),
+        "bidder": bidder,
+        "expert": make_user("expert"),
+        "supervisor": world.supervisor,
+        "issuer": make_user("issuer"),
+        "admin": make_user("admin"),
     }
     clients = {"anonymous": None} | {name: api_for(user) for name, user in users.items()}
     ids = {"T": tender.id, "D": tender.documents[0].id, "O": objection.id}
@@ -138,12 +160,19 @@ def test_each_route_admits_exactly_the_actors_of_its_row(cast, client):
             api = clients[actor]
             url = _url(path, ids)
             if api is None:
-                response = client.open(url, method=method, headers=anonymous_headers,
-                                       json={} if method != "GET" else None)
+                response = client.open(
+                    url,
+                    method=method,
+                    headers=anonymous_headers,
+                    json={} if method != "GET" else None,
+                )
             else:
-                response = api.client.open(url, method=method, headers=api.headers,
-                                           json={} if method != "GET" else None)
+                response = api.client.open(
+                    url, method=method, headers=api.headers, json={} if method != "GET" else None
+                )
             if _refused(response) == (actor in allowed):
-                wrong.append(f"{method} {path} as {actor}: {response.status_code} "
-                             f"{'refused' if _refused(response) else 'admitted'}")
+                wrong.append(
+                    f"{method} {path} as {actor}: {response.status_code} "
+                    f"{'refused' if _refused(response) else 'admitted'}"
+                )
     assert wrong == [], "\n".join(wrong)

@@ -12,8 +12,13 @@ def test_the_embedded_default_is_a_sqlite_file_in_the_instance_folder(tmp_path):
 
 
 def test_environment_variables_override_the_defaults():
-    settings = config.load(environ={"DATABASE_URL": "postgresql+psycopg://db/bidhall",
-                                    "TICK_SECONDS": "5", "SCHEDULER_ENABLED": "false"})
+    settings = config.load(
+        environ={
+            "DATABASE_URL": "postgresql+psycopg://db/bidhall",
+            "TICK_SECONDS": "5",
+            "SCHEDULER_ENABLED": "false",
+        }
+    )
     assert settings["DATABASE_URL"] == "postgresql+psycopg://db/bidhall"
     assert settings["TICK_SECONDS"] == 5
     assert settings["SCHEDULER_ENABLED"] is False

@@ -43,13 +43,22 @@ def free_port() -> int:
 @pytest.fixture
 def server_process(app, tmp_path):
     port = free_port()
-    env = dict(os.environ, DATABASE_URL=app.config["DATABASE_URL"], REDIS_URL=REDIS_URL,
-               BIDHALL_INSTANCE=str(tmp_path / "worker"), BIDHALL_ENV="testing",
-               SOCKETIO_ASYNC_MODE="threading", SCHEDULER_ENABLED="false")
+    env = dict(
+        os.environ,
+        DATABASE_URL=app.config["DATABASE_URL"],
+        REDIS_URL=REDIS_URL,
+        BIDHALL_INSTANCE=str(tmp_path / "worker"),
+        BIDHALL_ENV="testing",
+        SOCKETIO_ASYNC_MODE="threading",
+        SCHEDULER_ENABLED="false",
+    )
     bidhall = os.path.join(os.path.dirname(sys.executable), "bidhall")
-    process = subprocess.Popen([bidhall, "serve", "--port", str(port),
-                                "--no-scheduler"], env=env, stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [bidhall, "serve", "--port", str(port), "--no-scheduler"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
@@ -65,8 +74,9 @@ def server_process(app, tmp_path):
     process.wait(timeout=10)
 
 
-def test_a_change_in_one_process_reaches_watchers_of_another(server_process, make_tender, world,
-                                                             clock):
+def test_a_change_in_one_process_reaches_watchers_of_another(
+    server_process, make_tender, world, clock
+):
     tender = make_tender("published")
     client = socketio_client.Client()
     heard: list[dict] = []

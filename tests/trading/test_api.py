@@ -31,17 +31,20 @@ def create_draft(agency_api, world, **overrides):
 def upload(agency_api, tender_id, name="documents.pdf", content=b"%PDF tender documents"):
     import io
 
-    return agency_api.post(f"/api/tenders/{tender_id}/documents",
-                           data={"file": (io.BytesIO(content), name)},
-                           content_type="multipart/form-data")
+    return agency_api.post(
+        f"/api/tenders/{tender_id}/documents",
+        data={"file": (io.BytesIO(content), name)},
+        content_type="multipart/form-data",
+    )
 
 
 def filed_draft(agency_api, supervisor_api, world, **overrides):
     tender = create_draft(agency_api, world, **overrides)
     assert upload(agency_api, tender["id"]).status_code == 201
     assert agency_api.post(f"/api/tenders/{tender['id']}/filing").status_code == 201
-    decision = supervisor_api.post(f"/api/tenders/{tender['id']}/filing/decision",
-                                   json={"decision": "accept"})
+    decision = supervisor_api.post(
+        f"/api/tenders/{tender['id']}/filing/decision", json={"decision": "accept"}
+    )
     assert decision.status_code == 200, decision.get_json()
     return tender
 
@@ -56,25 +59,58 @@ def tender_count() -> int:
 def test_an_agency_drafts_a_tender_with_a_numbered_reference(agency_api, world):
     tender = create_draft(agency_api, world)
     assert tender["state"] == "draft"
-    assert tender["reference"] == "BH-2026-%05d" % tender["id"]
+    assert tender["reference"] == f"BH-2026-{tender['id']:05d}"
     assert tender["lots"][0]["guarantee_amount"] == "200000.00"
 
 
-@pytest.mark.parametrize(("change", "code", "status"), [
-    ({"title": ""}, "missing_field", 400),
-    ({"bid_validity_days": "ninety"}, "invalid_field", 400),
-    ({"bid_deadline": "2026-04-01T09:30"}, "invalid_field", 400),
-    ({"rule_set": "wild_west"}, "invalid_rule_set", 400),
-    ({"lots": []}, "invalid_lots", 400),
-    ({"lots": [{"number": 1, "title": "L", "estimated_price": "1000000",
-                "ceiling_price": "900000", "guarantee_amount": "20000.01"}]},
-     "guarantee_too_high", 422),
-    ({"lots": [{"number": 1, "title": "L", "estimated_price": "1000000",
-                "ceiling_price": "900000", "guarantee_amount": "1.001"}]}, "invalid_field", 400),
-    ({"criteria": [{"name": "price", "kind": "price", "max_score": 50}]}, "criteria_total", 422),
-])
+@pytest.mark.parametrize(
+    ("change", "code", "status"),
+    [
+        ({"title": ""}, "missing_field", 400),
+        ({"bid_validity_days": "ninety"}, "invalid_field", 400),
+        ({"bid_deadline": "2026-04-01T09:30"}, "invalid_field", 400),
+        ({"rule_set": "wild_west"}, "invalid_rule_set", 400),
+        ({"lots": []}, "invalid_lots", 400),
+        (
+            {
+                "lots": [
+                    {
+                        "number": 1,
+                        "title": "L",
+                        "estimated_price": "1000000",
+                        "ceiling_price": "900000",
+                        "guarantee_amount": "20000.01",
+                    }
+                ]
+            },
+            "guarantee_too_high",
+            422,
+        ),
+        (
+            {
+                "lots": [
+                    {
+                        "number": 1,
+                        "title": "L",
+                        "estimated_price": "1000000",
+                        "ceiling_price": "900000",
+                        "guarantee_amount": "1.001",
+                    }
+                ]
+            },
+            "invalid_field",
+            400,
+        ),
+        (
+            {"criteria": [{"name": "price", "kind": "price", "max_score": 50}]},
+            "criteria_total",
+            422,
+        ),
+    ],
+)
 def test_a_bad_draft_is_refused_with_a_precise_error_and_nothing_saved(
-        agency_api, world, change, code, status):
+    agency_api, world, change, code, status
+):
     response = agency_api.post("/api/tenders", json=draft_data(world.tenderer_org.id, **change))
     assert response.status_code == status
     error = response.get_json()["error"]
@@ -84,8 +120,9 @@ def test_a_bad_draft_is_refused_with_a_precise_error_and_nothing_saved(
 
 
 def test_a_non_json_body_is_refused(agency_api):
-    response = agency_api.post("/api/tenders", data="title=x",
-                               content_type="application/x-www-form-urlencoded")
+    response = agency_api.post(
+        "/api/tenders", data="title=x", content_type="application/x-www-form-urlencoded"
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "invalid_body"
 
@@ -122,10 +159,13 @@ def test_filing_needs_the_documents_attached(agency_api, world):
 
 def test_filing_a_schedule_one_second_short_of_twenty_days_is_refused(agency_api, world, clock):
     start = clock.now() + timedelta(days=1)
-    tender = create_draft(agency_api, world,
-                          issue_start=start.isoformat(),
-                          issue_end=(start + timedelta(days=5)).isoformat(),
-                          bid_deadline=(start + timedelta(days=20, seconds=-1)).isoformat())
+    tender = create_draft(
+        agency_api,
+        world,
+        issue_start=start.isoformat(),
+        issue_end=(start + timedelta(days=5)).isoformat(),
+        bid_deadline=(start + timedelta(days=20, seconds=-1)).isoformat(),
+    )
     upload(agency_api, tender["id"])
     response = agency_api.post(f"/api/tenders/{tender['id']}/filing")
     assert response.status_code == 422
@@ -134,10 +174,13 @@ def test_filing_a_schedule_one_second_short_of_twenty_days_is_refused(agency_api
 
 def test_filing_a_schedule_of_exactly_twenty_days_is_accepted(agency_api, world, clock):
     start = clock.now() + timedelta(days=1)
-    tender = create_draft(agency_api, world,
-                          issue_start=start.isoformat(),
-                          issue_end=(start + timedelta(days=5)).isoformat(),
-                          bid_deadline=(start + timedelta(days=20)).isoformat())
+    tender = create_draft(
+        agency_api,
+        world,
+        issue_start=start.isoformat(),
+        issue_end=(start + timedelta(days=5)).isoformat(),
+        bid_deadline=(start + timedelta(days=20)).isoformat(),
+    )
     upload(agency_api, tender["id"])
     assert agency_api.post(f"/api/tenders/{tender['id']}/filing").status_code == 201
 
@@ -146,8 +189,9 @@ def test_returning_a_filing_needs_reasons(agency_api, supervisor_api, world):
     tender = create_draft(agency_api, world)
     upload(agency_api, tender["id"])
     agency_api.post(f"/api/tenders/{tender['id']}/filing")
-    response = supervisor_api.post(f"/api/tenders/{tender['id']}/filing/decision",
-                                   json={"decision": "return"})
+    response = supervisor_api.post(
+        f"/api/tenders/{tender['id']}/filing/decision", json={"decision": "return"}
+    )
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "reason_required"
 
@@ -156,10 +200,13 @@ def test_a_returned_filing_can_be_edited_and_filed_again(agency_api, supervisor_
     tender = create_draft(agency_api, world)
     upload(agency_api, tender["id"])
     agency_api.post(f"/api/tenders/{tender['id']}/filing")
-    supervisor_api.post(f"/api/tenders/{tender['id']}/filing/decision",
-                        json={"decision": "return", "reason": "Ceiling price unexplained."})
-    edited = agency_api.put(f"/api/tenders/{tender['id']}",
-                            json=draft_data(world.tenderer_org.id, title="Edited title"))
+    supervisor_api.post(
+        f"/api/tenders/{tender['id']}/filing/decision",
+        json={"decision": "return", "reason": "Ceiling price unexplained."},
+    )
+    edited = agency_api.put(
+        f"/api/tenders/{tender['id']}", json=draft_data(world.tenderer_org.id, title="Edited title")
+    )
     assert edited.status_code == 200
     assert agency_api.post(f"/api/tenders/{tender['id']}/filing").status_code == 201
 
@@ -168,8 +215,9 @@ def test_only_a_supervisor_decides_a_filing(agency_api, world):
     tender = create_draft(agency_api, world)
     upload(agency_api, tender["id"])
     agency_api.post(f"/api/tenders/{tender['id']}/filing")
-    response = agency_api.post(f"/api/tenders/{tender['id']}/filing/decision",
-                               json={"decision": "accept"})
+    response = agency_api.post(
+        f"/api/tenders/{tender['id']}/filing/decision", json={"decision": "accept"}
+    )
     assert response.status_code == 403
 
 
@@ -183,8 +231,9 @@ def test_an_unfiled_tender_cannot_be_published(agency_api, world):
 # --- publication --------------------------------------------------------------------------------
 
 
-def test_a_filed_tender_is_published_and_listed_publicly(agency_api, supervisor_api, world,
-                                                         client, clock):
+def test_a_filed_tender_is_published_and_listed_publicly(
+    agency_api, supervisor_api, world, client, clock
+):
     tender = filed_draft(agency_api, supervisor_api, world)
     published = agency_api.post(f"/api/tenders/{tender['id']}/publish")
     assert published.status_code == 200
@@ -194,7 +243,8 @@ def test_a_filed_tender_is_published_and_listed_publicly(agency_api, supervisor_
 
 
 def test_publishing_late_issues_the_documents_from_now_and_rechecks_twenty_days(
-        agency_api, supervisor_api, world, clock):
+    agency_api, supervisor_api, world, clock
+):
     tender = filed_draft(agency_api, supervisor_api, world)
     clock.advance(days=1, seconds=1)  # one second past the planned issue start
     response = agency_api.post(f"/api/tenders/{tender['id']}/publish")
@@ -226,15 +276,18 @@ def test_a_bidder_download_is_recorded_and_makes_it_a_holder(make_tender, world,
 def test_an_expert_cannot_download_documents(make_tender, make_user, api_for):
     tender = make_tender("published")
     response = api_for(make_user("expert")).get(
-        f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}")
+        f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}"
+    )
     assert response.status_code == 403
 
 
 def test_a_supervisor_reads_the_documents_under_filing_review_without_joining(
-        make_tender, world, api_for):
+    make_tender, world, api_for
+):
     tender = make_tender("filing")
     response = api_for(world.supervisor).get(
-        f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}")
+        f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}"
+    )
     assert response.status_code == 200
     assert response.data == b"%PDF-1.7 tender documents"
     assert db.session.scalar(select(func.count()).select_from(Participation)) == 0
@@ -243,7 +296,8 @@ def test_a_supervisor_reads_the_documents_under_filing_review_without_joining(
 def test_another_agency_cannot_read_the_documents_of_a_draft(make_tender, make_user, api_for):
     tender = make_tender("filing")
     response = api_for(make_user("agency")).get(
-        f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}")
+        f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}"
+    )
     assert response.status_code == 403
 
 
@@ -251,8 +305,10 @@ def test_a_refused_download_in_a_browser_is_a_page_not_json(make_tender, world, 
     tender = make_tender("published")
     clock.set(tender.issue_end)
     browser = login(world.bidder())
-    response = browser.get(f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}",
-                           headers={"Accept": "text/html,application/xhtml+xml"})
+    response = browser.get(
+        f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}",
+        headers={"Accept": "text/html,application/xhtml+xml"},
+    )
     assert response.status_code == 422
     assert response.mimetype == "text/html"
     assert "download period has ended" in response.get_data(as_text=True)
@@ -262,7 +318,8 @@ def test_downloads_close_with_the_download_period(make_tender, world, api_for, c
     tender = make_tender("published")
     clock.set(tender.issue_end)
     response = api_for(world.bidder()).get(
-        f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}")
+        f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}"
+    )
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "download_closed"
 
@@ -270,7 +327,9 @@ def test_downloads_close_with_the_download_period(make_tender, world, api_for, c
 def holder(world, api_for, tender):
     bidder = world.bidder()
     api = api_for(bidder)
-    assert api.get(f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}").status_code == 200
+    assert (
+        api.get(f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}").status_code == 200
+    )
     return api
 
 
@@ -279,8 +338,9 @@ def holder(world, api_for, tender):
 
 def test_only_holders_may_ask_questions(make_tender, world, api_for):
     tender = make_tender("published")
-    response = api_for(world.bidder()).post(f"/api/tenders/{tender.id}/questions",
-                                            json={"body": "Is the bill of quantities final?"})
+    response = api_for(world.bidder()).post(
+        f"/api/tenders/{tender.id}/questions", json={"body": "Is the bill of quantities final?"}
+    )
     assert response.status_code == 403
     assert response.get_json()["error"]["code"] == "not_a_holder"
 
@@ -296,29 +356,43 @@ def test_a_question_never_reveals_who_asked(make_tender, world, api_for, agency_
 
 def test_another_bidder_does_not_see_a_question(make_tender, world, api_for):
     tender = make_tender("published")
-    holder(world, api_for, tender).post(f"/api/tenders/{tender.id}/questions",
-                                        json={"body": "Is item 3.2 final?"})
+    holder(world, api_for, tender).post(
+        f"/api/tenders/{tender.id}/questions", json={"body": "Is item 3.2 final?"}
+    )
     other = holder(world, api_for, tender)
     assert other.get(f"/api/tenders/{tender.id}/questions").get_json() == []
 
 
 def test_a_clarification_is_published_on_the_public_notice(make_tender, agency_api, client):
     tender = make_tender("published")
-    response = agency_api.post(f"/api/tenders/{tender.id}/notices", json={
-        "kind": "clarification", "title": "Site visit", "body": "Site visit on day 3 at 9:00.",
-        "affects_preparation": False})
+    response = agency_api.post(
+        f"/api/tenders/{tender.id}/notices",
+        json={
+            "kind": "clarification",
+            "title": "Site visit",
+            "body": "Site visit on day 3 at 9:00.",
+            "affects_preparation": False,
+        },
+    )
     assert response.status_code == 201
     public = client.get(f"/api/tenders/{tender.id}").get_json()
     assert public["notices"][0]["title"] == "Site visit"
 
 
 def test_an_amendment_ten_days_before_the_deadline_moves_it_to_fifteen_days(
-        make_tender, agency_api, client, clock):
+    make_tender, agency_api, client, clock
+):
     tender = make_tender("published")
     clock.set(tender.bid_deadline - timedelta(days=10))
-    response = agency_api.post(f"/api/tenders/{tender.id}/notices", json={
-        "kind": "amendment", "title": "BoQ item 3.2", "body": "Corrected quantity.",
-        "affects_preparation": True})
+    response = agency_api.post(
+        f"/api/tenders/{tender.id}/notices",
+        json={
+            "kind": "amendment",
+            "title": "BoQ item 3.2",
+            "body": "Corrected quantity.",
+            "affects_preparation": True,
+        },
+    )
     notice = response.get_json()
     assert notice["moved_deadline"] is True
     expected = clock.now() + timedelta(days=15)
@@ -330,8 +404,10 @@ def test_an_amendment_ten_days_before_the_deadline_moves_it_to_fifteen_days(
 def test_an_amendment_exactly_fifteen_days_ahead_keeps_the_deadline(make_tender, agency_api, clock):
     tender = make_tender("published")
     clock.set(tender.bid_deadline - timedelta(days=15))
-    notice = agency_api.post(f"/api/tenders/{tender.id}/notices", json={
-        "kind": "amendment", "title": "BoQ", "body": "x", "affects_preparation": True}).get_json()
+    notice = agency_api.post(
+        f"/api/tenders/{tender.id}/notices",
+        json={"kind": "amendment", "title": "BoQ", "body": "x", "affects_preparation": True},
+    ).get_json()
     assert notice["moved_deadline"] is False
 
 
@@ -340,10 +416,13 @@ def test_a_moved_deadline_is_announced_in_the_ledger(make_tender, agency_api, cl
 
     tender = make_tender("published")
     clock.set(tender.bid_deadline - timedelta(days=3))
-    agency_api.post(f"/api/tenders/{tender.id}/notices", json={
-        "kind": "amendment", "title": "BoQ", "body": "x", "affects_preparation": True})
-    moved = db.session.scalars(select(LedgerEntry).where(
-        LedgerEntry.type == "tender.deadline_moved")).all()
+    agency_api.post(
+        f"/api/tenders/{tender.id}/notices",
+        json={"kind": "amendment", "title": "BoQ", "body": "x", "affects_preparation": True},
+    )
+    moved = db.session.scalars(
+        select(LedgerEntry).where(LedgerEntry.type == "tender.deadline_moved")
+    ).all()
     assert len(moved) == 1
 
 
@@ -353,14 +432,17 @@ def test_a_moved_deadline_is_announced_in_the_ledger(make_tender, agency_api, cl
 def test_an_objection_suspends_the_tender_until_answered(make_tender, world, api_for, agency_api):
     tender = make_tender("published")
     objector = holder(world, api_for, tender)
-    raised = objector.post(f"/api/tenders/{tender.id}/objections",
-                           json={"body": "Criterion 3 favours local firms."})
+    raised = objector.post(
+        f"/api/tenders/{tender.id}/objections", json={"body": "Criterion 3 favours local firms."}
+    )
     assert raised.status_code == 201
     assert services.get_tender(tender.id).state.value == "suspended"
     blocked = objector.get(f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}")
     assert blocked.get_json()["error"]["code"] == "tender_suspended"
-    answered = agency_api.post(f"/api/objections/{raised.get_json()['id']}/answer",
-                               json={"answer": "Criterion 3 counts projects anywhere."})
+    answered = agency_api.post(
+        f"/api/objections/{raised.get_json()['id']}/answer",
+        json={"answer": "Criterion 3 counts projects anywhere."},
+    )
     assert answered.status_code == 200
     assert services.get_tender(tender.id).state.value == "published"
 
@@ -376,7 +458,8 @@ def test_an_objection_nine_days_before_the_deadline_is_refused(make_tender, worl
 
 
 def test_an_objection_exactly_ten_days_before_the_deadline_is_accepted(
-        make_tender, world, api_for, clock):
+    make_tender, world, api_for, clock
+):
     tender = make_tender("published")
     objector = holder(world, api_for, tender)
     clock.set(tender.bid_deadline - timedelta(days=10))
@@ -385,7 +468,8 @@ def test_an_objection_exactly_ten_days_before_the_deadline_is_accepted(
 
 
 def test_an_objection_unanswered_after_three_days_is_reported_by_the_tick(
-        make_tender, world, api_for, clock):
+    make_tender, world, api_for, clock
+):
     from audit.models import LedgerEntry
 
     tender = make_tender("published")
@@ -396,8 +480,14 @@ def test_an_objection_unanswered_after_three_days_is_reported_by_the_tick(
     clock.advance(seconds=1)
     results = services.tick(clock.now())
     assert results[0].happened == ("objection_overdue",)
-    assert db.session.scalar(select(func.count()).select_from(LedgerEntry).where(
-        LedgerEntry.type == "tender.objection_overdue")) == 1
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(LedgerEntry)
+            .where(LedgerEntry.type == "tender.objection_overdue")
+        )
+        == 1
+    )
 
 
 # --- time-driven transitions --------------------------------------------------------------------
@@ -426,8 +516,9 @@ def test_the_tick_is_idempotent(make_tender, clock):
 
 def test_a_suspended_tender_does_not_close_at_the_deadline(make_tender, world, api_for, clock):
     tender = make_tender("published")
-    holder(world, api_for, tender).post(f"/api/tenders/{tender.id}/objections",
-                                        json={"body": "Pending."})
+    holder(world, api_for, tender).post(
+        f"/api/tenders/{tender.id}/objections", json={"body": "Pending."}
+    )
     clock.set(tender.bid_deadline + timedelta(minutes=1))
     services.tick(clock.now())
     assert services.get_tender(tender.id).state.value == "suspended"
@@ -452,10 +543,13 @@ def test_termination_needs_a_reason(make_tender, agency_api):
 
 
 def test_a_terminated_tender_shows_its_reason_publicly_and_stops_the_clock(
-        make_tender, agency_api, client):
+    make_tender, agency_api, client
+):
     tender = make_tender("published")
-    response = agency_api.post(f"/api/tenders/{tender.id}/terminate",
-                               json={"reason": "Project cancelled by the budget authority."})
+    response = agency_api.post(
+        f"/api/tenders/{tender.id}/terminate",
+        json={"reason": "Project cancelled by the budget authority."},
+    )
     assert response.status_code == 200
     public = client.get(f"/api/tenders/{tender.id}").get_json()
     assert public["state"] == "terminated"

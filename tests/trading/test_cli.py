@@ -22,7 +22,8 @@ def run(runner, *args, token):
 
 
 def test_a_tender_is_drafted_filed_and_published_from_the_command_line(
-        runner, world, tokens, tmp_path, clock):
+    runner, world, tokens, tmp_path, clock
+):
     draft = tmp_path / "draft.json"
     draft.write_text(json.dumps(draft_data(world.tenderer_org.id)), encoding="utf-8")
     documents = tmp_path / "documents.pdf"
@@ -31,11 +32,14 @@ def test_a_tender_is_drafted_filed_and_published_from_the_command_line(
     created = run(runner, "tender", "create", str(draft), token=tokens["agency"])
     assert created.exit_code == 0, created.output
     tender_id = json.loads(created.output)["id"]
-    assert run(runner, "tender", "attach", str(tender_id), str(documents),
-               token=tokens["agency"]).exit_code == 0
+    assert (
+        run(
+            runner, "tender", "attach", str(tender_id), str(documents), token=tokens["agency"]
+        ).exit_code
+        == 0
+    )
     assert run(runner, "tender", "file", str(tender_id), token=tokens["agency"]).exit_code == 0
-    decided = run(runner, "tender", "decide", str(tender_id), "accept",
-                  token=tokens["supervisor"])
+    decided = run(runner, "tender", "decide", str(tender_id), "accept", token=tokens["supervisor"])
     assert decided.exit_code == 0, decided.output
     clock.advance(days=1)
     published = run(runner, "tender", "publish", str(tender_id), token=tokens["agency"])
@@ -71,9 +75,20 @@ def test_an_amendment_from_the_command_line_moves_the_deadline(runner, tokens, m
 
     tender = make_tender("published")
     clock.set(tender.bid_deadline - timedelta(days=1))
-    result = run(runner, "tender", "notice", str(tender.id), "--kind", "amendment",
-                 "--title", "BoQ", "--body", "Corrected.", "--affects-preparation",
-                 token=tokens["agency"])
+    result = run(
+        runner,
+        "tender",
+        "notice",
+        str(tender.id),
+        "--kind",
+        "amendment",
+        "--title",
+        "BoQ",
+        "--body",
+        "Corrected.",
+        "--affects-preparation",
+        token=tokens["agency"],
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["moved_deadline"] is True
 

@@ -24,8 +24,9 @@ def test_a_bid_period_of_exactly_twenty_days_passes():
 
 def test_a_bid_period_one_second_short_of_twenty_days_is_refused():
     with pytest.raises(RuleViolation) as refused:
-        rules.check_schedule(CONSTRUCTION, T0, T0 + timedelta(days=5),
-                             T0 + timedelta(days=20, seconds=-1))
+        rules.check_schedule(
+            CONSTRUCTION, T0, T0 + timedelta(days=5), T0 + timedelta(days=20, seconds=-1)
+        )
     assert refused.value.code == "bid_period_too_short"
     assert refused.value.details["shortfall_seconds"] == 1
 
@@ -36,8 +37,9 @@ def test_a_download_period_of_exactly_five_days_passes():
 
 def test_a_download_period_one_second_short_of_five_days_is_refused():
     with pytest.raises(RuleViolation, match="at least 5 days") as refused:
-        rules.check_schedule(PROCUREMENT, T0, T0 + timedelta(days=5, seconds=-1),
-                             T0 + timedelta(days=25))
+        rules.check_schedule(
+            PROCUREMENT, T0, T0 + timedelta(days=5, seconds=-1), T0 + timedelta(days=25)
+        )
     assert refused.value.code == "download_period_too_short"
 
 
@@ -98,8 +100,9 @@ def test_a_construction_guarantee_is_capped_at_eight_hundred_thousand():
 
 
 def test_a_procurement_guarantee_has_no_fixed_cap():
-    rules.check_lot_prices(PROCUREMENT, lot(estimate="100000000", ceiling="90000000",
-                                            guarantee="2000000"))
+    rules.check_lot_prices(
+        PROCUREMENT, lot(estimate="100000000", ceiling="90000000", guarantee="2000000")
+    )
 
 
 def test_a_ceiling_above_the_estimate_is_refused():
@@ -114,24 +117,30 @@ def test_duplicate_lot_numbers_are_refused():
 
 
 def test_comprehensive_criteria_must_total_one_hundred_points():
-    criteria = [{"name": "price", "kind": "price", "max_score": 60},
-                {"name": "plan", "kind": "technical", "max_score": 30}]
+    criteria = [
+        {"name": "price", "kind": "price", "max_score": 60},
+        {"name": "plan", "kind": "technical", "max_score": 30},
+    ]
     with pytest.raises(RuleViolation) as refused:
         rules.check_criteria("comprehensive", "works", "construction", criteria)
     assert refused.value.code == "criteria_total"
 
 
 def test_procurement_goods_price_weight_must_be_thirty_to_sixty_percent():
-    criteria = [{"name": "price", "kind": "price", "max_score": 70},
-                {"name": "plan", "kind": "technical", "max_score": 30}]
+    criteria = [
+        {"name": "price", "kind": "price", "max_score": 70},
+        {"name": "plan", "kind": "technical", "max_score": 30},
+    ]
     with pytest.raises(RuleViolation) as refused:
         rules.check_criteria("comprehensive", "goods", "gov_procurement", criteria)
     assert refused.value.code == "price_weight"
 
 
 def test_procurement_services_price_weight_of_thirty_percent_passes():
-    criteria = [{"name": "price", "kind": "price", "max_score": 30},
-                {"name": "plan", "kind": "technical", "max_score": 70}]
+    criteria = [
+        {"name": "price", "kind": "price", "max_score": 30},
+        {"name": "plan", "kind": "technical", "max_score": 70},
+    ]
     rules.check_criteria("comprehensive", "services", "gov_procurement", criteria)
 
 
@@ -165,6 +174,7 @@ def test_the_next_check_is_the_earliest_pending_moment():
     end, deadline = T0 + timedelta(days=5), T0 + timedelta(days=20)
     assert rules.next_check("published", end, deadline, False, None) == end
     assert rules.next_check("published", end, deadline, True, None) == deadline
-    assert rules.next_check("suspended", end, deadline, True, T0 + timedelta(days=3)) == \
-        T0 + timedelta(days=3)
+    assert rules.next_check(
+        "suspended", end, deadline, True, T0 + timedelta(days=3)
+    ) == T0 + timedelta(days=3)
     assert rules.next_check("closed", end, deadline, True, None) is None

@@ -24,8 +24,12 @@ def updates(client):
 def test_watching_a_published_tender_returns_its_deadline(watcher, make_tender):
     tender = make_tender("published")
     ack = watcher.emit("watch", {"tender_id": tender.id}, namespace=NS, callback=True)
-    assert ack == {"ok": True, "tender_id": tender.id, "state": "published",
-                   "bid_deadline": tender.bid_deadline.isoformat()}
+    assert ack == {
+        "ok": True,
+        "tender_id": tender.id,
+        "state": "published",
+        "bid_deadline": tender.bid_deadline.isoformat(),
+    }
 
 
 def test_watching_a_draft_is_refused_as_not_found(watcher, make_tender):
