@@ -13,6 +13,7 @@ from flask import Flask, g, request
 from bidhall import config as config_module
 from bidhall import events, scheduler, storage
 from bidhall.accounts import services as account_services
+from bidhall.crypto import services as crypto_services
 from bidhall.db import db
 from bidhall.extensions import babel, bootstrap, csrf, login_manager, socketio
 
@@ -45,6 +46,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     db.configure(settings["DATABASE_URL"])
     storage.configure(storage.LocalStorage(instance / "files"))
     account_services.configure(app.config)
+    crypto_services.configure(app.config)
     _wire_domains()
 
     from bidhall.i18n import compile_catalogs, select_locale
@@ -71,13 +73,17 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     trading_sockets.install()  # after init_app: namespaces bind to this app's server
 
     from bidhall.accounts.views import blueprint as core_blueprint
+    from bidhall.crypto.views import blueprint as crypto_blueprint
     from bidhall.web import register_error_handlers
     from trading.api import blueprint as trading_api
+    from trading.bid_api import blueprint as bids_api
     from trading.views import blueprint as trading_pages
 
     app.register_blueprint(core_blueprint)
+    app.register_blueprint(crypto_blueprint)
     app.register_blueprint(trading_pages)
     app.register_blueprint(trading_api)
+    app.register_blueprint(bids_api)
     register_error_handlers(app)
     app.before_request(_authenticate)
     # one session per request (and per app context outside requests): nothing stale survives
@@ -139,4 +145,5 @@ def import_models() -> None:
     """Load every domain's models so Base.metadata knows all tables (Alembic, tests)."""
     import audit.models  # noqa: F401
     import bidhall.accounts.models  # noqa: F401
+    import bidhall.crypto.models  # noqa: F401
     import trading.models  # noqa: F401

@@ -236,9 +236,16 @@ def serve(host: str, port: int, no_scheduler: bool) -> None:
 
 def _register_domain_commands() -> None:
     from audit.cli import audit_group
+    from bidhall.crypto.cli import ca_group, keys_group
     from bidhall.demo import demo_command
     from trading.cli import tender_group
+    from trading.seal_cli import bid_group, receipt_group, seal_group
 
+    main.add_command(seal_group)
+    main.add_command(receipt_group)
+    main.add_command(bid_group)
+    main.add_command(ca_group)
+    main.add_command(keys_group)
     main.add_command(audit_group)
     main.add_command(tender_group)
     main.add_command(demo_command)

@@ -40,6 +40,11 @@ DEFAULTS: dict[str, Any] = {
     # e.g. {"construction": {"min_bid_days": 25}}
     "RULE_SET_OVERRIDES": {},
     "ARCHIVE_RETENTION_YEARS": 15,
+    # certificate authority (bidhall.crypto): files in <instance>/ca
+    "BIDHALL_CA_PASSPHRASE": None,  # set: the CA's private keys are encrypted with it
+    "CA_NAME": "bidhall",  # O of the CA certificates, start of their CN
+    "CERT_VALIDITY_DAYS": 730,  # holders' signing and encryption certificates
+    "CRL_NEXT_UPDATE_HOURS": 24,
 }
 
 _ENV_TYPES: dict[str, type] = {
@@ -50,6 +55,8 @@ _ENV_TYPES: dict[str, type] = {
     "LOGIN_WINDOW_MINUTES": int,
     "PASSWORD_MIN_LENGTH": int,
     "MAX_CONTENT_LENGTH": int,
+    "CERT_VALIDITY_DAYS": int,
+    "CRL_NEXT_UPDATE_HOURS": int,
 }
 
 

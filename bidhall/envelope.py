@@ -163,6 +163,7 @@ class SealTarget:
     custodians: list[x509.Certificate]  # encryption certificates of the opening custodians
     threshold: int
     chunk_size: int = DEFAULT_CHUNK
+    lot: int = 1
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,7 @@ def seal(
     header = {
         "format": FORMAT,
         "suite": SUITE,
-        "tender": {"id": target.tender_id, "reference": target.tender_reference},
+        "tender": {"id": target.tender_id, "reference": target.tender_reference, "lot": target.lot},
         "created_at": created_at,
         "chunk_size": target.chunk_size,
         "commitment": commitment,
@@ -356,6 +357,13 @@ class Envelope:
     def tender_id(self) -> int:
         return self.header["tender"]["id"]
 
+    @property
+    def lot(self) -> int:
+        return self.header["tender"]["lot"]
+
+    def custodian_fingerprints(self, section: str) -> list[str]:
+        return [share["recipient"] for share in self.section(section)["custodians"]["shares"]]
+
     def section(self, name: str) -> dict:
         return next(s for s in self.header["sections"] if s["name"] == name)
 
@@ -464,6 +472,7 @@ def _check_header(header: dict) -> None:
         )
     try:
         assert isinstance(header["tender"]["id"], int)
+        assert isinstance(header["tender"]["lot"], int)
         assert isinstance(header["chunk_size"], int) and 1024 <= header["chunk_size"] <= 64 << 20
         names = [s["name"] for s in header["sections"]]
         assert names == list(SECTIONS)

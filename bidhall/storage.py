@@ -23,6 +23,19 @@ class Storage(Protocol):
 
     def exists(self, key: str) -> bool: ...
 
+    def size(self, key: str) -> int: ...
+
+    def append(self, key: str, stream: BinaryIO, offset: int, max_bytes: int) -> int: ...
+
+    def promote(self, key: str, final_key: str) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+
+class OffsetMismatch(InvalidInput):
+    code = "offset_mismatch"
+    http_status = 409
+
 
 class TooLarge(InvalidInput):
     code = "file_too_large"
@@ -82,6 +95,51 @@ class LocalStorage:
 
     def exists(self, key: str) -> bool:
         return self._path(key).is_file()
+
+    def size(self, key: str) -> int:
+        path = self._path(key)
+        return path.stat().st_size if path.is_file() else 0
+
+    def append(self, key: str, stream: BinaryIO, offset: int, max_bytes: int) -> int:
+        """Append a stream to a partial file (a resumable upload); ``offset`` must be its current
+        size, so a retried or out-of-order piece is refused rather than written twice. What was
+        written is fsynced before the new size is reported."""
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        current = path.stat().st_size if path.is_file() else 0
+        if offset != current:
+            raise OffsetMismatch(
+                f"the upload is at byte {current}, not {offset}: resume from {current}",
+                offset=current,
+            )
+        buffer = bytearray(CHUNK)
+        view = memoryview(buffer)
+        size = current
+        with open(path, "ab") as out:
+            try:
+                while n := stream.readinto(view):
+                    if size + n > max_bytes:
+                        raise TooLarge(
+                            f"the upload exceeds its declared size of {max_bytes} bytes",
+                            limit=max_bytes,
+                        )
+                    out.write(view[:n])
+                    size += n
+            finally:
+                out.flush()
+                os.fsync(out.fileno())
+        return size
+
+    def promote(self, key: str, final_key: str) -> None:
+        """Move a completed file under its final key atomically (same file system)."""
+        target = self._path(final_key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self._path(key), target)
+
+    def delete(self, key: str) -> None:
+        path = self._path(key)
+        if path.is_file():
+            path.unlink()
 
 
 _storage: Storage | None = None

@@ -56,6 +56,9 @@ class Tender(Base):
     terminated_at: Mapped[datetime | None]
     termination_reason: Mapped[str | None] = mapped_column(Text)
     next_check_at: Mapped[datetime | None] = mapped_column(index=True)
+    # sealed bids: t of the opening custodians recover a data key when the bidder cannot
+    custodian_threshold: Mapped[int] = mapped_column(default=2)
+    custodian_fallback: Mapped[bool] = mapped_column(default=True)
 
     tenderer: Mapped[Organisation] = relationship(foreign_keys=[tenderer_id], lazy="joined")
     agency: Mapped[Organisation | None] = relationship(foreign_keys=[agency_id], lazy="joined")
@@ -70,6 +73,9 @@ class Tender(Base):
     )
     notices: Mapped[list[Notice]] = relationship(
         back_populates="tender", order_by="Notice.id", lazy="selectin"
+    )
+    custodians: Mapped[list[TenderCustodian]] = relationship(
+        order_by="TenderCustodian.x", lazy="selectin", cascade="all, delete-orphan"
     )
 
     @property
@@ -203,6 +209,91 @@ class Objection(Base):
     overdue_reported: Mapped[bool] = mapped_column(default=False)
 
     tender: Mapped[Tender] = relationship(lazy="joined")
+
+
+class TenderCustodian(Base):
+    """An opening custodian of a tender and the encryption certificate its shares are wrapped
+    to, fixed when the tender is published (the platform's own custodian has no user)."""
+
+    __tablename__ = "tender_custodians"
+    __table_args__ = (UniqueConstraint("tender_id", "x"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), index=True)
+    x: Mapped[int]  # the Shamir x-coordinate of its shares
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[str] = mapped_column(String(20))  # manager | supervisor | platform
+    certificate_fingerprint: Mapped[str] = mapped_column(String(64))
+    certificate_pem: Mapped[str] = mapped_column(Text)
+
+
+class BidState(enum.StrEnum):
+    SEALED = "sealed"  # the bidder's current bid for its lot
+    SUPERSEDED = "superseded"  # replaced by a later upload before the deadline (kept)
+    WITHDRAWN = "withdrawn"  # withdrawn before the deadline (kept)
+
+
+class Upload(Base):
+    """A resumable upload of a sealed envelope; it becomes a Bid only when complete and valid."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), index=True)
+    lot_number: Mapped[int]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    size: Mapped[int]  # declared total
+    sha256: Mapped[str] = mapped_column(String(64))  # declared SHA-256 of the whole file
+    received: Mapped[int] = mapped_column(default=0)
+    storage_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    bid_id: Mapped[int | None] = mapped_column(ForeignKey("bids.id"))
+
+
+class Bid(Base):
+    __tablename__ = "bids"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), index=True)
+    lot_number: Mapped[int]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[BidState] = mapped_column(_enum(BidState), index=True)
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    envelope_sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    storage_key: Mapped[str] = mapped_column(String(255))
+    signer_fingerprint: Mapped[str] = mapped_column(String(64))
+    commitment_sha256: Mapped[str] = mapped_column(String(64))  # the signed credit commitment
+    received_at: Mapped[datetime]
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("bids.id"))
+    withdrawn_at: Mapped[datetime | None]
+    receipt: Mapped[str] = mapped_column(Text, default="")  # the signed receipt, canonical JSON
+    ledger_seq: Mapped[int | None]
+    # filled at the opening, never before: the summary data key (published with the record) and
+    # the decrypted summary
+    summary_key: Mapped[str | None] = mapped_column(String(64))
+    summary: Mapped[dict | None] = mapped_column(JSON)
+    decrypted_at: Mapped[datetime | None]
+
+    tender: Mapped[Tender] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class Blacklisting(Base):
+    """A black-list entry (失信): the organisation may not bid until ``until``."""
+
+    __tablename__ = "blacklistings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    since: Mapped[datetime]
+    until: Mapped[datetime]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    lifted_at: Mapped[datetime | None]
 
 
 __all__ = ["Organisation", "User"]

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from bidhall.errors import Conflict, InvalidInput, RuleViolation
+from bidhall.errors import Conflict, Forbidden, InvalidInput, RuleViolation
 
 # --- rule sets ---------------------------------------------------------------------------------
 
@@ -350,3 +350,77 @@ def next_check(
 
 def _rate(rules: RuleSet) -> str:
     return f"{(rules.guarantee_max_rate * 100).normalize()}%"
+
+
+# --- sealed bids (DOMAIN.md §2 step 6, E-Rules Art 26-28) ---------------------------------------
+
+
+def check_submission_open(state: str, deadline: datetime, now: datetime) -> None:
+    """Bids are accepted while the tender is published and before the deadline (exclusive: a bid
+    completed at the deadline itself is late). A bid whose upload is not complete at the deadline
+    counts as withdrawn: only completion counts."""
+    if state == "suspended":
+        raise Conflict(
+            "the tender is suspended until an objection to its documents is answered (Regs Art 22)",
+            code="tender_suspended",
+        )
+    if now >= deadline:
+        raise RuleViolation(
+            "the bid deadline has passed: late bids are refused (E-Rules Art 27)",
+            code="bid_deadline_passed",
+            deadline=deadline.isoformat(),
+        )
+    if state != "published":
+        raise Conflict(f"a tender that is {state} takes no bids", code="invalid_state", state=state)
+
+
+def check_opening_reached(deadline: datetime, now: datetime) -> None:
+    """Nothing is decrypted before the opening time (= the bid deadline) (E-Rules Art 28)."""
+    if now < deadline:
+        raise Forbidden(
+            "no key, share or plaintext of a bid is handed out or accepted before the opening time",
+            code="before_opening",
+            opening=deadline.isoformat(),
+        )
+
+
+def summary_schema(lot_numbers: Sequence[int]) -> dict:
+    """The JSON Schema of the bid summary read out at the opening (唱标)."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["lot", "price", "duration_days", "quality", "project_manager"],
+        "properties": {
+            "lot": {"type": "integer", "enum": sorted(lot_numbers)},
+            "price": {
+                "type": "string",
+                "pattern": r"^[0-9]{1,14}(\.[0-9]{1,2})?$",
+                "description": "the bid price in CNY",
+            },
+            "duration_days": {"type": "integer", "minimum": 1, "maximum": 3650},
+            "quality": {"type": "string", "minLength": 1, "maxLength": 200},
+            "project_manager": {"type": "string", "minLength": 1, "maxLength": 100},
+            "key_commitments": {"type": "string", "maxLength": 2000},
+        },
+    }
+
+
+def commitment_text(reference: str) -> str:
+    """The credit commitment (信用承诺) every bidder signs with its bid."""
+    return (
+        f"信用承诺：本单位对投标项目 {reference} 所提交的投标文件及资料真实、合法、有效，"
+        "不存在串通投标、弄虚作假等失信行为，如有违反，愿意承担相应法律责任并接受信用惩戒。 / "
+        f"Credit commitment: for tender {reference} our bid and its documents are true, lawful "
+        "and valid; we do not collude or falsify, and accept legal liability and credit "
+        "sanctions for any breach."
+    )
+
+
+def check_not_blacklisted(until: datetime | None, reason: str | None) -> None:
+    if until is not None:
+        raise Forbidden(
+            f"the organisation is on the black list (失信) until {until:%Y-%m-%d}: {reason}",
+            code="blacklisted",
+            until=until.isoformat(),
+        )

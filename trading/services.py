@@ -292,6 +292,10 @@ def publish_tender(actor: User, tender_id: int) -> Tender:
         tender.issue_start = issue_start
         tender.state = TenderState.PUBLISHED
         tender.published_at = now
+        # the opening custodians (and their certificates) are fixed with the publication
+        from trading import bids
+
+        bids.assign_custodians(session, tender, actor)
         _reschedule(session, tender)
         emit(
             "tender.published",

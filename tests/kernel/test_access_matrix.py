@@ -26,7 +26,9 @@ SIGNED_IN = ALL - {"anonymous"}
 OWNERS = {"tenderer", "agency"}  # the tender's own tenderer and the agency running it
 MANAGER_ROLES = OWNERS | {"other_agency"}
 
-# (method, path, allowed). T = a published tender, D = its document, O = an objection to it.
+# (method, path, allowed). T = a published tender, D = its document, O = an objection to it,
+# S = the serial of the bidder's signing certificate, B = the bidder's sealed bid, U = an upload
+# of the bidder's under way, G = the bidder's organisation.
 # None: an authentication endpoint, where the password is the credential and no role applies
 # (tests/accounts/test_accounts.py covers it).
 TABLE = [
@@ -81,21 +83,46 @@ TABLE = [
     ("GET", "/api/tenders/T/objections", OWNERS | {"bidder", "supervisor"}),
     ("POST", "/api/tenders/T/objections", {"bidder"}),
     ("POST", "/api/objections/O/answer", OWNERS),
+    ("GET", "/ca/root.pem", ALL),
+    ("GET", "/ca/issuing.pem", ALL),
+    ("GET", "/ca/crl.pem", ALL),
+    ("GET", "/api/certificates", SIGNED_IN),
+    ("POST", "/api/certificates", SIGNED_IN),
+    ("POST", "/api/certificates/S/revoke", {"bidder", "admin"}),
+    ("GET", "/api/tenders/T/sealing", ALL),
+    ("POST", "/api/tenders/T/uploads", {"bidder"}),
+    ("GET", "/api/uploads/U", {"bidder"}),
+    ("PATCH", "/api/uploads/U", {"bidder"}),
+    ("POST", "/api/uploads/U/complete", {"bidder"}),
+    ("GET", "/api/tenders/T/bids/mine", {"bidder"}),
+    ("GET", "/api/bids/B/receipt", {"bidder"}),
+    ("POST", "/api/bids/B/withdraw", {"bidder"}),
+    # before the opening nobody hands a key in or reads a plaintext out (the cast's tender is
+    # open): every actor is refused, the bidder itself included
+    ("POST", "/api/bids/B/summary-key", set()),
+    ("GET", "/api/bids/B/summary", set()),
+    ("GET", "/api/tenders/T/submissions", OWNERS | {"supervisor"}),
+    ("POST", "/api/organisations/G/blacklist", {"supervisor", "admin"}),
 ]
 
 NOT_WALKED = {"static", "bootstrap.static"}  # files, no authorization
 
 
+PLACEHOLDERS = {
+    "T": "<int:tender_id>",
+    "D": "<int:document_id>",
+    "O": "<int:objection_id>",
+    "S": "<serial>",
+    "U": "<upload_id>",
+    "B": "<int:bid_id>",
+    "G": "<int:organisation_id>",
+}
+
+
 def _pattern(path: str) -> str:
-    return (
-        (
-            path.replace("/T/", "/<int:tender_id>/").removesuffix("/T")
-            + ("/<int:tender_id>" if path.endswith("/T") else "")
-        )
-        .replace("/D", "/<int:document_id>")
-        .replace("/O/", "/<int:objection_id>/")
-        .replace("/lang/en", "/lang/<code>")
-    )
+    if path.startswith("/lang/"):
+        return "/lang/<code>"
+    return "/".join(PLACEHOLDERS.get(part, part) for part in path.split("/"))
 
 
 def test_every_route_of_the_app_has_a_row_in_the_table(app):
@@ -111,13 +138,18 @@ def test_every_route_of_the_app_has_a_row_in_the_table(app):
 
 
 @pytest.fixture
-def cast(app, world, make_user, make_tender, api_for):
-    """A published tender with a document and an objection, and one signed-in client per actor."""
-    from trading import services
+def cast(app, world, make_user, make_tender, api_for, enroll):
+    """A published tender with a document and an objection, the bidder's certificates, and one
+    signed-in client per actor."""
+    from tests.fixtures.pki import submit_bid
+    from trading import bids, services
 
     tender = make_tender("published")
     bidder = world.bidder()
     services.download_document(bidder, tender.id, tender.documents[0].id)[1].close()
+    bundle = enroll(bidder)
+    bid = submit_bid(bidder, bundle, tender.id)
+    upload = bids.start_upload(bidder, tender.id, 1, 100, "a" * 64)
     objection = services.raise_objection(bidder, tender.id, "Criterion 3 is unclear.")
     users = {
         "tenderer": world.tenderer,
@@ -130,7 +162,16 @@ def cast(app, world, make_user, make_tender, api_for):
         "admin": make_user("admin"),
     }
     clients = {"anonymous": None} | {name: api_for(user) for name, user in users.items()}
-    ids = {"T": tender.id, "D": tender.documents[0].id, "O": objection.id}
+    serial = format(bundle.signing_cert.serial_number, "x")
+    ids = {
+        "T": tender.id,
+        "D": tender.documents[0].id,
+        "O": objection.id,
+        "S": serial,
+        "U": upload.id,
+        "B": bid.id,
+        "G": bidder.organisation_id,
+    }
     return clients, ids
 
 
@@ -140,7 +181,8 @@ def _url(path: str, ids: dict) -> str:
 
 
 def _refused(response) -> bool:
-    if response.status_code in (401, 403):
+    # 404: the thing is hidden from this caller (another bidder's bid "does not exist")
+    if response.status_code in (401, 403, 404):
         return True
     location = response.headers.get("Location", "")
     return response.status_code == 302 and "/login" in location

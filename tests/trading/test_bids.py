@@ -1,0 +1,501 @@
+"""Sealed bids end to end: the offline sealing tool, resumable upload through the API, the
+server's checks, signed receipts, replacement and withdrawal, the black list, and the opening
+guard — nothing decryptable before the opening, by anyone but the bidder."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from audit.models import LedgerEntry
+from bidhall import envelope
+from bidhall.crypto import keys
+from bidhall.db import db
+from tests.fixtures.pki import PASSPHRASE
+from trading.models import Bid
+
+SUMMARY = {
+    "lot": 1,
+    "price": "10350000.00",
+    "duration_days": 540,
+    "quality": "qualified",
+    "project_manager": "Zhang Wei",
+    "key_commitments": "Safety first.",
+}
+
+
+@pytest.fixture
+def bid_folder(tmp_path) -> Path:
+    folder = tmp_path / "bid"
+    (folder / "technical").mkdir(parents=True)
+    (folder / "price-schedule.csv").write_text("item,amount\n3.2,1250\n", encoding="utf-8")
+    (folder / "technical" / "plan.pdf").write_bytes(b"%PDF-1.7 Q7-riverside-method\n" * 2000)
+    return folder
+
+
+class Bidder:
+    """A bidder with its key file, API client and a published tender to bid on."""
+
+    def __init__(self, user, bundle, key_path: Path, api) -> None:
+        self.user, self.bundle, self.key_path, self.api = user, bundle, key_path, api
+
+
+@pytest.fixture
+def tender(make_tender):
+    return make_tender("published")
+
+
+@pytest.fixture
+def make_bidder(world, enroll, api_for, tmp_path):
+    def make():
+        user = world.bidder()
+        bundle = enroll(user)
+        path = tmp_path / f"{user.username}.bhkey"
+        keys.save_bundle(path, bundle, PASSPHRASE, iterations=1000)
+        return Bidder(user, bundle, path, api_for(user))
+
+    return make
+
+
+@pytest.fixture
+def bidder(make_bidder):
+    return make_bidder()
+
+
+@pytest.fixture
+def seal(runner, tmp_path, bid_folder, monkeypatch):
+    """Seal with the real `bidhall seal` command, from a descriptor fetched from the API."""
+    monkeypatch.setenv("BIDHALL_KEY_PASSPHRASE", PASSPHRASE)
+
+    def run(who: Bidder, tender, summary=SUMMARY, name="bid.seal"):
+        descriptor = tmp_path / f"descriptor-{tender.id}.json"
+        answer = who.api.get(f"/api/tenders/{tender.id}/sealing")
+        assert answer.status_code == 200, answer.get_json()
+        descriptor.write_text(json.dumps(answer.get_json()), encoding="utf-8")
+        summary_path = tmp_path / "summary.json"
+        summary_path.write_text(json.dumps(summary), encoding="utf-8")
+        output = tmp_path / name
+        result = runner.invoke(
+            args=[
+                "seal",
+                "--tender",
+                str(descriptor),
+                "--summary",
+                str(summary_path),
+                "--documents",
+                str(bid_folder),
+                "--key",
+                str(who.key_path),
+                "-o",
+                str(output),
+            ]
+        )
+        assert result.exit_code == 0, result.output
+        return output
+
+    return run
+
+
+def upload(
+    who: Bidder, tender, data: bytes, pieces: int = 3, lot: int = 1, sha256: str | None = None
+):
+    created = who.api.post(
+        f"/api/tenders/{tender.id}/uploads",
+        json={"lot": lot, "size": len(data), "sha256": sha256 or hashlib.sha256(data).hexdigest()},
+    )
+    assert created.status_code == 201, created.get_json()
+    upload_id = created.get_json()["upload_id"]
+    step = -(-len(data) // pieces)
+    for offset in range(0, len(data), step):
+        answer = who.api.client.patch(
+            f"/api/uploads/{upload_id}",
+            data=data[offset : offset + step],
+            headers=who.api.headers | {"Upload-Offset": str(offset)},
+        )
+        assert answer.status_code == 200, answer.get_json()
+    return upload_id, who.api.post(f"/api/uploads/{upload_id}/complete", json={})
+
+
+def submit(who: Bidder, tender, path: Path):
+    _, answer = upload(who, tender, path.read_bytes())
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()
+
+
+# --- sealing ------------------------------------------------------------------------------------
+
+
+def test_the_sealing_tool_refuses_a_summary_off_the_schema_before_encrypting(
+    runner, bidder, tender, seal, tmp_path, bid_folder, monkeypatch
+):
+    monkeypatch.setenv("BIDHALL_KEY_PASSPHRASE", PASSPHRASE)
+    descriptor = tmp_path / "d.json"
+    descriptor.write_text(
+        json.dumps(bidder.api.get(f"/api/tenders/{tender.id}/sealing").get_json()), encoding="utf-8"
+    )
+    summary = tmp_path / "s.json"
+    summary.write_text(json.dumps(SUMMARY | {"price": "about ten million"}), encoding="utf-8")
+    result = runner.invoke(
+        args=[
+            "seal",
+            "--tender",
+            str(descriptor),
+            "--summary",
+            str(summary),
+            "--documents",
+            str(bid_folder),
+            "--key",
+            str(bidder.key_path),
+            "-o",
+            str(tmp_path / "x.seal"),
+        ]
+    )
+    assert result.exit_code == 2
+    assert "invalid_summary" in result.output and "price" in result.output
+    assert not (tmp_path / "x.seal").exists()
+
+
+def test_seal_verify_checks_an_envelope_without_any_key(runner, bidder, tender, seal):
+    path = seal(bidder, tender)
+    result = runner.invoke(args=["seal", "verify", str(path)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["tender"]["id"] == tender.id
+
+
+def test_seal_verify_names_a_flipped_byte(runner, bidder, tender, seal):
+    path = seal(bidder, tender)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    result = runner.invoke(args=["seal", "verify", str(path)])
+    assert result.exit_code == 2
+    assert "ciphertext_mismatch" in result.output
+
+
+# --- submission and receipts --------------------------------------------------------------------
+
+
+def test_an_uploaded_bid_gets_a_receipt_that_verifies_offline(
+    runner, bidder, tender, seal, tmp_path, client
+):
+    path = seal(bidder, tender)
+    answer = submit(bidder, tender, path)
+    receipt = answer["receipt"]
+    assert receipt["receipt"]["manifest_sha256"] == answer["manifest_sha256"]
+    assert receipt["receipt"]["ledger_seq"] == db.session.scalar(
+        select(LedgerEntry.seq).where(LedgerEntry.type == "bid.sealed")
+    )
+    receipt_path = tmp_path / "receipt.json"
+    receipt_path.write_text(json.dumps(receipt), encoding="utf-8")
+    root = tmp_path / "root.pem"
+    root.write_bytes(client.get("/ca/root.pem").data)
+    result = runner.invoke(args=["receipt", "verify", str(receipt_path), "--root", str(root)])
+    assert result.exit_code == 0, result.output
+
+
+def test_a_receipt_with_one_changed_digit_fails_verification(
+    runner, bidder, tender, seal, tmp_path
+):
+    receipt = submit(bidder, tender, seal(bidder, tender))["receipt"]
+    receipt["receipt"]["size"] += 1
+    path = tmp_path / "receipt.json"
+    path.write_text(json.dumps(receipt), encoding="utf-8")
+    result = runner.invoke(args=["receipt", "verify", str(path)])
+    assert result.exit_code == 2
+    assert "bad_signature" in result.output
+
+
+def test_an_interrupted_upload_resumes_from_the_servers_offset(bidder, tender, seal):
+    data = seal(bidder, tender).read_bytes()
+    created = bidder.api.post(
+        f"/api/tenders/{tender.id}/uploads",
+        json={"lot": 1, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()},
+    ).get_json()
+    url = f"/api/uploads/{created['upload_id']}"
+    half = len(data) // 2
+    bidder.api.client.patch(
+        url, data=data[:half], headers=bidder.api.headers | {"Upload-Offset": "0"}
+    )
+    # the client lost track: a retry of the first piece is refused, naming the offset
+    retry = bidder.api.client.patch(
+        url, data=data[:half], headers=bidder.api.headers | {"Upload-Offset": "0"}
+    )
+    assert retry.status_code == 409
+    assert retry.get_json()["error"]["code"] == "offset_mismatch"
+    offset = bidder.api.get(url).get_json()["offset"]
+    assert offset == half
+    bidder.api.client.patch(
+        url, data=data[offset:], headers=bidder.api.headers | {"Upload-Offset": str(offset)}
+    )
+    assert bidder.api.post(f"{url}/complete", json={}).status_code == 201
+
+
+def test_an_incomplete_upload_does_not_count_as_a_bid(bidder, tender, seal):
+    data = seal(bidder, tender).read_bytes()
+    created = bidder.api.post(
+        f"/api/tenders/{tender.id}/uploads",
+        json={"lot": 1, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()},
+    ).get_json()
+    url = f"/api/uploads/{created['upload_id']}"
+    bidder.api.client.patch(
+        url, data=data[:100], headers=bidder.api.headers | {"Upload-Offset": "0"}
+    )
+    answer = bidder.api.post(f"{url}/complete", json={})
+    assert answer.get_json()["error"]["code"] == "upload_incomplete"
+    assert db.session.scalar(select(func.count()).select_from(Bid)) == 0
+
+
+def test_bytes_beyond_the_declared_size_are_refused(bidder, tender, seal):
+    data = seal(bidder, tender).read_bytes()
+    created = bidder.api.post(
+        f"/api/tenders/{tender.id}/uploads",
+        json={"lot": 1, "size": 10, "sha256": hashlib.sha256(data).hexdigest()},
+    ).get_json()
+    answer = bidder.api.client.patch(
+        f"/api/uploads/{created['upload_id']}",
+        data=data,
+        headers=bidder.api.headers | {"Upload-Offset": "0"},
+    )
+    assert answer.status_code == 413
+    assert answer.get_json()["error"]["code"] == "file_too_large"
+
+
+def test_a_corrupted_transfer_is_refused_by_its_declared_hash(bidder, tender, seal):
+    data = seal(bidder, tender).read_bytes()
+    _, answer = upload(bidder, tender, data, sha256="0" * 64)
+    assert answer.get_json()["error"]["code"] == "upload_corrupted"
+
+
+@pytest.mark.parametrize("where", ["header", "documents"])
+def test_a_tampered_envelope_is_refused_with_the_reason(bidder, tender, seal, where):
+    data = bytearray(seal(bidder, tender).read_bytes())
+    sealed = envelope.inspect(io.BytesIO(bytes(data)))
+    index = 40 if where == "header" else sealed.offsets["documents"][0] + 10
+    data[index] ^= 0x01
+    _, answer = upload(bidder, tender, bytes(data))
+    assert answer.status_code in (400, 422)
+    assert answer.get_json()["error"]["code"] in (
+        "header_mismatch",
+        "malformed_header",
+        "ciphertext_mismatch",
+    )
+
+
+def test_an_unencrypted_file_is_refused(bidder, tender):
+    _, answer = upload(bidder, tender, b"%PDF-1.7 my bid in the clear\n" * 100)
+    assert answer.get_json()["error"]["code"] == "not_an_envelope"
+
+
+def test_an_envelope_sealed_for_another_tender_is_refused(bidder, make_tender, seal):
+    first = make_tender("published")
+    second = make_tender("published", title="Another tender")
+    path = seal(bidder, first)
+    _, answer = upload(bidder, second, path.read_bytes())
+    assert answer.get_json()["error"]["code"] == "wrong_tender"
+
+
+def test_an_envelope_signed_by_another_bidder_is_refused(make_bidder, tender, seal):
+    alice, bob = make_bidder(), make_bidder()
+    path = seal(alice, tender)
+    _, answer = upload(bob, tender, path.read_bytes())
+    assert answer.get_json()["error"]["code"] == "wrong_signer"
+
+
+def test_an_envelope_signed_with_a_revoked_certificate_is_refused(bidder, tender, seal):
+    from bidhall.crypto import services as pki
+
+    path = seal(bidder, tender)
+    serial = format(bidder.bundle.signing_cert.serial_number, "x")
+    pki.revoke(bidder.user, serial, "key compromise")
+    _, answer = upload(bidder, tender, path.read_bytes())
+    assert answer.get_json()["error"]["code"] == "revoked"
+
+
+def test_an_upload_completed_one_second_late_is_refused(bidder, tender, seal, clock):
+    data = seal(bidder, tender).read_bytes()
+    clock.set(tender.bid_deadline - timedelta(seconds=5))
+    created = bidder.api.post(
+        f"/api/tenders/{tender.id}/uploads",
+        json={"lot": 1, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()},
+    ).get_json()
+    bidder.api.client.patch(
+        f"/api/uploads/{created['upload_id']}",
+        data=data,
+        headers=bidder.api.headers | {"Upload-Offset": "0"},
+    )
+    clock.set(tender.bid_deadline)
+    answer = bidder.api.post(f"/api/uploads/{created['upload_id']}/complete", json={})
+    assert answer.status_code == 422
+    assert answer.get_json()["error"]["code"] == "bid_deadline_passed"
+
+
+def test_an_upload_completed_one_second_before_the_deadline_counts(bidder, tender, seal, clock):
+    data = seal(bidder, tender).read_bytes()
+    clock.set(tender.bid_deadline - timedelta(seconds=1))
+    _, answer = upload(bidder, tender, data)
+    assert answer.status_code == 201
+
+
+def test_a_replacement_supersedes_the_earlier_bid_which_is_kept(bidder, tender, seal):
+    first = submit(bidder, tender, seal(bidder, tender, name="first.seal"))
+    second = submit(
+        bidder, tender, seal(bidder, tender, SUMMARY | {"price": "10200000.00"}, name="second.seal")
+    )
+    assert second["supersedes_bid_id"] == first["bid_id"]
+    states = {
+        b["bid_id"]: b["state"]
+        for b in bidder.api.get(f"/api/tenders/{tender.id}/bids/mine").get_json()
+    }
+    assert states == {first["bid_id"]: "superseded", second["bid_id"]: "sealed"}
+
+
+def test_a_bid_withdrawn_before_the_deadline_is_kept_as_withdrawn(bidder, tender, seal):
+    bid = submit(bidder, tender, seal(bidder, tender))
+    answer = bidder.api.post(f"/api/bids/{bid['bid_id']}/withdraw", json={})
+    assert answer.get_json()["state"] == "withdrawn"
+    assert db.session.get(Bid, bid["bid_id"]) is not None
+
+
+def test_withdrawal_after_the_deadline_is_refused(bidder, tender, seal, clock):
+    bid = submit(bidder, tender, seal(bidder, tender))
+    clock.set(tender.bid_deadline)
+    answer = bidder.api.post(f"/api/bids/{bid['bid_id']}/withdraw", json={})
+    assert answer.get_json()["error"]["code"] == "bid_deadline_passed"
+
+
+def test_a_black_listed_bidder_is_refused_with_the_reason(bidder, tender, world, api_for, clock):
+    until = (clock.now() + timedelta(days=365)).isoformat()
+    listed = api_for(world.supervisor).post(
+        f"/api/organisations/{bidder.user.organisation_id}/blacklist",
+        json={"reason": "Collusion in tender BH-2025-00077", "until": until},
+    )
+    assert listed.status_code == 201
+    answer = bidder.api.post(
+        f"/api/tenders/{tender.id}/uploads", json={"lot": 1, "size": 100, "sha256": "a" * 64}
+    )
+    assert answer.status_code == 403
+    assert answer.get_json()["error"]["code"] == "blacklisted"
+    assert "Collusion" in answer.get_json()["error"]["message"]
+
+
+def test_managers_see_only_a_count_before_the_deadline(bidder, tender, seal, world, api_for):
+    submit(bidder, tender, seal(bidder, tender))
+    answer = api_for(world.agency).get(f"/api/tenders/{tender.id}/submissions")
+    assert answer.get_json() == {"tender_id": tender.id, "sealed_bids": 1}
+
+
+def test_another_bidder_cannot_see_a_bid_or_its_receipt(make_bidder, tender, seal):
+    alice, bob = make_bidder(), make_bidder()
+    bid = submit(alice, tender, seal(alice, tender))
+    assert bob.api.get(f"/api/bids/{bid['bid_id']}/receipt").status_code == 404
+    assert bob.api.get(f"/api/tenders/{tender.id}/bids/mine").get_json() == []
+
+
+# --- nothing decryptable before the opening -----------------------------------------------------
+
+
+def holder_summary_key(bidder: Bidder, path: Path) -> str:
+    with open(path, "rb") as stream:
+        sealed = envelope.inspect(stream)
+    key = envelope.unwrap_for_holder(sealed, "summary", bidder.bundle.encryption_key)
+    return base64.b64encode(key).decode()
+
+
+def test_a_summary_key_handed_in_before_the_opening_is_refused_and_recorded(bidder, tender, seal):
+    path = seal(bidder, tender)
+    bid = submit(bidder, tender, path)
+    answer = bidder.api.post(
+        f"/api/bids/{bid['bid_id']}/summary-key", json={"key": holder_summary_key(bidder, path)}
+    )
+    assert answer.status_code == 403
+    assert answer.get_json()["error"]["code"] == "before_opening"
+    recorded = db.session.scalars(
+        select(LedgerEntry).where(LedgerEntry.type == "crypto.early_access_refused")
+    ).all()
+    assert len(recorded) == 1
+    assert json.loads(recorded[0].payload)["bid_id"] == bid["bid_id"]
+
+
+def test_reading_a_summary_before_the_opening_is_refused_and_recorded(
+    bidder, tender, seal, world, api_for
+):
+    bid = submit(bidder, tender, seal(bidder, tender))
+    answer = api_for(world.agency).get(f"/api/bids/{bid['bid_id']}/summary")
+    assert answer.status_code == 403
+    assert (
+        db.session.scalar(
+            select(func.count())
+            .select_from(LedgerEntry)
+            .where(LedgerEntry.type == "crypto.early_access_refused")
+        )
+        == 1
+    )
+
+
+def test_after_the_deadline_the_bidders_key_opens_its_summary(
+    bidder, tender, seal, clock, world, api_for
+):
+    path = seal(bidder, tender)
+    bid = submit(bidder, tender, path)
+    clock.set(tender.bid_deadline)
+    answer = bidder.api.post(
+        f"/api/bids/{bid['bid_id']}/summary-key", json={"key": holder_summary_key(bidder, path)}
+    )
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["summary"] == SUMMARY
+    assert api_for(world.agency).get(f"/api/bids/{bid['bid_id']}/summary").get_json() == SUMMARY
+
+
+def test_after_the_deadline_a_wrong_key_is_refused(bidder, tender, seal, clock):
+    bid = submit(bidder, tender, seal(bidder, tender))
+    clock.set(tender.bid_deadline)
+    answer = bidder.api.post(
+        f"/api/bids/{bid['bid_id']}/summary-key", json={"key": base64.b64encode(b"k" * 32).decode()}
+    )
+    assert answer.get_json()["error"]["code"] == "decryption_failed"
+
+
+def test_the_server_cannot_decrypt_with_everything_it_holds(bidder, tender, seal, app, bid_folder):
+    """With the database, the stored files and every private key the platform holds (CA, platform
+    signer, platform custodian) — but not the bidder's key nor a second custodian's share — no
+    plaintext byte of the bid can be recovered."""
+    from bidhall.crypto import services as pki
+
+    path = seal(bidder, tender)
+    submit(bidder, tender, path)
+    everything = _database_dump() + _stored_files(Path(app.instance_path))
+    for secret in (b"10350000", b"Zhang Wei", b"Q7-riverside-method", b"3.2,1250"):
+        assert secret not in everything
+    stored = next(Path(app.instance_path).rglob("*.seal"))
+    with open(stored, "rb") as stream:
+        sealed = envelope.inspect(stream)
+        custodian_key, custodian_cert = pki.platform_custodian()
+        for section in envelope.SECTIONS:
+            with pytest.raises(envelope.EnvelopeRefused):
+                envelope.unwrap_for_holder(sealed, section, custodian_key)
+            one_share = envelope.unwrap_share(
+                sealed, section, custodian_key, envelope.fingerprint(custodian_cert)
+            )
+            with pytest.raises(envelope.EnvelopeRefused):
+                envelope.check_key(stream, sealed, section, envelope.combine_shares([one_share]))
+
+
+def _database_dump() -> bytes:
+    from bidhall.db import Base
+
+    dump = io.StringIO()
+    for table in Base.metadata.sorted_tables:
+        for row in db.session.execute(table.select()):
+            dump.write(repr(tuple(row)))
+    return dump.getvalue().encode()
+
+
+def _stored_files(root: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in root.rglob("*") if p.is_file())

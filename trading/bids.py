@@ -1,0 +1,648 @@
+"""Sealed-bid use cases: the sealing descriptor, resumable uploads, validation of the envelope,
+signed receipts, replacement and withdrawal, the black list, and the guard that nothing is
+decrypted before the opening (DOMAIN.md §2 step 6; DESIGN.md §4).
+
+The platform never sees a plaintext before the opening: an upload is an envelope whose keys are
+wrapped to the bidder and split among custodians; the server checks its structure, hashes and
+signature only.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import logging
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO
+
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bidhall import clock, envelope, storage
+from bidhall.accounts.models import Organisation, Role, User
+from bidhall.crypto import services as pki
+from bidhall.db import db
+from bidhall.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from bidhall.events import emit
+from trading import rules
+from trading.models import (
+    Bid,
+    BidState,
+    Blacklisting,
+    Tender,
+    TenderCustodian,
+    TenderState,
+    Upload,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_BID_BYTES = 2 * 1024 * 1024 * 1024  # 2 GiB per sealed bid
+RECEIPT_FORMAT = "bidhall-receipt/1"
+DESCRIPTOR_FORMAT = "bidhall-sealing/1"
+
+
+# --- custodians, fixed at publication -----------------------------------------------------------
+
+
+def assign_custodians(session: Session, tender: Tender, publisher: User) -> None:
+    """The opening custodians: the publishing manager, the supervisor who accepted the filing,
+    and the platform. Each must hold a valid encryption certificate now."""
+    from trading.models import FilingRecord
+
+    filing = session.scalar(
+        select(FilingRecord)
+        .where(FilingRecord.tender_id == tender.id, FilingRecord.decision == "accepted")
+        .order_by(FilingRecord.id.desc())
+    )
+    supervisor = session.get(User, filing.decided_by_id) if filing else None
+    now = clock.now()
+    members: list[tuple[str, User | None]] = [("manager", publisher)]
+    if supervisor is not None:
+        members.append(("supervisor", supervisor))
+    members.append(("platform", None))
+    tender.custodians.clear()
+    session.flush()
+    for x, (role, user) in enumerate(members, start=1):
+        if user is None:
+            cert = pki.platform_custodian_certificate()
+        else:
+            record = pki.active_certificate(user.id, "encryption", now)
+            if record is None:
+                raise RuleViolation(
+                    f"the opening custodian {user.display_name} ({role}) has no valid encryption "
+                    "certificate: enroll one first (bidhall keys enroll)",
+                    code="custodian_without_certificate",
+                    user_id=user.id,
+                )
+            cert = envelope_cert(record.pem)
+        tender.custodians.append(
+            TenderCustodian(
+                x=x,
+                user_id=user.id if user else None,
+                role=role,
+                certificate_fingerprint=envelope.fingerprint(cert),
+                certificate_pem=cert.public_bytes(serialization.Encoding.PEM).decode(),
+            )
+        )
+    if len(tender.custodians) < tender.custodian_threshold:
+        raise RuleViolation("fewer custodians than the threshold", code="too_few_custodians")
+
+
+def envelope_cert(pem: str):  # noqa: ANN201 - x509.Certificate
+    from cryptography import x509
+
+    return x509.load_pem_x509_certificate(pem.encode())
+
+
+def sealing_descriptor(tender_id: int) -> dict:
+    """What a bidder's offline sealing tool needs: the tender, its custodians' encryption
+    certificates, the threshold, the summary schema and the credit commitment to sign."""
+    tender = db.session.get(Tender, tender_id)
+    if tender is None or tender.state not in (TenderState.PUBLISHED, TenderState.SUSPENDED):
+        raise NotFound(f"no tender {tender_id} open for bids", code="tender_not_found")
+    return {
+        "format": DESCRIPTOR_FORMAT,
+        "suite": envelope.SUITE,
+        "tender": {
+            "id": tender.id,
+            "reference": tender.reference,
+            "title": tender.title,
+            "bid_deadline": tender.bid_deadline.isoformat(),
+            "lots": [lot.number for lot in tender.lots],
+        },
+        "threshold": tender.custodian_threshold,
+        "chunk_size": envelope.DEFAULT_CHUNK,
+        "custodians": [
+            {
+                "x": c.x,
+                "role": c.role,
+                "fingerprint": c.certificate_fingerprint,
+                "certificate": c.certificate_pem,
+            }
+            for c in tender.custodians
+        ],
+        "summary_schema": rules.summary_schema([lot.number for lot in tender.lots]),
+        "commitment": rules.commitment_text(tender.reference),
+        "ca_chain": pki.chain_pems(),
+    }
+
+
+# --- uploads ------------------------------------------------------------------------------------
+
+
+def start_upload(actor: User, tender_id: int, lot: int, size: int, sha256: str) -> Upload:
+    _require_bidder(actor)
+    if not isinstance(size, int) or size <= 0 or size > MAX_BID_BYTES:
+        raise InvalidInput(
+            f"size must be 1 to {MAX_BID_BYTES} bytes", code="invalid_size", field="size"
+        )
+    if not isinstance(sha256, str) or len(sha256) != 64 or not _is_hex(sha256):
+        raise InvalidInput("sha256 must be 64 hex digits", code="invalid_field", field="sha256")
+    with db.transaction() as session:
+        tender = _tender(session, tender_id)
+        rules.check_submission_open(tender.state, tender.bid_deadline, clock.now())
+        if lot not in {each.number for each in tender.lots}:
+            raise InvalidInput(
+                f"tender {tender.reference} has no lot {lot}", code="invalid_lot", field="lot"
+            )
+        _check_credit(session, actor.organisation_id)
+        upload_id = secrets.token_hex(16)
+        upload = Upload(
+            id=upload_id,
+            tender_id=tender.id,
+            lot_number=lot,
+            user_id=actor.id,
+            organisation_id=actor.organisation_id,
+            size=size,
+            sha256=sha256.lower(),
+            storage_key=f"uploads/{upload_id}.part",
+            created_at=clock.now(),
+        )
+        session.add(upload)
+        emit("bid.upload_started", actor, tender_id=tender.id, upload_id=upload_id, size=size)
+    return upload
+
+
+def append_upload(actor: User, upload_id: str, offset: int, stream: BinaryIO) -> Upload:
+    """Append one piece of a resumable upload at ``offset`` (its current size). A dropped
+    connection keeps what was written; the client asks the offset and resumes from there."""
+    upload = _own_upload(actor, upload_id)
+    if upload.completed_at is not None:
+        raise Conflict("this upload is complete", code="upload_complete")
+    tender = db.session.get(Tender, upload.tender_id)
+    rules.check_submission_open(tender.state, tender.bid_deadline, clock.now())
+    received = storage.get().append(upload.storage_key, stream, offset, upload.size)
+    with db.transaction() as session:
+        upload = session.get(Upload, upload_id, populate_existing=True)
+        upload.received = received
+    return upload
+
+
+def upload_status(actor: User, upload_id: str) -> Upload:
+    upload = _own_upload(actor, upload_id)
+    upload.received = (
+        storage.get().size(upload.storage_key) if not upload.completed_at else upload.received
+    )
+    return upload
+
+
+@dataclass(frozen=True)
+class Receipt:
+    body: dict
+    signature: str
+    certificate: str
+    chain: list[str]
+
+    def as_json(self) -> dict:
+        return {
+            "receipt": self.body,
+            "signature": self.signature,
+            "platform_certificate": self.certificate,
+            "chain": self.chain,
+        }
+
+
+def complete_upload(actor: User, upload_id: str) -> Bid:
+    """Check the whole envelope and, if it is intact and the bidder's, make it the bidder's bid
+    for its lot (superseding an earlier one) and answer with a signed receipt."""
+    upload = _own_upload(actor, upload_id)
+    if upload.completed_at is not None:
+        raise Conflict(
+            "this upload is complete already", code="upload_complete", bid_id=upload.bid_id
+        )
+    store = storage.get()
+    if store.size(upload.storage_key) != upload.size:
+        raise RuleViolation(
+            f"the upload has {store.size(upload.storage_key)} of its {upload.size} bytes: "
+            "resume it before completing",
+            code="upload_incomplete",
+            received=store.size(upload.storage_key),
+        )
+    with store.open(upload.storage_key) as stream:
+        digest = _sha256(stream)
+        if digest != upload.sha256:
+            raise RuleViolation(
+                "the uploaded file's SHA-256 differs from the one declared: start the upload again",
+                code="upload_corrupted",
+            )
+        sealed = envelope.inspect(stream)
+    now = clock.now()
+    with db.transaction() as session:
+        tender = _tender(session, upload.tender_id, for_update=True)
+        rules.check_submission_open(tender.state, tender.bid_deadline, now)
+        _check_credit(session, actor.organisation_id)
+        _check_envelope(tender, upload, sealed, actor, now)
+        previous = session.scalar(
+            select(Bid).where(
+                Bid.tender_id == tender.id,
+                Bid.lot_number == upload.lot_number,
+                Bid.organisation_id == actor.organisation_id,
+                Bid.state == BidState.SEALED,
+            )
+        )
+        bid = Bid(
+            tender_id=tender.id,
+            lot_number=upload.lot_number,
+            organisation_id=actor.organisation_id,
+            user_id=actor.id,
+            state=BidState.SEALED,
+            manifest_sha256=sealed.manifest_sha256,
+            envelope_sha256=digest,
+            size=upload.size,
+            storage_key=f"tenders/{tender.id}/bids/{upload.id}.seal",
+            signer_fingerprint=envelope.fingerprint(sealed.signer),
+            commitment_sha256=hashlib.sha256(sealed.header["commitment"].encode()).hexdigest(),
+            received_at=now,
+            supersedes_id=previous.id if previous else None,
+        )
+        if previous is not None:
+            previous.state = BidState.SUPERSEDED
+        session.add(bid)
+        session.flush()
+        upload = session.get(Upload, upload.id, populate_existing=True)
+        upload.completed_at = now
+        upload.bid_id = bid.id
+        if previous is not None:
+            emit("bid.superseded", actor, tender_id=tender.id, bid_id=previous.id, by_bid_id=bid.id)
+        event = emit(
+            "bid.sealed",
+            actor,
+            tender_id=tender.id,
+            bid_id=bid.id,
+            lot=bid.lot_number,
+            organisation_id=bid.organisation_id,
+            manifest_sha256=bid.manifest_sha256,
+            size=bid.size,
+        )
+        # the receipt names the ledger position, known once the ledger appended the unit's
+        # events (just before the commit): sign it then, inside the same transaction
+        db.before_commit(lambda: _sign_receipt(session, bid, tender, event.seq))
+        # the file moves under its final key only once everything above was accepted; a crash
+        # after this leaves an orphan file, never a bid without its file
+        store.promote(upload.storage_key, bid.storage_key)
+    return bid
+
+
+def _check_envelope(
+    tender: Tender, upload: Upload, sealed: envelope.Envelope, actor: User, now: datetime
+) -> None:
+    if (
+        sealed.tender_id != tender.id
+        or sealed.header["tender"].get("reference") != tender.reference
+    ):
+        raise RuleViolation(
+            f"this envelope was sealed for another tender (id "
+            f"{sealed.tender_id}), not {tender.reference}",
+            code="wrong_tender",
+        )
+    if sealed.lot != upload.lot_number:
+        raise RuleViolation(
+            f"the envelope is sealed for lot {sealed.lot}, the upload declared "
+            f"lot {upload.lot_number}",
+            code="wrong_lot",
+        )
+    record = pki.validate(sealed.signer, "signing", now)
+    if record.user_id is None or record.organisation_id != actor.organisation_id:
+        raise RuleViolation(
+            "the envelope is signed with a certificate of another bidder", code="wrong_signer"
+        )
+    expected = [c.certificate_fingerprint for c in tender.custodians]
+    threshold = tender.custodian_threshold
+    for section in envelope.SECTIONS:
+        custodians = sealed.section(section)["custodians"]
+        if (
+            sealed.custodian_fingerprints(section) != expected
+            or custodians["threshold"] != threshold
+            or [share["x"] for share in custodians["shares"]] != [c.x for c in tender.custodians]
+        ):
+            raise RuleViolation(
+                "the envelope's custodian shares are not wrapped to this "
+                "tender's opening custodians: seal it with the tender's current "
+                "sealing descriptor",
+                code="wrong_custodians",
+            )
+    holder = sealed.section("summary")["holder"]["recipient"]
+    encryption = pki.active_certificate(actor.id, "encryption", now)
+    if (
+        encryption is None
+        or holder != encryption.fingerprint_sha256
+        or sealed.section("documents")["holder"]["recipient"] != holder
+    ):
+        raise RuleViolation(
+            "the envelope's keys are not wrapped to your own encryption "
+            "certificate: you could not decrypt it at the opening",
+            code="wrong_holder",
+        )
+    if sealed.header.get("commitment") != rules.commitment_text(tender.reference):
+        raise RuleViolation(
+            "the envelope does not carry the tender's credit commitment (信用承诺)",
+            code="commitment_missing",
+        )
+
+
+def _sign_receipt(session: Session, bid: Bid, tender: Tender, seq: int | None) -> None:
+    key, cert, chain = pki.platform_signer()
+    body = {
+        "format": RECEIPT_FORMAT,
+        "tender": {"id": tender.id, "reference": tender.reference},
+        "bid_id": bid.id,
+        "lot": bid.lot_number,
+        "bidder": {"organisation_id": bid.organisation_id, "user_id": bid.user_id},
+        "manifest_sha256": bid.manifest_sha256,
+        "envelope_sha256": bid.envelope_sha256,
+        "size": bid.size,
+        "received_at": bid.received_at.isoformat(),
+        "ledger_seq": seq,
+        "supersedes_bid_id": bid.supersedes_id,
+    }
+    receipt = Receipt(
+        body=body,
+        signature=envelope.b64(key.sign(envelope.canonical(body))),
+        certificate=cert.public_bytes(serialization.Encoding.PEM).decode(),
+        chain=[c.public_bytes(serialization.Encoding.PEM).decode() for c in chain],
+    )
+    bid.receipt = json.dumps(receipt.as_json(), sort_keys=True, ensure_ascii=False)
+    bid.ledger_seq = seq
+    session.flush()
+
+
+def verify_receipt(document: dict, root_pem: str | None = None) -> dict:
+    """Check a receipt offline: the platform's signature, and its certificate chain up to the
+    given root (or the embedded one). Returns the receipt body."""
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature
+
+    try:
+        body = document["receipt"]
+        signature = base64.b64decode(document["signature"], validate=True)
+        cert = x509.load_pem_x509_certificate(document["platform_certificate"].encode())
+        chain = [x509.load_pem_x509_certificate(p.encode()) for p in document.get("chain", [])]
+        assert body.get("format") == RECEIPT_FORMAT
+    except (KeyError, TypeError, ValueError, AssertionError, binascii.Error):
+        raise InvalidInput("not a bidhall receipt", code="invalid_receipt") from None
+    try:
+        cert.public_key().verify(signature, envelope.canonical(body))
+    except InvalidSignature:
+        raise RuleViolation(
+            "the receipt's signature does not verify: it was changed", code="bad_signature"
+        ) from None
+    roots = [x509.load_pem_x509_certificate(root_pem.encode())] if root_pem else chain[-1:]
+    path = [cert, *chain]
+    for child, parent in zip(path, path[1:] + roots[:1], strict=False):
+        try:
+            child.verify_directly_issued_by(parent)
+        except (ValueError, TypeError, InvalidSignature):
+            raise RuleViolation(
+                "the receipt's certificate does not chain to the platform's root",
+                code="untrusted_certificate",
+            ) from None
+    return body
+
+
+# --- withdrawal ---------------------------------------------------------------------------------
+
+
+def withdraw_bid(actor: User, bid_id: int) -> Bid:
+    with db.transaction() as session:
+        bid = session.get(Bid, bid_id, populate_existing=True)
+        if (
+            bid is None
+            or bid.organisation_id != getattr(actor, "organisation_id", None)
+            or actor.role != Role.BIDDER
+        ):
+            raise NotFound(f"no bid {bid_id} of yours", code="bid_not_found")
+        tender = _tender(session, bid.tender_id, for_update=True)
+        now = clock.now()
+        rules.check_submission_open(tender.state, tender.bid_deadline, now)
+        if bid.state != BidState.SEALED:
+            raise Conflict(f"this bid is {bid.state.value}", code="invalid_state")
+        bid.state = BidState.WITHDRAWN
+        bid.withdrawn_at = now
+        emit("bid.withdrawn", actor, tender_id=tender.id, bid_id=bid.id)
+    return bid
+
+
+# --- the guard before the opening ---------------------------------------------------------------
+
+
+def submit_summary_key(actor: User, bid_id: int, key_b64: object) -> Bid:
+    """The bidder hands in the summary data key it unwrapped on its own machine. Before the
+    opening this is refused and recorded; after it, the key is accepted only if it decrypts and
+    authenticates the whole summary section (the platform never accepts a plaintext)."""
+    bid = _own_bid(actor, bid_id)
+    tender = db.session.get(Tender, bid.tender_id)
+    _guard_opening(actor, tender, bid, "summary_key")
+    try:
+        key = base64.b64decode(key_b64, validate=True)
+        assert len(key) == 32
+    except (binascii.Error, AssertionError, TypeError, ValueError):
+        raise InvalidInput(
+            "key must be the 32-byte data key in base64", code="invalid_key", field="key"
+        ) from None
+    with storage.get().open(bid.storage_key) as stream:
+        sealed = envelope.inspect(stream)
+        summary = envelope.read_summary(stream, sealed, key)
+    with db.transaction() as session:
+        bid = session.get(Bid, bid.id, populate_existing=True)
+        if bid.summary_key is not None:
+            return bid  # a retry: applied once
+        bid.summary_key = key.hex()
+        bid.summary = summary
+        bid.decrypted_at = clock.now()
+        emit(
+            "bid.decrypted",
+            actor,
+            tender_id=bid.tender_id,
+            bid_id=bid.id,
+            section="summary",
+            path="holder",
+        )
+    return bid
+
+
+def read_bid_summary(actor: User, bid_id: int) -> dict:
+    """A decrypted summary, to the bidder itself or the tender's managers and supervisors, only
+    after the opening time; before it the attempt is refused and recorded."""
+    bid = db.session.get(Bid, bid_id)
+    if bid is None:
+        raise NotFound(f"no bid {bid_id}", code="bid_not_found")
+    tender = db.session.get(Tender, bid.tender_id)
+    from trading.services import can_manage
+
+    allowed = (
+        (
+            getattr(actor, "organisation_id", None) == bid.organisation_id
+            and actor.role == Role.BIDDER
+        )
+        or can_manage(actor, tender)
+        or getattr(actor, "role", None) == Role.SUPERVISOR
+    )
+    if not allowed:
+        raise NotFound(f"no bid {bid_id}", code="bid_not_found")
+    _guard_opening(actor, tender, bid, "summary")
+    if bid.summary is None:
+        raise Conflict("this bid has not been decrypted yet", code="not_decrypted")
+    return bid.summary
+
+
+def _guard_opening(actor: User, tender: Tender, bid: Bid, what: str) -> None:
+    now = clock.now()
+    try:
+        rules.check_opening_reached(tender.bid_deadline, now)
+    except Forbidden:
+        # recorded in a unit of its own: the refusal itself must not roll the record back
+        with db.transaction():
+            emit(
+                "crypto.early_access_refused",
+                actor,
+                tender_id=tender.id,
+                bid_id=bid.id,
+                requested=what,
+                opening=tender.bid_deadline.isoformat(),
+            )
+        logger.warning("early %s request for bid %s refused", what, bid.id)
+        raise
+
+
+# --- credit (black list) ------------------------------------------------------------------------
+
+
+def blacklist(actor: User, organisation_id: int, reason: str, until: datetime) -> Blacklisting:
+    if actor.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("only a supervisor or the platform may black-list")
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("a black-listing needs its reason", code="missing_field", field="reason")
+    with db.transaction() as session:
+        org = session.get(Organisation, organisation_id)
+        if org is None or org.kind != "bidder":
+            raise NotFound(
+                f"no bidder organisation {organisation_id}", code="organisation_not_found"
+            )
+        now = clock.now()
+        if until <= now:
+            raise InvalidInput("until must be in the future", code="invalid_field", field="until")
+        entry = Blacklisting(
+            organisation_id=org.id, reason=reason, since=now, until=until, created_by_id=actor.id
+        )
+        session.add(entry)
+        session.flush()
+        emit("credit.blacklisted", actor, organisation_id=org.id, until=until.isoformat())
+    return entry
+
+
+def _check_credit(session: Session, organisation_id: int) -> None:
+    now = clock.now()
+    entry = session.scalar(
+        select(Blacklisting)
+        .where(
+            Blacklisting.organisation_id == organisation_id,
+            Blacklisting.lifted_at.is_(None),
+            Blacklisting.since <= now,
+            Blacklisting.until > now,
+        )
+        .order_by(Blacklisting.until.desc())
+    )
+    rules.check_not_blacklisted(entry.until if entry else None, entry.reason if entry else None)
+
+
+# --- queries ------------------------------------------------------------------------------------
+
+
+def my_bids(actor: User, tender_id: int) -> Sequence[Bid]:
+    _require_bidder(actor)
+    return list(
+        db.session.scalars(
+            select(Bid)
+            .where(Bid.tender_id == tender_id, Bid.organisation_id == actor.organisation_id)
+            .order_by(Bid.id)
+        )
+    )
+
+
+def submission_count(actor: User, tender_id: int) -> dict:
+    """What a tender's managers and supervisors may know before the deadline: counts only."""
+    from trading.services import can_manage, get_tender
+
+    tender = get_tender(tender_id)
+    if not (can_manage(actor, tender) or getattr(actor, "role", None) == Role.SUPERVISOR):
+        raise Forbidden("only the tender's managers and supervisors see submission counts")
+    count = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Bid)
+            .where(Bid.tender_id == tender_id, Bid.state == BidState.SEALED)
+        )
+        or 0
+    )
+    return {"tender_id": tender_id, "sealed_bids": count}
+
+
+def get_own_bid(actor: User, bid_id: int) -> Bid:
+    return _own_bid(actor, bid_id)
+
+
+def _own_bid(actor: User, bid_id: int) -> Bid:
+    bid = db.session.get(Bid, bid_id)
+    if (
+        bid is None
+        or actor is None
+        or actor.role != Role.BIDDER
+        or bid.organisation_id != actor.organisation_id
+    ):
+        # another bidder's bid does not exist, as far as this caller can tell
+        raise NotFound(f"no bid {bid_id} of yours", code="bid_not_found")
+    return bid
+
+
+def _own_upload(actor: User, upload_id: str) -> Upload:
+    _require_bidder(actor)
+    upload = db.session.get(Upload, upload_id) if isinstance(upload_id, str) else None
+    if upload is None or upload.user_id != actor.id:
+        raise NotFound("no such upload of yours", code="upload_not_found")
+    return upload
+
+
+def _tender(session: Session, tender_id: int, *, for_update: bool = False) -> Tender:
+    query = select(Tender).where(Tender.id == tender_id)
+    if for_update and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Tender)
+    tender = session.scalar(query)
+    if tender is None or tender.state in (
+        TenderState.DRAFT,
+        TenderState.FILING,
+        TenderState.RETURNED,
+        TenderState.FILED,
+    ):
+        raise NotFound(f"no tender {tender_id}", code="tender_not_found")
+    return tender
+
+
+def _require_bidder(actor: User) -> None:
+    if actor is None or actor.role != Role.BIDDER:
+        raise Forbidden("this needs the bidder role")
+
+
+def _sha256(stream: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    buffer = bytearray(1024 * 1024)
+    view = memoryview(buffer)
+    stream.seek(0)
+    while n := stream.readinto(view):
+        digest.update(view[:n])
+    return digest.hexdigest()
+
+
+def _is_hex(text: str) -> bool:
+    try:
+        bytes.fromhex(text)
+    except ValueError:
+        return False
+    return True
