@@ -7,6 +7,8 @@ server (real clock) on the demo database so the result can be opened in a browse
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
 import json
 import os
@@ -16,9 +18,10 @@ from pathlib import Path
 
 import click
 
-from bidhall import clock
+from bidhall import clock, envelope
 
 DEMO_PASSWORD = "demo-password-1"
+DEMO_KEY_PASSPHRASE = "demo key passphrase 1"
 
 
 def _say(message: str) -> None:
@@ -28,11 +31,13 @@ def _say(message: str) -> None:
 def run_demo(instance: Path) -> dict:
     """Build a fresh demo world in ``instance`` and play the life cycle. Returns the summary."""
     from audit import ledger
-    from bidhall import migrate, scheduler
+    from bidhall import migrate, scheduler, storage
     from bidhall.accounts import services as accounts
     from bidhall.app import create_app
+    from bidhall.crypto import keys
     from bidhall.db import db
     from bidhall.errors import DomainError
+    from trading import bids
     from trading import services as trading
     from trading.schemas import parse_draft
 
@@ -88,6 +93,16 @@ def run_demo(instance: Path) -> dict:
             _say(
                 f"registered {len(accounts.list_organisations())} organisations and "
                 f"{len(accounts.list_users())} users (password for all: {DEMO_PASSWORD})"
+            )
+
+            # every custodian and bidder makes its own key pair and key file; the platform CA
+            # certifies the public keys (the private keys never reach the server)
+            key_files = {}
+            for holder in [agency, supervisor, *bidders]:
+                key_files[holder.id] = _enroll_with_key_file(holder, instance / "keys")
+            _say(
+                f"platform CA certified signing + encryption keys for {len(key_files)} holders; "
+                f"key files in {instance / 'keys'} (passphrase: {DEMO_KEY_PASSPHRASE})"
             )
 
             now = clock.now()
@@ -227,10 +242,53 @@ def run_demo(instance: Path) -> dict:
                 f"{clock.local(notice.deadline_after):%m-%d %H:%M} (15 days, Regs Art 21)"
             )
 
+            fake.advance(days=2)
+            prices = ["35980000.00", "36250000.00", "35410000.00"]
+            receipts = []
+            for number, (bidder, price) in enumerate(zip(bidders, prices, strict=True), start=1):
+                bid, receipt = _seal_and_submit(
+                    instance, bidder, key_files[bidder.id], tender.id, price, number
+                )
+                receipts.append(receipt)
+            verified = sum(1 for receipt in receipts if bids.verify_receipt(receipt))
+            _say(
+                f"{len(receipts)} bidders sealed their bids offline and uploaded them; "
+                f"{verified} signed receipts verified (ledger seqs "
+                f"{', '.join(str(r['receipt']['ledger_seq']) for r in receipts)})"
+            )
+            fake.advance(hours=5)
+            _bid, receipt = _seal_and_submit(
+                instance, bidders[1], key_files[bidders[1].id], tender.id, "36020000.00", 2
+            )
+            _say(
+                f"{bidders[1].display_name} replaced its bid before the deadline; the first is "
+                f"kept as superseded (bid {receipt['receipt']['supersedes_bid_id']})"
+            )
+            early = _latest_bid(bidders[2], tender.id)
+            try:
+                bids.read_bid_summary(agency, early.id)
+            except DomainError as error:
+                _say(
+                    f"the agency asked for a summary before the opening: refused ({error.code}),"
+                    " and the attempt is in the ledger"
+                )
+
             fake.set(notice.deadline_after)
             report = scheduler.tick(clock.now())
             tender = trading.get_tender(tender.id)
             _say(f"tick at the deadline: {_happened(report)}; tender is {tender.state.value}")
+            for bidder in bidders:
+                bid = _latest_bid(bidder, tender.id)
+                bundle = keys.open_bundle(key_files[bidder.id], DEMO_KEY_PASSPHRASE)
+                with storage.get().open(bid.storage_key) as stream:
+                    sealed = envelope.inspect(stream)
+                key = envelope.unwrap_for_holder(sealed, "summary", bundle.encryption_key)
+                opened = bids.submit_summary_key(bidder, bid.id, base64.b64encode(key).decode())
+                _say(
+                    f"decrypted remotely by {bidder.display_name}: price "
+                    f"{opened.summary['price']} CNY, {opened.summary['duration_days']} days, "
+                    f"project manager {opened.summary['project_manager']}"
+                )
 
             # a second tender stays open on the real clock, to look at with --serve
             clock.use(clock.SystemClock())
@@ -261,8 +319,10 @@ def run_demo(instance: Path) -> dict:
                 f"{verification.head_hash[:16]}…"
             )
             summary = {
-                "ok": verification.ok,
+                "ok": verification.ok and verified == len(receipts),
                 "tenders": 2,
+                "bids_sealed": len(receipts) + 1,
+                "receipts_verified": verified,
                 "tender": tender.reference,
                 "state": tender.state.value,
                 "holders": trading.holder_count(tender.id),
@@ -275,6 +335,81 @@ def run_demo(instance: Path) -> dict:
     finally:
         clock.use(clock.SystemClock())
     return summary
+
+
+def _enroll_with_key_file(user, folder: Path) -> Path:
+    from bidhall.crypto import keys, serialize
+    from bidhall.crypto import services as pki
+
+    bundle = keys.generate_bundle()
+    signing, encryption = pki.enroll(user, keys.certificate_request(bundle))
+    bundle = keys.install_certificates(bundle, serialize.enrollment_answer(signing, encryption))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{user.username}.bhkey"
+    keys.save_bundle(path, bundle, DEMO_KEY_PASSPHRASE)
+    return path
+
+
+def _seal_and_submit(
+    instance: Path, bidder, key_file: Path, tender_id: int, price: str, number: int
+) -> tuple:
+    """What `bidhall seal` and `bidhall bid submit` do, in-process."""
+    from cryptography import x509
+
+    from bidhall.crypto import keys
+    from trading import bids
+
+    folder = instance / "bids" / bidder.username
+    (folder / "technical").mkdir(parents=True, exist_ok=True)
+    (folder / "price-schedule.csv").write_text(f"item,amount\ntotal,{price}\n", "utf-8")
+    (folder / "technical" / "construction-plan.txt").write_text(
+        f"Construction organisation plan of {bidder.display_name}.\n" * 500, "utf-8"
+    )
+    descriptor = bids.sealing_descriptor(tender_id)
+    summary = {
+        "lot": 1,
+        "price": price,
+        "duration_days": 480 + 30 * number,
+        "quality": "qualified",
+        "project_manager": f"PM {number}",
+    }
+    bundle = keys.open_bundle(key_file, DEMO_KEY_PASSPHRASE)
+    target = envelope.SealTarget(
+        tender_id=tender_id,
+        tender_reference=descriptor["tender"]["reference"],
+        custodians=[
+            x509.load_pem_x509_certificate(c["certificate"].encode())
+            for c in descriptor["custodians"]
+        ],
+        threshold=descriptor["threshold"],
+        lot=1,
+    )
+    sealer = envelope.Sealer(
+        bundle.signing_key, bundle.signing_cert, bundle.encryption_cert, list(bundle.chain)
+    )
+    sealed_path = folder.with_suffix(".seal")
+    with open(sealed_path, "wb") as out:
+        envelope.seal(
+            out,
+            target,
+            sealer,
+            summary,
+            folder,
+            descriptor["commitment"],
+            clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+    data = sealed_path.read_bytes()
+    upload = bids.start_upload(bidder, tender_id, 1, len(data), hashlib.sha256(data).hexdigest())
+    with open(sealed_path, "rb") as stream:
+        bids.append_upload(bidder, upload.id, 0, stream)
+    bid = bids.complete_upload(bidder, upload.id)
+    return bid, json.loads(bid.receipt)
+
+
+def _latest_bid(bidder, tender_id: int):
+    from trading import bids
+
+    return [b for b in bids.my_bids(bidder, tender_id) if b.state.value == "sealed"][-1]
 
 
 def _happened(report: dict) -> str:
