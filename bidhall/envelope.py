@@ -21,7 +21,6 @@ by the bidder's signing key.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import io
 import json
@@ -41,6 +40,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from bidhall.crypto.keys import b64, canonical, unb64
 from bidhall.errors import InvalidInput
 
 FORMAT = "bidhall-seal/1"
@@ -59,18 +59,6 @@ class EnvelopeRefused(InvalidInput):
     """The file is not an intact, well-formed envelope; ``code`` says exactly why."""
 
     code = "invalid_envelope"
-
-
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
-def unb64(text: str) -> bytes:
-    return base64.b64decode(text.encode("ascii"), validate=True)
-
-
-def canonical(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 def fingerprint(cert: x509.Certificate) -> str:

@@ -18,17 +18,8 @@ from audit.models import LedgerEntry
 from bidhall import envelope
 from bidhall.crypto import keys
 from bidhall.db import db
-from tests.fixtures.pki import PASSPHRASE
+from tests.fixtures.pki import PASSPHRASE, SUMMARY
 from trading.models import Bid
-
-SUMMARY = {
-    "lot": 1,
-    "price": "10350000.00",
-    "duration_days": 540,
-    "quality": "qualified",
-    "project_manager": "Zhang Wei",
-    "key_commitments": "Safety first.",
-}
 
 
 @pytest.fixture
