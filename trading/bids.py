@@ -185,12 +185,31 @@ def append_upload(actor: User, upload_id: str, offset: int, stream: BinaryIO) ->
     return upload
 
 
-def upload_status(actor: User, upload_id: str) -> Upload:
+@dataclass(frozen=True)
+class UploadStatus:
+    id: str
+    tender_id: int
+    lot_number: int
+    size: int
+    received: int  # the offset to resume from
+    completed_at: datetime | None
+    bid_id: int | None
+
+
+def upload_status(actor: User, upload_id: str) -> UploadStatus:
+    """Where an upload stands. The stored file is the truth: a piece cut off mid-way leaves
+    bytes on disk that the database has not counted yet, and the client resumes after them."""
     upload = _own_upload(actor, upload_id)
-    upload.received = (
-        storage.get().size(upload.storage_key) if not upload.completed_at else upload.received
+    received = upload.received if upload.completed_at else storage.get().size(upload.storage_key)
+    return UploadStatus(
+        upload.id,
+        upload.tender_id,
+        upload.lot_number,
+        upload.size,
+        received,
+        upload.completed_at,
+        upload.bid_id,
     )
-    return upload
 
 
 @dataclass(frozen=True)

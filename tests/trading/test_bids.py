@@ -490,3 +490,16 @@ def _database_dump() -> bytes:
 
 def _stored_files(root: Path) -> bytes:
     return b"".join(p.read_bytes() for p in root.rglob("*") if p.is_file())
+
+
+def test_the_upload_offset_follows_the_stored_bytes(bidder, tender, seal):
+    data = seal(bidder, tender).read_bytes()
+    created = bidder.api.post(
+        f"/api/tenders/{tender.id}/uploads",
+        json={"lot": 1, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()},
+    ).get_json()
+    url = f"/api/uploads/{created['upload_id']}"
+    assert bidder.api.get(url).get_json()["offset"] == 0
+    bidder.api.client.patch(url, data=data, headers=bidder.api.headers | {"Upload-Offset": "0"})
+    assert bidder.api.get(url).get_json()["offset"] == len(data)
+    assert bidder.api.post(f"{url}/complete", json={}).status_code == 201
