@@ -77,6 +77,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from bidhall.web import register_error_handlers
     from trading.api import blueprint as trading_api
     from trading.bid_api import blueprint as bids_api
+    from trading.guarantee_api import blueprint as guarantees_api
+    from trading.guarantee_api import pages as guarantee_pages
     from trading.views import blueprint as trading_pages
 
     app.register_blueprint(core_blueprint)
@@ -84,6 +86,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(trading_pages)
     app.register_blueprint(trading_api)
     app.register_blueprint(bids_api)
+    app.register_blueprint(guarantees_api)
+    app.register_blueprint(guarantee_pages)
     register_error_handlers(app)
     app.before_request(_authenticate)
     # one session per request (and per app context outside requests): nothing stale survives
@@ -96,12 +100,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 def _wire_domains() -> None:
     """Subscribe audit to every domain event (unconditionally) and register the tick's jobs."""
     import audit
+    from trading import guarantees
     from trading import services as trading_services
 
     events.reset()
     audit.install()
+    guarantees.install()  # after audit: its events land in the ledger after the cause's
     scheduler.reset()
     scheduler.register("trading", trading_services.tick)
+    scheduler.register("guarantees", guarantees.tick)
 
 
 def _authenticate() -> None:

@@ -1,6 +1,7 @@
 """Trading web pages: the public notice list and detail (with the bidder's question and objection
-forms), the agency console (drafts, documents, filing, publication, notices, objections) and the
-supervisor's filing queue.
+forms), the bidder's tender page (sealing kit, sealed-bid upload, its bids, receipts and
+withdrawal), the agency console (drafts, documents, filing, publication, notices, objections,
+the count of sealed bids) and the supervisor's filing queue.
 
 Every action is POST → one service call → flash → redirect (PRG). A refused action (a
 DomainError) re-renders the page it came from with the message flashed, the user's input kept, and
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
@@ -20,7 +21,7 @@ from bidhall.accounts import services as account_services
 from bidhall.accounts.models import Role, User
 from bidhall.errors import DomainError, Forbidden, InvalidInput, NotFound
 from bidhall.web import actor, require
-from trading import rules, services
+from trading import bids, rules, services
 from trading.forms import (
     AnswerForm,
     FilingDecisionForm,
@@ -33,18 +34,22 @@ from trading.forms import (
     option,
     tender_form_data,
 )
-from trading.models import Tender
+from trading.models import Bid, Tender
 from trading.schemas import integer, parse_draft
 
 blueprint = Blueprint("trading", __name__)
 
 MANAGERS = (Role.AGENCY, Role.TENDERER)
+UPLOAD_PIECE_BYTES = 4 * 1024 * 1024  # one PATCH of the sealed-bid upload (static/js/upload.js)
 
 # --- URL rules ----------------------------------------------------------------------------------
 # public:       GET  /                                   home
 #               GET  /tenders/<id>                       tender_detail
 # bidder:       POST /tenders/<id>/questions             ask_question
 #               POST /tenders/<id>/objections            raise_objection
+#               GET  /tenders/<id>/bid                   bid_page
+#               POST /tenders/<id>/bids/<bid_id>/withdraw        withdraw_bid
+#               GET  /tenders/<id>/bids/<bid_id>/receipt.json    download_receipt
 # agency/tenderer console:
 #               GET  /agency/tenders                     console
 #               GET/POST /agency/tenders/new             new_tender
@@ -137,6 +142,78 @@ def _render_detail(tender_id: int, error: DomainError | None = None) -> Any:
         question_form=QuestionForm(prefix="question"),
         objection_form=ObjectionForm(prefix="objection"),
     ), _status(error)
+
+
+# --- the bidder's tender page: sealing kit, upload, its bids ------------------------------------
+
+
+@blueprint.get("/tenders/<int:tender_id>/bid")
+@require(Role.BIDDER)
+def bid_page(tender_id: int) -> Any:
+    return _render_bid_page(tender_id)
+
+
+@blueprint.post("/tenders/<int:tender_id>/bids/<int:bid_id>/withdraw")
+@require(Role.BIDDER)
+def withdraw_bid(tender_id: int, bid_id: int) -> Any:
+    try:
+        _own_bid(tender_id, bid_id)
+        bid = bids.withdraw_bid(actor(), bid_id)
+    except DomainError as error:
+        return _render_bid_page(tender_id, error)
+    flash(
+        _(
+            "Your bid #%(bid)s for lot %(lot)s is withdrawn. You may still upload a new one "
+            "before the deadline.",
+            bid=bid.id,
+            lot=bid.lot_number,
+        ),
+        "success",
+    )
+    return redirect(url_for("trading.bid_page", tender_id=tender_id))
+
+
+@blueprint.get("/tenders/<int:tender_id>/bids/<int:bid_id>/receipt.json")
+@require(Role.BIDDER)
+def download_receipt(tender_id: int, bid_id: int) -> Any:
+    bid = _own_bid(tender_id, bid_id)
+    filename = f"receipt-{bid.tender.reference}-bid-{bid.id}.json"
+    return Response(
+        bid.receipt,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _own_bid(tender_id: int, bid_id: int) -> Bid:
+    bid = bids.get_own_bid(actor(), bid_id)
+    if bid.tender_id != tender_id:
+        raise NotFound(_("No such bid of yours in this tender."), code="bid_not_found")
+    return bid
+
+
+def _render_bid_page(tender_id: int, error: DomainError | None = None) -> Any:
+    user = actor()
+    tender = services.get_visible_tender(user, tender_id)
+    _flash_refusal(error)
+    return render_template(
+        "trading/bid.html",
+        tender=tender,
+        organisation=user.organisation,
+        holder=services.held_by(user, tender.id),
+        my_bids=bids.my_bids(user, tender.id),
+        closed_reason=_submission_refusal(tender),
+        piece_bytes=UPLOAD_PIECE_BYTES,
+    ), _status(error)
+
+
+def _submission_refusal(tender: Tender) -> str | None:
+    """Why the tender takes no bids now (the rule's own words), or None while it does."""
+    try:
+        rules.check_submission_open(tender.state.value, tender.bid_deadline, clock.now())
+    except DomainError as error:
+        return error.message
+    return None
 
 
 # --- agency console: the list and the draft form ------------------------------------------------
@@ -336,6 +413,8 @@ def _render_manage(tender_id: int, error: DomainError | None = None) -> Any:
         notices_by_id={n.id: n for n in tender.notices},
         filings=services.filing_history(tender.id),
         holders=services.holder_count(tender.id),
+        # counts only, never who: the bids stay sealed until the opening
+        sealed_bids=bids.submission_count(user, tender.id)["sealed_bids"],
         rule_set=services.rule_set_of(tender.rule_set),
         upload_form=UploadForm(prefix="upload"),
         notice_form=notice_form,

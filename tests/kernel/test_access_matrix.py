@@ -36,6 +36,9 @@ TABLE = [
     ("GET", "/tenders/T", ALL),
     ("POST", "/tenders/T/questions", {"bidder"}),
     ("POST", "/tenders/T/objections", {"bidder"}),
+    ("GET", "/tenders/T/bid", {"bidder"}),
+    ("GET", "/tenders/T/bids/B/receipt.json", {"bidder"}),
+    ("POST", "/tenders/T/bids/B/withdraw", {"bidder"}),
     ("GET", "/login", ALL),
     ("POST", "/login", None),
     ("POST", "/logout", ALL),
@@ -103,6 +106,25 @@ TABLE = [
     ("GET", "/api/bids/B/summary", set()),
     ("GET", "/api/tenders/T/submissions", OWNERS | {"supervisor"}),
     ("POST", "/api/organisations/G/blacklist", {"supervisor", "admin"}),
+    # bid security: I = the issuer's registry entry, E = its guarantee for the bidder's bid,
+    # C = the bidder's cash deposit
+    ("GET", "/api/issuers", ALL),
+    ("POST", "/api/issuers", {"admin"}),
+    ("POST", "/api/issuers/I/status", {"admin"}),
+    ("PUT", "/api/organisations/G/basic-account", {"admin"}),
+    ("POST", "/api/guarantees", {"issuer"}),
+    ("GET", "/api/guarantees", {"issuer", "supervisor", "admin"}),
+    # the tender's managers see a guarantee only from the opening on
+    ("GET", "/api/guarantees/E", {"issuer", "bidder", "supervisor", "admin"}),
+    ("POST", "/api/guarantees/E/claims", OWNERS),
+    ("POST", "/api/guarantees/E/release", {"admin"}),
+    ("GET", "/api/tenders/T/guarantee", {"bidder"}),
+    ("GET", "/api/tenders/T/guarantees/summary", OWNERS | {"supervisor"}),
+    ("POST", "/api/deposits", {"admin"}),
+    ("GET", "/api/deposits", {"admin", "supervisor"}),
+    ("POST", "/api/deposits/C/refund", {"admin"}),
+    ("GET", "/issuer/guarantees", {"issuer"}),
+    ("POST", "/issuer/guarantees", {"issuer"}),
 ]
 
 NOT_WALKED = {"static", "bootstrap.static"}  # files, no authorization
@@ -116,6 +138,9 @@ PLACEHOLDERS = {
     "U": "<upload_id>",
     "B": "<int:bid_id>",
     "G": "<int:organisation_id>",
+    "I": "<int:issuer_id>",
+    "E": "<int:guarantee_id>",
+    "C": "<int:deposit_id>",
 }
 
 
@@ -151,6 +176,8 @@ def cast(app, world, make_user, make_tender, api_for, enroll):
     bid = submit_bid(bidder, bundle, tender.id)
     upload = bids.start_upload(bidder, tender.id, 1, 100, "a" * 64)
     objection = services.raise_objection(bidder, tender.id, "Criterion 3 is unclear.")
+    issuer, admin = make_user("issuer"), make_user("admin")
+    registry, guarantee, deposit = _bid_security(tender, bidder, issuer, admin, enroll)
     users = {
         "tenderer": world.tenderer,
         "agency": world.agency,
@@ -158,8 +185,8 @@ def cast(app, world, make_user, make_tender, api_for, enroll):
         "bidder": bidder,
         "expert": make_user("expert"),
         "supervisor": world.supervisor,
-        "issuer": make_user("issuer"),
-        "admin": make_user("admin"),
+        "issuer": issuer,
+        "admin": admin,
     }
     clients = {"anonymous": None} | {name: api_for(user) for name, user in users.items()}
     serial = format(bundle.signing_cert.serial_number, "x")
@@ -171,8 +198,59 @@ def cast(app, world, make_user, make_tender, api_for, enroll):
         "U": upload.id,
         "B": bid.id,
         "G": bidder.organisation_id,
+        "I": registry.id,
+        "E": guarantee.id,
+        "C": deposit.id,
     }
     return clients, ids
+
+
+def _bid_security(tender, bidder, issuer, admin, enroll):
+    """The issuer registered and enrolled, its guarantee for the bidder's bid, and the bidder's
+    cash deposit from its basic account."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from bidhall import clock
+    from bidhall.crypto import keys
+    from trading import guarantees
+
+    registry = guarantees.register_issuer(admin, issuer.organisation_id, "bank", "B-000001")
+    bundle = enroll(issuer)
+    document = {
+        "format": "bidhall-guarantee/1",
+        "number": "BG-0001",
+        "issuer": {"organisation_id": issuer.organisation_id, "name": issuer.organisation.name},
+        "applicant": {"organisation_id": bidder.organisation_id},
+        "beneficiary": {"organisation_id": tender.tenderer_id},
+        "tender": {"id": tender.id, "reference": tender.reference},
+        "lot": 1,
+        "amount": "200000.00",
+        "currency": "CNY",
+        "valid_from": tender.issue_start.isoformat(),
+        "valid_until": (tender.bid_deadline + timedelta(days=120)).isoformat(),
+        "kind": "bank_guarantee",
+    }
+    pem = keys.certificate_pem(bundle.signing_cert)
+    guarantee = guarantees.submit_guarantee(
+        issuer, guarantees.sign_guarantee(document, bundle.signing_key, pem)
+    )
+    account = "6222 0200 0000 0001"
+    guarantees.set_basic_account(admin, bidder.organisation_id, account, "Bidder", "ICBC")
+    deposit = guarantees.record_deposit(
+        admin,
+        guarantees.DepositPayment(
+            tender.id,
+            1,
+            bidder.organisation_id,
+            Decimal("200000.00"),
+            clock.now(),
+            account,
+            "Bidder",
+            "ICBC",
+        ),
+    )
+    return registry, guarantee, deposit
 
 
 def _url(path: str, ids: dict) -> str:
