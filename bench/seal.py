@@ -113,6 +113,13 @@ def random_file(path: Path, size: int) -> str:
     return digest.hexdigest()
 
 
+def manifest_of(path: Path) -> str:
+    from bidhall import envelope
+
+    with open(path, "rb") as handle:
+        return envelope.inspect(handle).manifest_sha256
+
+
 def file_sha256(path: Path) -> str:
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
@@ -665,13 +672,13 @@ def _tail(path: Path, size: int = 3000) -> str:
 class Upload:
     """One bidder's submission: create, PATCH in pieces, complete. Records its timing."""
 
-    def __init__(self, port: int, tender_id: int, token: str, path: Path, sha256: str) -> None:
-        self.port, self.tender_id, self.token, self.path, self.sha256 = (
+    def __init__(self, port: int, tender_id: int, token: str, path: Path, manifest: str) -> None:
+        self.port, self.tender_id, self.token, self.path, self.manifest = (
             port,
             tender_id,
             token,
             path,
-            sha256,
+            manifest,
         )
         self.size = path.stat().st_size
         self.started = self.finished = 0.0
@@ -700,7 +707,7 @@ class Upload:
                 connection,
                 "POST",
                 f"/api/tenders/{self.tender_id}/uploads",
-                json.dumps({"lot": 1, "size": self.size, "sha256": self.sha256}).encode(),
+                json.dumps({"lot": 1, "size": self.size}).encode(),
                 {"Content-Type": "application/json"},
             )
             self.stage_times["create"] = time.perf_counter() - self.started
@@ -748,7 +755,7 @@ def burst(world: World, tmp: Path, bid_mib: int, database: str, stalled: int = 0
     for n, bidder in enumerate(world.bidders):
         path = folder / f"bid-{n:04d}.seal"
         seal_file(world, bidder["bundle"], documents, path)
-        jobs.append((bidder, path, file_sha256(path)))
+        jobs.append((bidder, path, manifest_of(path)))
     envelope_bytes = jobs[0][1].stat().st_size
     say(
         step="burst_prepare",
@@ -807,7 +814,7 @@ def burst(world: World, tmp: Path, bid_mib: int, database: str, stalled: int = 0
             continue
         try:
             body = verify_receipt(upload.receipt, root_pem)
-            assert body["envelope_sha256"] == upload.sha256, "another envelope"
+            assert body["manifest_sha256"] == upload.manifest, "another envelope"
             assert body["tender"]["id"] == world.tender_id, "another tender"
             assert body["bid_id"] == upload.bid_id, "another bid"
             valid.append(upload)
@@ -889,7 +896,7 @@ def stalled_check(world: World, port: int, stalled: int) -> dict:
             connection.request(
                 "POST",
                 f"/api/tenders/{world.tender_id}/uploads",
-                body=json.dumps({"lot": 1, "size": PIECE, "sha256": "ab" * 32}),
+                body=json.dumps({"lot": 1, "size": PIECE}),
                 headers=headers | {"Content-Type": "application/json"},
             )
             upload_id = json.loads(connection.getresponse().read())["upload_id"]

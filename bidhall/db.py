@@ -160,6 +160,18 @@ class Database:
             raise RuntimeError("this needs to run inside db.transaction()")
         return unit.session
 
+    def release(self) -> None:
+        """End this thread's read snapshot and hand its connection back to the pool, keeping
+        the loaded objects usable: call before slow I/O (streaming an upload, hashing a file) so
+        a slow client never holds a database connection."""
+        if _unit.get() is not None:
+            raise RuntimeError("release() inside a write unit")
+        session = self.session()
+        if session.new or session.dirty or session.deleted:
+            raise RuntimeError("the session holds unsaved changes made outside a transaction")
+        if session.in_transaction():
+            session.commit()
+
     def before_commit(self, hook: Callable[[], None]) -> None:
         """Run ``hook`` as the unit's last step before its commit (not on rollback)."""
         unit = _unit.get()

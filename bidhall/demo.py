@@ -8,7 +8,6 @@ server (real clock) on the demo database so the result can be opened in a browse
 from __future__ import annotations
 
 import base64
-import hashlib
 import io
 import json
 import os
@@ -399,7 +398,7 @@ def _seal_and_submit(
             clock.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         )
     data = sealed_path.read_bytes()
-    upload = bids.start_upload(bidder, tender_id, 1, len(data), hashlib.sha256(data).hexdigest())
+    upload = bids.start_upload(bidder, tender_id, 1, len(data))
     with open(sealed_path, "rb") as stream:
         bids.append_upload(bidder, upload.id, 0, stream)
     bid = bids.complete_upload(bidder, upload.id)

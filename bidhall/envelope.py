@@ -25,8 +25,10 @@ import hashlib
 import io
 import json
 import os
+import queue
 import struct
 import tarfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -267,6 +269,30 @@ def _aad(section: str, header_sha256: str) -> bytes:
     return f"{FORMAT}|{section}|{header_sha256}".encode()
 
 
+class _BackgroundSha256:
+    """SHA-256 fed from a worker thread. hashlib releases the GIL on large buffers, so the
+    caller's encryption, reading or writing overlaps with hashing on a second core; the queue
+    bounds memory to a few chunks."""
+
+    def __init__(self) -> None:
+        self._digest = hashlib.sha256()
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+        self._thread = threading.Thread(target=self._run, name="bidhall-sha256", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            self._digest.update(item)
+
+    def update(self, data: bytes) -> None:
+        self._queue.put(data)  # immutable bytes only: the worker reads them later
+
+    def hexdigest(self) -> str:
+        self._queue.put(None)
+        self._thread.join()
+        return self._digest.hexdigest()
+
+
 class _ChunkWriter(io.RawIOBase):
     """A write-only file object that encrypts what it is given in fixed-size chunks."""
 
@@ -285,7 +311,7 @@ class _ChunkWriter(io.RawIOBase):
         self._size = chunk_size
         self._buffer = bytearray()
         self._index = 0
-        self._digest = hashlib.sha256()
+        self._digest = _BackgroundSha256()
         self._bytes = 0
         self._section = section
 
@@ -356,10 +382,13 @@ class Envelope:
         return next(s for s in self.header["sections"] if s["name"] == name)
 
 
-def inspect(stream: BinaryIO) -> Envelope:
+def inspect(stream: BinaryIO, *, hash_sections: bool = True) -> Envelope:
     """Check an envelope without any key: layout, header, every section's ciphertext hash against
     the manifest, and the manifest's signature by the embedded signer certificate. (Whether that
-    certificate is valid, unrevoked and the bidder's is for the platform's CA to say.)"""
+    certificate is valid, unrevoked and the bidder's is for the platform's CA to say.)
+
+    ``hash_sections=False`` leaves the sections' hashes to ``open_section(..., verify=True)``,
+    which checks them while decrypting: one pass over the data instead of two."""
     stream.seek(0, os.SEEK_END)
     total = stream.tell()
     stream.seek(0)
@@ -421,14 +450,10 @@ def inspect(stream: BinaryIO) -> Envelope:
             "the sections' sizes do not add up to the file: bytes were added or removed",
             code="size_mismatch",
         )
-    for entry in sections:
+    for entry in sections if hash_sections else ():
         offset, length = offsets[entry["name"]]
         if _sha256_range(stream, offset, length) != entry["ciphertext_sha256"]:
-            raise EnvelopeRefused(
-                f"section {entry['name']}: the ciphertext was changed after "
-                "sealing (its SHA-256 differs from the signed manifest)",
-                code="ciphertext_mismatch",
-            )
+            raise _changed(entry["name"])
     return Envelope(
         header=header,
         manifest=manifest,
@@ -501,6 +526,14 @@ def _check_trailer(trailer: dict) -> tuple[dict, x509.Certificate, list[x509.Cer
     return manifest, signer, chain
 
 
+def _changed(section: str) -> EnvelopeRefused:
+    return EnvelopeRefused(
+        f"section {section}: the ciphertext was changed after sealing (its SHA-256 differs "
+        "from the signed manifest)",
+        code="ciphertext_mismatch",
+    )
+
+
 def _sha256_range(stream: BinaryIO, offset: int, length: int) -> str:
     digest = hashlib.sha256()
     stream.seek(offset)
@@ -536,9 +569,14 @@ def unwrap_share(
     raise EnvelopeRefused("this envelope holds no share for that custodian", code="no_share")
 
 
-def open_section(stream: BinaryIO, envelope: Envelope, section: str, key: bytes) -> Iterator[bytes]:
+def open_section(
+    stream: BinaryIO, envelope: Envelope, section: str, key: bytes, *, verify: bool = False
+) -> Iterator[bytes]:
     """Decrypt a section chunk by chunk. Any changed, dropped, reordered or truncated chunk, or a
-    wrong key, raises ``EnvelopeRefused`` (code ``decryption_failed``)."""
+    wrong key, raises ``EnvelopeRefused`` (code ``decryption_failed``). With ``verify``, the
+    ciphertext is also hashed on the way (in a second thread) and checked against the signed
+    manifest after the last chunk (``ciphertext_mismatch``)."""
+    digest = _BackgroundSha256() if verify else None
     offset, length = envelope.offsets[section]
     chunk_size = envelope.header["chunk_size"] + TAG
     prefix = unb64(envelope.section(section)["nonce_prefix"])
@@ -550,6 +588,8 @@ def open_section(stream: BinaryIO, envelope: Envelope, section: str, key: bytes)
         size = min(chunk_size, left)
         data = stream.read(size)
         left -= size
+        if digest is not None:
+            digest.update(data)
         try:
             yield aead.decrypt(_nonce(prefix, index, left == 0), data, aad)
         except InvalidTag:
@@ -559,6 +599,10 @@ def open_section(stream: BinaryIO, envelope: Envelope, section: str, key: bytes)
                 code="decryption_failed",
             ) from None
         index += 1
+    if digest is not None:
+        expected = next(s for s in envelope.manifest["sections"] if s["name"] == section)
+        if digest.hexdigest() != expected["ciphertext_sha256"]:
+            raise _changed(section)
 
 
 def check_key(stream: BinaryIO, envelope: Envelope, section: str, key: bytes) -> None:
@@ -573,9 +617,12 @@ def read_summary(stream: BinaryIO, envelope: Envelope, key: bytes) -> dict:
     return _json(data, "malformed_summary")
 
 
-def extract_documents(stream: BinaryIO, envelope: Envelope, key: bytes, target: Path) -> list[str]:
-    """Decrypt the documents section into ``target`` (the bidder's or the committee's copy)."""
-    reader = _SectionReader(open_section(stream, envelope, "documents", key))
+def extract_documents(
+    stream: BinaryIO, envelope: Envelope, key: bytes, target: Path, *, verify: bool = True
+) -> list[str]:
+    """Decrypt the documents section into ``target`` (the bidder's or the committee's copy),
+    checking the ciphertext against the signed manifest on the way (``verify``)."""
+    reader = _SectionReader(open_section(stream, envelope, "documents", key, verify=verify))
     names = []
     target = target.resolve()
     with tarfile.open(fileobj=reader, mode="r|", bufsize=DEFAULT_CHUNK) as archive:
@@ -593,6 +640,8 @@ def extract_documents(stream: BinaryIO, envelope: Envelope, key: bytes, target: 
                 while block := source.read(DEFAULT_CHUNK):
                     out.write(block)
             names.append(member.name)
+    for _ in iter(lambda: reader.read(DEFAULT_CHUNK), b""):
+        pass  # the tar end-of-archive padding: read to the end so the manifest check runs
     return names
 
 

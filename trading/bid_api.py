@@ -2,7 +2,7 @@
 offset, ask the offset, complete), receipts, withdrawal, and the opening-time guards.
 
 Upload protocol (documented in docs/seal-format.md, "Submitting"): ``POST
-/api/tenders/<id>/uploads`` with ``{"lot", "size", "sha256"}`` answers an upload id; each piece
+/api/tenders/<id>/uploads`` with ``{"lot", "size"}`` answers an upload id; each piece
 is ``PATCH /api/uploads/<id>`` with the header ``Upload-Offset: <bytes already received>`` and
 the raw bytes as the body; ``GET /api/uploads/<id>`` tells the offset to resume from after a
 dropped connection; ``POST /api/uploads/<id>/complete`` checks the envelope and answers the bid
@@ -39,7 +39,6 @@ def start_upload(tender_id: int) -> Any:
         tender_id,
         integer(data, "lot", default=1),
         integer(data, "size"),
-        text(data, "sha256", max_length=64),
     )
     return jsonify(_upload(upload)), 201
 

@@ -137,14 +137,12 @@ def sealing_descriptor(tender_id: int) -> dict:
 # --- uploads ------------------------------------------------------------------------------------
 
 
-def start_upload(actor: User, tender_id: int, lot: int, size: int, sha256: str) -> Upload:
+def start_upload(actor: User, tender_id: int, lot: int, size: int) -> Upload:
     _require_bidder(actor)
     if not isinstance(size, int) or size <= 0 or size > MAX_BID_BYTES:
         raise InvalidInput(
             f"size must be 1 to {MAX_BID_BYTES} bytes", code="invalid_size", field="size"
         )
-    if not isinstance(sha256, str) or len(sha256) != 64 or not _is_hex(sha256):
-        raise InvalidInput("sha256 must be 64 hex digits", code="invalid_field", field="sha256")
     with db.transaction() as session:
         tender = _tender(session, tender_id)
         rules.check_submission_open(tender.state, tender.bid_deadline, clock.now())
@@ -161,7 +159,6 @@ def start_upload(actor: User, tender_id: int, lot: int, size: int, sha256: str) 
             user_id=actor.id,
             organisation_id=actor.organisation_id,
             size=size,
-            sha256=sha256.lower(),
             storage_key=f"uploads/{upload_id}.part",
             created_at=clock.now(),
         )
@@ -178,6 +175,8 @@ def append_upload(actor: User, upload_id: str, offset: int, stream: BinaryIO) ->
         raise Conflict("this upload is complete", code="upload_complete")
     tender = db.session.get(Tender, upload.tender_id)
     rules.check_submission_open(tender.state, tender.bid_deadline, clock.now())
+    # a slow or stalled client must not hold a database connection while its body streams in
+    db.release()
     received = storage.get().append(upload.storage_key, stream, offset, upload.size)
     with db.transaction() as session:
         upload = session.get(Upload, upload_id, populate_existing=True)
@@ -244,13 +243,11 @@ def complete_upload(actor: User, upload_id: str) -> Bid:
             code="upload_incomplete",
             received=store.size(upload.storage_key),
         )
+    # reading and hashing a large file must not hold a database connection
+    db.release()
+    # one pass: every section's ciphertext against the signed manifest; the signature covers
+    # the header through the manifest, so an intact envelope needs no whole-file hash besides
     with store.open(upload.storage_key) as stream:
-        digest = _sha256(stream)
-        if digest != upload.sha256:
-            raise RuleViolation(
-                "the uploaded file's SHA-256 differs from the one declared: start the upload again",
-                code="upload_corrupted",
-            )
         sealed = envelope.inspect(stream)
     now = clock.now()
     with db.transaction() as session:
@@ -273,7 +270,6 @@ def complete_upload(actor: User, upload_id: str) -> Bid:
             user_id=actor.id,
             state=BidState.SEALED,
             manifest_sha256=sealed.manifest_sha256,
-            envelope_sha256=digest,
             size=upload.size,
             storage_key=f"tenders/{tender.id}/bids/{upload.id}.seal",
             signer_fingerprint=envelope.fingerprint(sealed.signer),
@@ -375,7 +371,6 @@ def _sign_receipt(session: Session, bid: Bid, tender: Tender, seq: int | None) -
         "lot": bid.lot_number,
         "bidder": {"organisation_id": bid.organisation_id, "user_id": bid.user_id},
         "manifest_sha256": bid.manifest_sha256,
-        "envelope_sha256": bid.envelope_sha256,
         "size": bid.size,
         "received_at": bid.received_at.isoformat(),
         "ledger_seq": seq,
@@ -647,21 +642,3 @@ def _tender(session: Session, tender_id: int, *, for_update: bool = False) -> Te
 def _require_bidder(actor: User) -> None:
     if actor is None or actor.role != Role.BIDDER:
         raise Forbidden("this needs the bidder role")
-
-
-def _sha256(stream: BinaryIO) -> str:
-    digest = hashlib.sha256()
-    buffer = bytearray(1024 * 1024)
-    view = memoryview(buffer)
-    stream.seek(0)
-    while n := stream.readinto(view):
-        digest.update(view[:n])
-    return digest.hexdigest()
-
-
-def _is_hex(text: str) -> bool:
-    try:
-        bytes.fromhex(text)
-    except ValueError:
-        return False
-    return True

@@ -244,7 +244,6 @@ class Upload(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     size: Mapped[int]  # declared total
-    sha256: Mapped[str] = mapped_column(String(64))  # declared SHA-256 of the whole file
     received: Mapped[int] = mapped_column(default=0)
     storage_key: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime]
@@ -262,7 +261,6 @@ class Bid(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     state: Mapped[BidState] = mapped_column(_enum(BidState), index=True)
     manifest_sha256: Mapped[str] = mapped_column(String(64))
-    envelope_sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int]
     storage_key: Mapped[str] = mapped_column(String(255))
     signer_fingerprint: Mapped[str] = mapped_column(String(64))

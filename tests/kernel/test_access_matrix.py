@@ -174,7 +174,7 @@ def cast(app, world, make_user, make_tender, api_for, enroll):
     services.download_document(bidder, tender.id, tender.documents[0].id)[1].close()
     bundle = enroll(bidder)
     bid = submit_bid(bidder, bundle, tender.id)
-    upload = bids.start_upload(bidder, tender.id, 1, 100, "a" * 64)
+    upload = bids.start_upload(bidder, tender.id, 1, 100)
     objection = services.raise_objection(bidder, tender.id, "Criterion 3 is unclear.")
     issuer, admin = make_user("issuer"), make_user("admin")
     registry, guarantee, deposit = _bid_security(tender, bidder, issuer, admin, enroll)

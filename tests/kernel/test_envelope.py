@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import io
+import json
 import struct
 from pathlib import Path
 
@@ -358,3 +359,27 @@ def test_a_threshold_below_two_is_refused(bidder, custodians):
     with pytest.raises(Exception) as refused:
         E.split_key(b"k" * 32, 1, 3)
     assert getattr(refused.value, "code", "") == "invalid_threshold"
+
+
+def test_opening_checks_the_ciphertext_against_the_manifest_on_the_way(
+    bidder, custodians, documents, tmp_path
+):
+    import dataclasses
+
+    stream = io.BytesIO(seal_bytes(bidder, custodians, documents))
+    sealed = E.inspect(stream, hash_sections=False)
+    key = E.unwrap_for_holder(sealed, "documents", bidder.encryption)
+    manifest = json.loads(E.canonical(sealed.manifest))
+    manifest["sections"][1]["ciphertext_sha256"] = "0" * 64
+    forged = dataclasses.replace(sealed, manifest=manifest)
+    with pytest.raises(E.EnvelopeRefused) as refused:
+        E.extract_documents(stream, forged, key, tmp_path / "out")
+    assert refused.value.code == "ciphertext_mismatch"
+
+
+def test_opening_in_one_pass_gives_the_same_documents(bidder, custodians, documents, tmp_path):
+    stream = io.BytesIO(seal_bytes(bidder, custodians, documents))
+    sealed = E.inspect(stream, hash_sections=False)
+    key = E.unwrap_for_holder(sealed, "documents", bidder.encryption)
+    names = E.extract_documents(stream, sealed, key, tmp_path / "out")
+    assert sorted(names) == ["price-schedule.xlsx", "technical/plan.pdf"]
