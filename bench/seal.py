@@ -296,8 +296,10 @@ def seal_file(world: World, bundle, documents: Path, out_path: Path) -> dict:
 
 
 def open_file(sealed_path: Path, encryption_key, target: Path) -> list[str]:
+    """What the bidder's side does at the opening: check the layout and signature, unwrap the key,
+    decrypt the documents while checking every ciphertext hash against the signed manifest."""
     with open(sealed_path, "rb") as stream:
-        sealed = envelope.inspect(stream)
+        sealed = envelope.inspect(stream, hash_sections=False)
         key = envelope.unwrap_for_holder(sealed, "documents", encryption_key)
         return envelope.extract_documents(stream, sealed, key, target)
 
