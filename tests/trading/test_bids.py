@@ -492,3 +492,20 @@ def test_the_upload_offset_follows_the_stored_bytes(bidder, tender, seal):
     bidder.api.client.patch(url, data=data, headers=bidder.api.headers | {"Upload-Offset": "0"})
     assert bidder.api.get(url).get_json()["offset"] == len(data)
     assert bidder.api.post(f"{url}/complete", json={}).status_code == 201
+
+
+def test_an_upload_streams_in_without_holding_a_database_connection(bidder, tender, seal):
+    from trading import bids
+
+    data = seal(bidder, tender).read_bytes()
+    upload = bids.start_upload(bidder.user, tender.id, 1, len(data))
+    seen = []
+
+    class WatchingStream(io.BytesIO):
+        def readinto(self, buffer):
+            seen.append(db.session().in_transaction())
+            return super().readinto(buffer)
+
+    db.session.scalar(select(func.count()).select_from(Bid))  # a request has read something
+    bids.append_upload(bidder.user, upload.id, 0, WatchingStream(data))
+    assert seen and not any(seen)
