@@ -271,6 +271,9 @@ def prepare(url: str, instance: Path, bidders: int) -> World:
     for n in range(bidders):
         bidder = user("bidder", f"benchbidder{n:04d}")
         _token, secret = accounts.issue_token(bidder.id, "bench")
+        # only holders of the documents may bid
+        document_id = services.get_tender(tender.id).documents[0].id
+        services.download_document(bidder, tender.id, document_id)[1].close()
         world.bidders.append({"user_id": bidder.id, "token": secret, "bundle": enroll(bidder)})
     db.session.remove()
     return world

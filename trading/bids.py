@@ -151,6 +151,13 @@ def start_upload(actor: User, tender_id: int, lot: int, size: int) -> Upload:
                 f"tender {tender.reference} has no lot {lot}", code="invalid_lot", field="lot"
             )
         _check_credit(session, actor.organisation_id)
+        from trading.services import is_holder
+
+        if not is_holder(session, tender.id, actor.organisation_id):
+            raise Forbidden(
+                "download the tender documents first: only holders of the documents may bid",
+                code="not_a_holder",
+            )
         upload_id = secrets.token_hex(16)
         upload = Upload(
             id=upload_id,

@@ -14,7 +14,7 @@ import pytest
 from bidhall import clock as clock_module
 from bidhall import envelope
 from tests.fixtures.browser import CHROMIUM, save_screenshot, sign_in
-from tests.fixtures.pki import sealed_bytes
+from tests.fixtures.pki import ensure_holder, sealed_bytes
 from trading import bids
 
 pytestmark = [
@@ -164,6 +164,7 @@ def test_a_plain_file_is_refused_with_the_not_an_envelope_message(open_page, ten
     from playwright.sync_api import expect
 
     user, _bundle = bidder
+    ensure_holder(user, tender.id)
     page = open_bid_page(open_page, user, tender)
 
     page.set_input_files(

@@ -17,7 +17,7 @@ from audit.models import LedgerEntry
 from bidhall import envelope
 from bidhall.crypto import keys
 from bidhall.db import db
-from tests.fixtures.pki import PASSPHRASE, SUMMARY
+from tests.fixtures.pki import PASSPHRASE, SUMMARY, ensure_holder
 from trading.models import Bid
 
 
@@ -65,6 +65,7 @@ def seal(runner, tmp_path, bid_folder, monkeypatch):
     monkeypatch.setenv("BIDHALL_KEY_PASSPHRASE", PASSPHRASE)
 
     def run(who: Bidder, tender, summary=SUMMARY, name="bid.seal"):
+        ensure_holder(who.user, tender.id)
         descriptor = tmp_path / f"descriptor-{tender.id}.json"
         answer = who.api.get(f"/api/tenders/{tender.id}/sealing")
         assert answer.status_code == 200, answer.get_json()
@@ -94,6 +95,7 @@ def seal(runner, tmp_path, bid_folder, monkeypatch):
 
 
 def upload(who: Bidder, tender, data: bytes, pieces: int = 3, lot: int = 1):
+    ensure_holder(who.user, tender.id)
     created = who.api.post(
         f"/api/tenders/{tender.id}/uploads",
         json={"lot": lot, "size": len(data)},
@@ -509,3 +511,9 @@ def test_an_upload_streams_in_without_holding_a_database_connection(bidder, tend
     db.session.scalar(select(func.count()).select_from(Bid))  # a request has read something
     bids.append_upload(bidder.user, upload.id, 0, WatchingStream(data))
     assert seen and not any(seen)
+
+
+def test_a_bidder_who_never_downloaded_the_documents_cannot_bid(bidder, tender):
+    answer = bidder.api.post(f"/api/tenders/{tender.id}/uploads", json={"lot": 1, "size": 100})
+    assert answer.status_code == 403
+    assert answer.get_json()["error"]["code"] == "not_a_holder"
