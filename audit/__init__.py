@@ -8,7 +8,8 @@ from __future__ import annotations
 
 
 def install() -> None:
-    from audit import ledger
+    from audit import checkpoints, ledger
     from bidhall import events
 
     events.subscribe(ledger.append_event)
+    events.subscribe(checkpoints.on_event)

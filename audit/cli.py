@@ -16,36 +16,64 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @with_appcontext
 def verify_command() -> None:
-    """Recompute the whole hash chain. Exit 0 when intact; 1 naming the first bad entry."""
-    from audit import ledger
+    """Recompute the whole hash chain and check every signed checkpoint. Exit 0 when intact;
+    1 naming the first bad entry (or the checkpoint that shows the chain was rewritten)."""
+    from audit import checkpoints, ledger
     from bidhall.db import db
 
     result = ledger.verify(db.session)
-    if result.ok:
+    if not result.ok:
+        finding = result.first_problem
         click.echo(
             json.dumps(
                 {
-                    "ok": True,
-                    "entries": result.checked,
-                    "head_seq": result.head_seq,
-                    "head_hash": result.head_hash,
+                    "ok": False,
+                    "first_bad_seq": finding.seq,
+                    "problem": finding.problem,
+                    "entries_intact": result.checked,
                 }
             )
         )
-        return
-    finding = result.first_problem
+        click.echo(f"ledger broken: {finding.describe()}", err=True)
+        sys.exit(1)
+    checked, problem = checkpoints.verify(db.session)
+    if problem is not None:
+        click.echo(
+            json.dumps(
+                {
+                    "ok": False,
+                    "first_bad_seq": problem.seq,
+                    "problem": problem.problem,
+                    "checkpoint_id": problem.checkpoint_id,
+                    "entries_intact": result.checked,
+                }
+            )
+        )
+        click.echo(f"ledger broken: {problem.describe()}", err=True)
+        sys.exit(1)
     click.echo(
         json.dumps(
             {
-                "ok": False,
-                "first_bad_seq": finding.seq,
-                "problem": finding.problem,
-                "entries_intact": result.checked,
+                "ok": True,
+                "entries": result.checked,
+                "head_seq": result.head_seq,
+                "head_hash": result.head_hash,
+                "checkpoints": checked,
             }
         )
     )
-    click.echo(f"ledger broken: {finding.describe()}", err=True)
-    sys.exit(1)
+
+
+@audit_group.command("checkpoint")
+@with_appcontext
+def checkpoint_command() -> None:
+    """Sign a checkpoint of the ledger head now."""
+    from audit import checkpoints
+    from bidhall.db import db
+
+    with db.transaction() as session:
+        checkpoint = checkpoints.sign_head(session, "manual")
+    click.echo(json.dumps({"checkpoint_seq": checkpoint.seq if checkpoint else None}))
 
 
 @audit_group.command("export")

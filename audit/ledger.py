@@ -85,12 +85,17 @@ def append_event(session: Session, event: Event) -> None:
     canonical_json(event.payload)
     pending: list[Event] = db.unit_local("audit.ledger.pending", list)
     if not pending:
-        db.before_commit(lambda: _append_pending(session, pending))
+        # also after an earlier flush in this unit: an event emitted by a later before-commit
+        # hook gets a flush of its own, run after that hook
+        db.before_commit(lambda: flush_pending(session))
     pending.append(event)
 
 
-def _append_pending(session: Session, pending: list[Event]) -> None:
-    for event in pending:
+def flush_pending(session: Session) -> None:
+    """Append the unit's queued events now (in order) and give each its ``seq``."""
+    pending: list[Event] = db.unit_local("audit.ledger.pending", list)
+    while pending:
+        event = pending.pop(0)
         event.seq = append(session, event.type, event.actor, event.at, event.payload).seq
 
 

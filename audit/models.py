@@ -20,3 +20,19 @@ class LedgerEntry(Base):
     payload: Mapped[str] = mapped_column(Text)  # canonical JSON, exactly the bytes that were hashed
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class LedgerCheckpoint(Base):
+    """The platform's signature over the chain head at a moment: periodically and at every key
+    moment (publication, deadline, termination). Someone able to rewrite the whole chain in the
+    database still cannot forge these without the platform's key, so a recomputed chain shows."""
+
+    __tablename__ = "ledger_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(index=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(80))
+    signature: Mapped[str] = mapped_column(Text)  # base64 Ed25519 over the canonical statement
+    certificate_pem: Mapped[str] = mapped_column(Text)  # the platform certificate that signed

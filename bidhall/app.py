@@ -100,15 +100,18 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 def _wire_domains() -> None:
     """Subscribe audit to every domain event (unconditionally) and register the tick's jobs."""
     import audit
+    from audit import checkpoints as audit_checkpoints
     from trading import guarantees
     from trading import services as trading_services
 
     events.reset()
+    scheduler.reset()
     audit.install()
     guarantees.install()  # after audit: its events land in the ledger after the cause's
-    scheduler.reset()
     scheduler.register("trading", trading_services.tick)
     scheduler.register("guarantees", guarantees.tick)
+    # the periodic ledger checkpoint runs last, sealing what the other jobs wrote
+    scheduler.register("audit", audit_checkpoints.tick)
 
 
 def _authenticate() -> None:

@@ -194,12 +194,20 @@ def tick_command(at: str | None) -> None:
     report = scheduler.tick(when)
     click.echo(
         json.dumps(
-            {
-                name: [{"tender_id": r.tender_id, "happened": list(r.happened)} for r in results]
-                for name, results in report.items()
-            }
+            {name: [_plain(result) for result in results] for name, results in report.items()}
         )
     )
+
+
+def _plain(result: object) -> object:
+    """A job's report item as JSON: dataclasses as their fields, tuples as lists."""
+    import dataclasses
+
+    if dataclasses.is_dataclass(result):
+        return {
+            k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(result).items()
+        }
+    return result
 
 
 # --- serving ------------------------------------------------------------------------------------

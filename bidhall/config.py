@@ -40,6 +40,17 @@ DEFAULTS: dict[str, Any] = {
     # e.g. {"construction": {"min_bid_days": 25}}
     "RULE_SET_OVERRIDES": {},
     "ARCHIVE_RETENTION_YEARS": 15,
+    # audit: how often the tick signs a checkpoint of the ledger head when it has grown
+    "CHECKPOINT_MINUTES": 60,
+    # evaluation committees (DOMAIN.md §4): an expert serves one tenderer at most
+    # EXPERT_MAX_SERVICES times in EXPERT_SERVICE_MONTHS months; a drawn expert answers its
+    # invitation within EXPERT_ANSWER_MINUTES or its seat goes to the next reserve
+    "COMMITTEE_MIN_MEMBERS": 5,
+    "GP_LARGE_BUDGET": 10_000_000,  # CNY: gov_procurement budgets from here need...
+    "GP_LARGE_MIN_MEMBERS": 7,  # ...at least this many members (GP-87)
+    "EXPERT_MAX_SERVICES": 3,
+    "EXPERT_SERVICE_MONTHS": 12,
+    "EXPERT_ANSWER_MINUTES": 120,
     # certificate authority (bidhall.crypto): files in <instance>/ca
     "BIDHALL_CA_PASSPHRASE": None,  # set: the CA's private keys are encrypted with it
     "CA_NAME": "bidhall",  # O of the CA certificates, start of their CN
@@ -57,6 +68,12 @@ _ENV_TYPES: dict[str, type] = {
     "MAX_CONTENT_LENGTH": int,
     "CERT_VALIDITY_DAYS": int,
     "CRL_NEXT_UPDATE_HOURS": int,
+    "COMMITTEE_MIN_MEMBERS": int,
+    "GP_LARGE_BUDGET": int,
+    "GP_LARGE_MIN_MEMBERS": int,
+    "EXPERT_MAX_SERVICES": int,
+    "EXPERT_SERVICE_MONTHS": int,
+    "EXPERT_ANSWER_MINUTES": int,
 }
 
 

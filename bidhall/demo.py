@@ -29,6 +29,7 @@ def _say(message: str) -> None:
 
 def run_demo(instance: Path) -> dict:
     """Build a fresh demo world in ``instance`` and play the life cycle. Returns the summary."""
+    from audit import checkpoints as audit_checkpoints
     from audit import ledger
     from bidhall import migrate, scheduler, storage
     from bidhall.accounts import services as accounts
@@ -313,12 +314,14 @@ def run_demo(instance: Path) -> dict:
             _say(f"a second tender {second.reference} is open for bids on the real clock")
 
             verification = ledger.verify(db.session)
+            checkpoints_checked, checkpoint_problem = audit_checkpoints.verify(db.session)
             _say(
                 f"ledger verified: {verification.checked} entries, head "
                 f"{verification.head_hash[:16]}…"
             )
             summary = {
-                "ok": verification.ok and verified == len(receipts),
+                "ok": verification.ok and checkpoint_problem is None and verified == len(receipts),
+                "signed_checkpoints": checkpoints_checked,
                 "tenders": 2,
                 "bids_sealed": len(receipts) + 1,
                 "receipts_verified": verified,
@@ -413,7 +416,10 @@ def _latest_bid(bidder, tender_id: int):
 
 def _happened(report: dict) -> str:
     return ", ".join(
-        f"{item}" for results in report.values() for result in results for item in result.happened
+        f"{item}"
+        for results in report.values()
+        for result in results
+        for item in getattr(result, "happened", ())
     )
 
 

@@ -1,0 +1,134 @@
+"""Signed checkpoints of the ledger head: at key moments, periodically, and checked by
+`bidhall audit verify` so that even a fully recomputed chain is caught."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import select, text
+
+from audit import checkpoints, ledger
+from audit.models import LedgerCheckpoint, LedgerEntry
+from bidhall.db import db
+
+
+def verify(runner) -> tuple[int, dict]:
+    result = runner.invoke(args=["audit", "verify"])
+    return result.exit_code, json.loads(result.output.strip().splitlines()[0])
+
+
+def test_publishing_a_tender_signs_the_head_including_the_publication(make_tender):
+    make_tender("published")
+    checkpoint = db.session.scalars(select(LedgerCheckpoint)).one()
+    published = db.session.scalars(
+        select(LedgerEntry).where(LedgerEntry.type == "tender.published")
+    ).one()
+    assert published.seq <= checkpoint.seq
+    assert checkpoint.hash == db.session.get(LedgerEntry, checkpoint.seq).hash
+    assert checkpoint.reason == "key_moment:tender.published"
+
+
+def test_the_tick_signs_a_periodic_checkpoint_only_when_the_chain_grew(make_tender, clock):
+    make_tender("draft")
+    clock.advance(minutes=61)
+    assert checkpoints.tick(clock.now()) != []
+    clock.advance(minutes=61)
+    assert checkpoints.tick(clock.now()) == []
+
+
+def test_no_periodic_checkpoint_before_the_interval(make_tender, clock):
+    make_tender("published")  # a key-moment checkpoint now
+    make_tender("draft")  # the chain grows
+    clock.advance(minutes=59)
+    assert checkpoints.tick(clock.now()) == []
+
+
+def test_verify_counts_the_checked_checkpoints(make_tender, runner):
+    make_tender("published")
+    code, answer = verify(runner)
+    assert code == 0
+    assert answer["checkpoints"] == 1
+
+
+def test_a_fully_recomputed_chain_is_caught_by_the_signed_checkpoint(make_tender, runner):
+    make_tender("published")
+    signed = db.session.scalars(select(LedgerCheckpoint)).one()
+    rewrite_chain_from(2, payload='{"rewritten":true}')
+    assert ledger.verify(db.session).ok  # the hash chain alone is consistent again
+    code, answer = verify(runner)
+    assert code == 1
+    assert answer["problem"] == "chain_rewritten"
+    assert answer["first_bad_seq"] == signed.seq
+
+
+def test_an_edited_checkpoint_signature_is_refused(make_tender, runner):
+    make_tender("published")
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE ledger_checkpoints SET hash = :h"), {"h": "0" * 64})
+    code, answer = verify(runner)
+    assert code == 1
+    assert answer["problem"] == "bad_signature"
+
+
+def test_a_checkpoint_signed_by_a_foreign_certificate_is_refused(make_tender, runner):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from tests.kernel.test_envelope import Party
+
+    make_tender("published")
+    intruder = Party("intruder", ed25519.Ed25519PrivateKey.generate())
+    pem = intruder.signing_cert.public_bytes(serialization.Encoding.PEM).decode()
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE ledger_checkpoints SET certificate_pem = :p"), {"p": pem})
+    code, answer = verify(runner)
+    assert code == 1
+    assert answer["problem"] == "untrusted_certificate"
+
+
+def test_the_checkpoint_command_signs_the_head(make_tender, runner):
+    make_tender("draft")
+    result = runner.invoke(args=["audit", "checkpoint"])
+    assert result.exit_code == 0, result.output
+    head_seq = ledger.head(db.session)[0]
+    assert json.loads(result.output)["checkpoint_seq"] == head_seq
+
+
+def test_a_rolled_back_key_moment_leaves_no_checkpoint(make_tender, world, clock):
+    from bidhall.errors import DomainError
+    from trading import services
+
+    tender = make_tender("filed")
+    clock.set(tender.issue_start + timedelta(days=30))  # too late to publish
+    try:
+        services.publish_tender(world.agency, tender.id)
+    except DomainError:
+        pass
+    assert db.session.scalars(select(LedgerCheckpoint)).all() == []
+
+
+def rewrite_chain_from(seq: int, payload: str) -> None:
+    """What a database administrator with write access could do: edit one entry and recompute
+    every hash after it, so the chain walk alone finds nothing."""
+    with db.engine.begin() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT seq, at, actor, type, payload, prev_hash, hash FROM ledger_entries "
+                "ORDER BY seq"
+            )
+        ).all()
+        prev = rows[seq - 2][6]
+        for row in rows[seq - 1 :]:
+            at = row[1] if not isinstance(row[1], str) else None
+            at_text = ledger.format_at(at) if at else row[1].replace(" ", "T") + "Z"
+            body = payload if row[0] == seq else row[4]
+            new_hash = ledger.entry_hash(prev, row[0], at_text, row[2], row[3], body)
+            connection.execute(
+                text(
+                    "UPDATE ledger_entries SET payload = :p, prev_hash = :ph, hash = :h "
+                    "WHERE seq = :s"
+                ),
+                {"p": body, "ph": prev, "h": new_hash, "s": row[0]},
+            )
+            prev = new_hash
