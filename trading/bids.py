@@ -415,8 +415,15 @@ def verify_receipt(document: dict, root_pem: str | None = None) -> dict:
             "the receipt's signature does not verify: it was changed", code="bad_signature"
         ) from None
     roots = [x509.load_pem_x509_certificate(root_pem.encode())] if root_pem else chain[-1:]
+    if not roots:
+        raise RuleViolation(
+            "the receipt carries no certificate chain and no root was given: it cannot be "
+            "traced to the platform",
+            code="untrusted_certificate",
+        )
     path = [cert, *chain]
-    for child, parent in zip(path, path[1:] + roots[:1], strict=False):
+    # each certificate is issued by the next; the last one by the root (itself, if embedded)
+    for child, parent in zip(path, path[1:] + roots, strict=True):
         try:
             child.verify_directly_issued_by(parent)
         except (ValueError, TypeError, InvalidSignature):

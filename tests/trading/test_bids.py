@@ -517,3 +517,41 @@ def test_a_bidder_who_never_downloaded_the_documents_cannot_bid(bidder, tender):
     answer = bidder.api.post(f"/api/tenders/{tender.id}/uploads", json={"lot": 1, "size": 100})
     assert answer.status_code == 403
     assert answer.get_json()["error"]["code"] == "not_a_holder"
+
+
+def test_a_receipt_re_signed_by_a_stranger_without_its_chain_is_refused(bidder, tender, seal):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from bidhall.errors import RuleViolation
+    from tests.kernel.test_envelope import Party
+    from trading.bids import verify_receipt
+
+    receipt = submit(bidder, tender, seal(bidder, tender))["receipt"]
+    stranger = Party("stranger", ed25519.Ed25519PrivateKey.generate())
+    receipt["receipt"]["size"] = 1
+    receipt["signature"] = envelope.b64(
+        stranger.signing.sign(envelope.canonical(receipt["receipt"]))
+    )
+    receipt["platform_certificate"] = stranger.signing_cert.public_bytes(
+        serialization.Encoding.PEM
+    ).decode()
+    receipt["chain"] = []
+    with pytest.raises(RuleViolation) as refused:
+        verify_receipt(receipt)
+    assert refused.value.code == "untrusted_certificate"
+
+
+def test_a_receipt_checked_against_another_root_is_refused(bidder, tender, seal):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from bidhall.errors import RuleViolation
+    from tests.kernel.test_envelope import Party
+    from trading.bids import verify_receipt
+
+    receipt = submit(bidder, tender, seal(bidder, tender))["receipt"]
+    other_root = Party("other-root", ed25519.Ed25519PrivateKey.generate()).signing_cert
+    with pytest.raises(RuleViolation) as refused:
+        verify_receipt(receipt, other_root.public_bytes(serialization.Encoding.PEM).decode())
+    assert refused.value.code == "untrusted_certificate"
