@@ -225,6 +225,18 @@ def _prepare_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
 
 
+def fetch_one(session: Session, model: type, key: Any, *, lock: bool = False) -> Any:
+    """The row of ``model`` with primary key ``key``, read from the database, or None. With
+    ``lock`` it stays locked until the unit ends (FOR UPDATE on PostgreSQL; SQLite's write units
+    are serialised by BEGIN IMMEDIATE already)."""
+    from sqlalchemy import select
+
+    query = select(model).where(model.__mapper__.primary_key[0] == key)
+    if lock and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=model)
+    return session.scalar(query)
+
+
 db = Database()
 
 __all__ = ["Base", "Database", "Money", "NullPool", "UTCDateTime", "db"]

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from bidhall import clock, envelope, storage
 from bidhall.accounts.models import Organisation, Role, User
 from bidhall.crypto import services as pki
-from bidhall.db import db
+from bidhall.db import db, fetch_one
 from bidhall.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from bidhall.events import emit
 from trading import rules
@@ -639,10 +639,7 @@ def _own_upload(actor: User, upload_id: str) -> Upload:
 
 
 def _tender(session: Session, tender_id: int, *, for_update: bool = False) -> Tender:
-    query = select(Tender).where(Tender.id == tender_id)
-    if for_update and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Tender)
-    tender = session.scalar(query)
+    tender = fetch_one(session, Tender, tender_id, lock=for_update)
     if tender is None or tender.state in (
         TenderState.DRAFT,
         TenderState.FILING,

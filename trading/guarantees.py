@@ -30,7 +30,7 @@ from bidhall import clock
 from bidhall.accounts.models import Organisation, Role, User
 from bidhall.crypto import keys
 from bidhall.crypto import services as pki
-from bidhall.db import db
+from bidhall.db import db, fetch_one
 from bidhall.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from bidhall.events import Event, emit, subscribe
 from trading import rules
@@ -1063,10 +1063,7 @@ def _facts(tender: Tender) -> rules.TenderFacts:
 def _tender(
     session: Session, tender_id: int, *, for_update: bool = False, missing: str = "tender_not_found"
 ) -> Tender:
-    query = select(Tender).where(Tender.id == tender_id)
-    if for_update and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Tender)
-    tender = session.scalar(query)
+    tender = fetch_one(session, Tender, tender_id, lock=for_update)
     if tender is None or tender.state in _HIDDEN_STATES:
         if missing == "wrong_tender":
             raise RuleViolation(f"no published tender {tender_id}", code="wrong_tender")
@@ -1075,20 +1072,14 @@ def _tender(
 
 
 def _locked_guarantee(session: Session, guarantee_id: int) -> Guarantee:
-    query = select(Guarantee).where(Guarantee.id == guarantee_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Guarantee)
-    guarantee = session.scalar(query)
+    guarantee = fetch_one(session, Guarantee, guarantee_id, lock=True)
     if guarantee is None:
         raise NotFound(f"no guarantee {guarantee_id}", code="guarantee_not_found")
     return guarantee
 
 
 def _locked_deposit(session: Session, deposit_id: int) -> Deposit:
-    query = select(Deposit).where(Deposit.id == deposit_id)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Deposit)
-    deposit = session.scalar(query)
+    deposit = fetch_one(session, Deposit, deposit_id, lock=True)
     if deposit is None:
         raise NotFound(f"no deposit {deposit_id}", code="deposit_not_found")
     return deposit

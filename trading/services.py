@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bidhall import clock, config, storage
 from bidhall.accounts.models import Organisation, Role, User
-from bidhall.db import db
+from bidhall.db import db, fetch_one
 from bidhall.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from bidhall.events import emit
 from trading import rules
@@ -95,10 +95,7 @@ def _require_role(user: User, *roles: Role) -> None:
 
 
 def _load(session: Session, tender_id: int, *, for_update: bool = False) -> Tender:
-    query = select(Tender).where(Tender.id == tender_id)
-    if for_update and session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(of=Tender)
-    tender = session.scalar(query)
+    tender = fetch_one(session, Tender, tender_id, lock=for_update)
     if tender is None:
         raise NotFound(f"no tender {tender_id}", code="tender_not_found")
     return tender
