@@ -54,6 +54,22 @@ def json_body() -> dict[str, Any]:
     return data
 
 
+def user_message(error: DomainError) -> str:
+    """The refusal's message for a person reading a page, in the page's language: the catalog
+    holds a translation under ``error:<code>`` (with the error's details as %-placeholders);
+    without one, the service's own (English) message."""
+    from flask_babel import gettext
+
+    msgid = f"error:{error.code}"
+    translated = gettext(msgid)
+    if translated == msgid:
+        return error.message
+    try:
+        return translated % {key: value for key, value in error.details.items()}
+    except (KeyError, TypeError, ValueError):
+        return translated
+
+
 def wants_json() -> bool:
     if request.path.startswith("/api/"):
         # a browser following a link (e.g. a document download) reads a page, scripts read JSON
@@ -82,7 +98,8 @@ def register_error_handlers(app: Any) -> None:
 
             if error.code == "login_required":
                 return redirect(url_for("core.login", next=request.full_path))
-        return error_response(error.code, error.message, error.http_status, error.details)
+        message = error.message if wants_json() else user_message(error)
+        return error_response(error.code, message, error.http_status, error.details)
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> Any:

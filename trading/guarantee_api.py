@@ -34,7 +34,7 @@ from flask_babel import gettext as _
 
 from bidhall.accounts.models import Role
 from bidhall.errors import DomainError, InvalidInput
-from bidhall.web import actor, json_body, require
+from bidhall.web import actor, json_body, require, user_message
 from trading import guarantees
 from trading.models import Deposit, Guarantee, GuaranteeIssuer
 from trading.schemas import integer, moment, money, text
@@ -241,7 +241,7 @@ def issuer_submit() -> Any:
             ) from None
         guarantee = guarantees.submit_guarantee(actor(), data)
     except DomainError as error:
-        flash(f"{error.message} ({error.code})", "danger")
+        flash(f"{user_message(error)} ({error.code})", "danger")
         return _render_issuer(pasted), error.http_status
     flash(
         _(

@@ -20,7 +20,7 @@ from bidhall import clock
 from bidhall.accounts import services as account_services
 from bidhall.accounts.models import Role, User
 from bidhall.errors import DomainError, Forbidden, InvalidInput, NotFound
-from bidhall.web import actor, require
+from bidhall.web import actor, require, user_message
 from trading import bids, rules, services
 from trading.forms import (
     AnswerForm,
@@ -212,7 +212,7 @@ def _submission_refusal(tender: Tender) -> str | None:
     try:
         rules.check_submission_open(tender.state.value, tender.bid_deadline, clock.now())
     except DomainError as error:
-        return error.message
+        return user_message(error)
     return None
 
 
@@ -235,7 +235,7 @@ def new_tender() -> Any:
         try:
             tender = services.create_tender(user, parse_draft(form.draft_data()))
         except DomainError as error:
-            flash(error.message, "danger")
+            flash(user_message(error), "danger")
             return render_template(
                 "trading/tender_form.html", form=form, tender=None
             ), error.http_status
@@ -256,7 +256,7 @@ def edit_tender(tender_id: int) -> Any:
         try:
             services.update_tender(user, tender.id, parse_draft(form.draft_data()))
         except DomainError as error:
-            flash(error.message, "danger")
+            flash(user_message(error), "danger")
             return render_template(
                 "trading/tender_form.html", form=form, tender=tender
             ), error.http_status
@@ -482,7 +482,7 @@ def _flash_refusal(error: DomainError | None) -> None:
     # called after the page has loaded its tender (and checked access to it): a page the user
     # may not see becomes the plain error page, without a stray flash
     if error is not None:
-        flash(error.message, "danger")
+        flash(user_message(error), "danger")
 
 
 def _status(error: DomainError | None) -> int:

@@ -12,7 +12,7 @@ from bidhall.accounts import services
 from bidhall.accounts.forms import LoginForm, OrganisationForm, UserForm, option
 from bidhall.accounts.models import Role
 from bidhall.errors import DomainError, InvalidInput
-from bidhall.web import actor, json_body, require
+from bidhall.web import actor, json_body, require, user_message
 
 blueprint = Blueprint("core", __name__)
 
@@ -28,7 +28,7 @@ def login() -> Any:
                 form.username.data, form.password.data, request.remote_addr or "?"
             )
         except DomainError as error:
-            flash(error.message, "danger")
+            flash(user_message(error), "danger")
             return render_template("accounts/login.html", form=form), error.http_status
         login_user(user)
         target = request.args.get("next") or ""
@@ -70,7 +70,7 @@ def admin_organisations() -> Any:
                 actor(), form.name.data, form.kind.data, form.credit_code.data
             )
         except DomainError as error:
-            flash(error.message, "danger")
+            flash(user_message(error), "danger")
             status = error.http_status
         else:
             flash(_("Registered %(name)s", name=org.name), "success")
@@ -99,7 +99,7 @@ def admin_users() -> Any:
                 form.display_name.data,
             )
         except DomainError as error:
-            flash(error.message, "danger")
+            flash(user_message(error), "danger")
             status = error.http_status
         else:
             flash(_("Registered %(name)s", name=user.username), "success")
