@@ -75,6 +75,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from bidhall.accounts.views import blueprint as core_blueprint
     from bidhall.crypto.views import blueprint as crypto_blueprint
     from bidhall.web import register_error_handlers
+    from evaluation.api import blueprint as evaluation_api
     from trading.api import blueprint as trading_api
     from trading.bid_api import blueprint as bids_api
     from trading.guarantee_api import blueprint as guarantees_api
@@ -88,6 +89,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(bids_api)
     app.register_blueprint(guarantees_api)
     app.register_blueprint(guarantee_pages)
+    app.register_blueprint(evaluation_api)
     register_error_handlers(app)
     app.before_request(_authenticate)
     # one session per request (and per app context outside requests): nothing stale survives
@@ -101,6 +103,7 @@ def _wire_domains() -> None:
     """Subscribe audit to every domain event (unconditionally) and register the tick's jobs."""
     import audit
     from audit import checkpoints as audit_checkpoints
+    from evaluation import services as evaluation_services
     from trading import guarantees
     from trading import services as trading_services
 
@@ -110,6 +113,7 @@ def _wire_domains() -> None:
     guarantees.install()  # after audit: its events land in the ledger after the cause's
     scheduler.register("trading", trading_services.tick)
     scheduler.register("guarantees", guarantees.tick)
+    scheduler.register("evaluation", evaluation_services.tick)
     # the periodic ledger checkpoint runs last, sealing what the other jobs wrote
     scheduler.register("audit", audit_checkpoints.tick)
 
@@ -156,4 +160,5 @@ def import_models() -> None:
     import audit.models  # noqa: F401
     import bidhall.accounts.models  # noqa: F401
     import bidhall.crypto.models  # noqa: F401
+    import evaluation.models  # noqa: F401
     import trading.models  # noqa: F401

@@ -246,6 +246,7 @@ def _register_domain_commands() -> None:
     from audit.cli import audit_group
     from bidhall.crypto.cli import ca_group, keys_group
     from bidhall.demo import demo_command
+    from evaluation.cli import draw_group, experts_group
     from trading.cli import tender_group
     from trading.seal_cli import bid_group, receipt_group, seal_group
 
@@ -257,6 +258,8 @@ def _register_domain_commands() -> None:
     main.add_command(audit_group)
     main.add_command(tender_group)
     main.add_command(demo_command)
+    main.add_command(experts_group)
+    main.add_command(draw_group)
 
 
 _register_domain_commands()

@@ -6,4 +6,5 @@ pytest_plugins = [
     "tests.fixtures.factories",
     "tests.fixtures.browser",
     "tests.fixtures.pki",
+    "tests.fixtures.experts",
 ]

@@ -125,6 +125,16 @@ TABLE = [
     ("POST", "/api/deposits/C/refund", {"admin"}),
     ("GET", "/issuer/guarantees", {"issuer"}),
     ("POST", "/issuer/guarantees", {"issuer"}),
+    # expert draws: X = the tender's draw, in which the cast's expert is an invited member; the
+    # agency's view is counts only, the names' confidentiality is tested in tests/evaluation
+    ("POST", "/api/experts/import", {"admin"}),
+    ("POST", "/api/tenders/T/draws", OWNERS),
+    ("GET", "/api/draws/X", OWNERS | {"supervisor", "expert"}),
+    ("POST", "/api/draws/X/answer", {"expert"}),
+    ("POST", "/api/draws/X/publish", OWNERS | {"supervisor"}),
+    # the verification file (with the seed) exists only once the result is published
+    ("GET", "/api/draws/X/verification", set()),
+    ("GET", "/api/my/invitations", {"expert"}),
 ]
 
 NOT_WALKED = {"static", "bootstrap.static"}  # files, no authorization
@@ -141,6 +151,7 @@ PLACEHOLDERS = {
     "I": "<int:issuer_id>",
     "E": "<int:guarantee_id>",
     "C": "<int:deposit_id>",
+    "X": "<int:draw_id>",
 }
 
 
@@ -163,15 +174,18 @@ def test_every_route_of_the_app_has_a_row_in_the_table(app):
 
 
 @pytest.fixture
-def cast(app, world, make_user, make_tender, api_for, enroll):
-    """A published tender with a document and an objection, the bidder's certificates, and one
-    signed-in client per actor."""
+def cast(app, world, make_user, make_tender, api_for, enroll, make_expert, draw_request):
+    """A published tender with a document, its expert draw and an objection, the bidder's
+    certificates, and one signed-in client per actor."""
     from tests.fixtures.pki import submit_bid
     from trading import bids, services
 
     tender = make_tender("published")
     bidder = world.bidder()
     services.download_document(bidder, tender.id, tender.documents[0].id)[1].close()
+    # drawn before the objection below suspends the tender
+    expert = make_user("expert")
+    draw = _draw(world, tender, expert, make_expert, draw_request)
     bundle = enroll(bidder)
     bid = submit_bid(bidder, bundle, tender.id)
     upload = bids.start_upload(bidder, tender.id, 1, 100)
@@ -183,7 +197,7 @@ def cast(app, world, make_user, make_tender, api_for, enroll):
         "agency": world.agency,
         "other_agency": make_user("agency"),
         "bidder": bidder,
-        "expert": make_user("expert"),
+        "expert": expert,
         "supervisor": world.supervisor,
         "issuer": issuer,
         "admin": admin,
@@ -201,8 +215,19 @@ def cast(app, world, make_user, make_tender, api_for, enroll):
         "I": registry.id,
         "E": guarantee.id,
         "C": deposit.id,
+        "X": draw.id,
     }
     return clients, ids
+
+
+def _draw(world, tender, expert, make_expert, draw_request):
+    """A committee of 5 drawn from a pool of 5: the cast's expert is one of its members."""
+    from evaluation import services
+
+    make_expert(user=expert)
+    for _ in range(4):
+        make_expert()
+    return services.draw_experts(world.agency, tender.id, draw_request())
 
 
 def _bid_security(tender, bidder, issuer, admin, enroll):

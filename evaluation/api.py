@@ -1,0 +1,176 @@
+"""The evaluation JSON API: expert import, draws, invitations, verification. Thin: parse, call
+one service, shape the output for what the caller may see."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from bidhall.accounts.models import Role
+from bidhall.errors import InvalidInput
+from bidhall.web import actor, json_body, require
+from evaluation import services
+from evaluation.models import DrawPlace, ExpertDraw, PlaceStatus
+from trading.schemas import boolean, integer, moment
+
+blueprint = Blueprint("evaluation_api", __name__, url_prefix="/api")
+
+MANAGERS = (Role.AGENCY, Role.TENDERER)
+
+
+@blueprint.post("/experts/import")
+@require(Role.ADMIN)
+def import_experts() -> Any:
+    upload = request.files.get("file")
+    data = upload.read() if upload is not None else request.get_data()
+    if request.is_json or not data:
+        raise InvalidInput(
+            "send the CSV as the request body (text/csv) or as the form file 'file'",
+            code="invalid_body",
+        )
+    count = services.import_experts(actor(), services.read_csv(data), services.file_sha256(data))
+    return jsonify({"imported": count}), 201
+
+
+@blueprint.post("/tenders/<int:tender_id>/draws")
+@require(*MANAGERS)
+def draw_experts(tender_id: int) -> Any:
+    services.require_manager(actor(), tender_id)  # before the body: outsiders learn nothing
+    draw = services.draw_experts(actor(), tender_id, _draw_request(json_body()))
+    return jsonify(_shape(draw, "counts")), 201
+
+
+@blueprint.get("/draws/<int:draw_id>")
+@require()
+def show_draw(draw_id: int) -> Any:
+    draw, level = services.visible_draw(actor(), draw_id)
+    if level == "own":
+        return jsonify(_own(draw, services.own_place(actor(), draw)))
+    return jsonify(_shape(draw, level))
+
+
+@blueprint.post("/draws/<int:draw_id>/answer")
+@require(Role.EXPERT)
+def answer(draw_id: int) -> Any:
+    services.require_invited(actor(), draw_id)
+    body = json_body()
+    if "accept" not in body:
+        raise InvalidInput("accept is required (true or false)", code="missing_field")
+    place = services.answer_invitation(actor(), draw_id, boolean(body, "accept"))
+    return jsonify(_own(place_draw(place), place))
+
+
+@blueprint.post("/draws/<int:draw_id>/publish")
+@require(*MANAGERS, Role.SUPERVISOR)
+def publish(draw_id: int) -> Any:
+    draw = services.publish_result(actor(), draw_id)
+    return jsonify(_shape(draw, "full"))
+
+
+@blueprint.get("/draws/<int:draw_id>/verification")
+def verification(draw_id: int) -> Any:
+    return jsonify(services.verification_document(draw_id))
+
+
+@blueprint.get("/my/invitations")
+@require(Role.EXPERT)
+def my_invitations() -> Any:
+    return jsonify([_own(place_draw(place), place) for place in services.invitations(actor())])
+
+
+# --- input and output shapes --------------------------------------------------------------------
+
+
+def _draw_request(data: Mapping[str, Any]) -> services.DrawRequest:
+    specialties = data.get("specialties")
+    if not isinstance(specialties, list) or not all(isinstance(s, str) for s in specialties):
+        raise InvalidInput("specialties: give a list of codes", code="invalid_field")
+    return services.DrawRequest(
+        specialties=tuple(s.strip().upper() for s in specialties),
+        members=integer(data, "members"),
+        quotas=_counts(data, "quotas"),
+        reserves=_counts(data, "reserves", required=False),
+        scheduled_at=moment(data, "scheduled_at"),
+    )
+
+
+def _counts(data: Mapping[str, Any], key: str, *, required: bool = True) -> dict[str, int]:
+    value = data.get(key)
+    if value is None and not required:
+        return {}
+    if not isinstance(value, Mapping) or not value:
+        raise InvalidInput(f"{key}: give an object of region code -> count", code="invalid_field")
+    return {str(region): integer(value, region, prefix=f"{key}.") for region in value}
+
+
+def place_draw(place: DrawPlace) -> ExpertDraw:
+    return services.get_draw(place.draw_id)
+
+
+def _head(draw: ExpertDraw) -> dict[str, Any]:
+    return {
+        "id": draw.id,
+        "tender_id": draw.tender_id,
+        "state": draw.state,
+        "specialties": draw.specialties,
+        "members": draw.members,
+        "quotas": draw.quotas,
+        "reserves": draw.reserves,
+        "scheduled_at": draw.scheduled_at.isoformat(),
+        "seed_sha256": draw.seed_sha256,
+        "list_sha256": draw.list_sha256,
+        "drawn_at": draw.drawn_at and draw.drawn_at.isoformat(),
+        "published_at": draw.published_at and draw.published_at.isoformat(),
+    }
+
+
+def _shape(draw: ExpertDraw, level: str) -> dict[str, Any]:
+    """counts: per region, how many seats are in each confirmation status, no identities."""
+    data = _head(draw)
+    regions = {}
+    for region in sorted(draw.quotas):
+        places = [p for p in draw.places if p.region == region]
+        counts = {
+            status: sum(1 for p in places if p.status == status)
+            for status in (
+                PlaceStatus.INVITED,
+                PlaceStatus.ACCEPTED,
+                PlaceStatus.DECLINED,
+                PlaceStatus.TIMED_OUT,
+                PlaceStatus.RESERVE,
+            )
+        }
+        regions[region] = {"quota": draw.quotas[region]} | counts
+    data["regions"] = regions
+    data["excluded"] = len(draw.frozen.get("excluded", []))
+    if level == "full":
+        data["places"] = [
+            {
+                "region": p.region,
+                "position": p.position,
+                "status": p.status,
+                "expert_id": p.expert_id,
+                "name": p.expert.name,
+                "employer": p.expert.employer,
+                "answer_due_at": p.answer_due_at and p.answer_due_at.isoformat(),
+                "answered_at": p.answered_at and p.answered_at.isoformat(),
+            }
+            for p in draw.places
+        ]
+        data["exclusions"] = draw.frozen.get("excluded", [])
+    return data
+
+
+def _own(draw: ExpertDraw, place: DrawPlace) -> dict[str, Any]:
+    """A drawn expert's own invitation: when and where, its status, nobody else."""
+    return {
+        "draw_id": draw.id,
+        "tender_id": draw.tender_id,
+        "scheduled_at": draw.scheduled_at.isoformat(),
+        "region": place.region,
+        "status": place.status,
+        "answer_due_at": place.answer_due_at and place.answer_due_at.isoformat(),
+        "answered_at": place.answered_at and place.answered_at.isoformat(),
+    }

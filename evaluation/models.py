@@ -1,0 +1,138 @@
+"""Expert pools and the draws that form evaluation committees (DOMAIN.md §4)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bidhall.db import Base
+
+
+class Pool(Base):
+    """One region's (or centre's) pool of experts, named by its code, e.g. "310000"."""
+
+    __tablename__ = "expert_pools"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    region: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+
+
+class Expert(Base):
+    __tablename__ = "experts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    id_number: Mapped[str] = mapped_column(String(18), unique=True)  # 居民身份证号
+    name: Mapped[str] = mapped_column(String(120))
+    region: Mapped[str] = mapped_column(ForeignKey("expert_pools.region"), index=True)
+    # the expert's employer (not the user's organisation, which is of kind "expert")
+    employer: Mapped[str] = mapped_column(String(200))
+    employer_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id"), index=True
+    )
+    credit_score: Mapped[int] = mapped_column(default=100)
+    penalised_until: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+    specialties: Mapped[list[ExpertSpecialty]] = relationship(
+        order_by="ExpertSpecialty.code", lazy="selectin", cascade="all, delete-orphan"
+    )
+
+
+class ExpertSpecialty(Base):
+    """A hierarchical specialty code: "A01" (a field) and "A0101" (a branch of it)."""
+
+    __tablename__ = "expert_specialties"
+    __table_args__ = (UniqueConstraint("expert_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("experts.id"), index=True)
+    code: Mapped[str] = mapped_column(String(20), index=True)
+
+
+class ExpertRelation(Base):
+    """A declared relation: a relative's, former employer's or shareholding's organisation."""
+
+    __tablename__ = "expert_relations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("experts.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # relative | former_employer | shareholding
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    person_name: Mapped[str | None] = mapped_column(String(120))
+
+
+class ExpertUnavailability(Base):
+    """The expert cannot sit from ``starts_at`` (inclusive) to ``ends_at`` (exclusive)."""
+
+    __tablename__ = "expert_unavailabilities"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("experts.id"), index=True)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+
+
+class ExpertDraw(Base):
+    """A committee drawn for a tender: the commitment, the frozen list and (after publication)
+    the revealed seed."""
+
+    __tablename__ = "expert_draws"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), index=True)
+    tenderer_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(20))  # committed | drawn | published
+    specialties: Mapped[list] = mapped_column(JSON)
+    members: Mapped[int]
+    quotas: Mapped[dict] = mapped_column(JSON)  # region -> members
+    reserves: Mapped[dict] = mapped_column(JSON)  # region -> reserves
+    scheduled_at: Mapped[datetime] = mapped_column(index=True)
+    seed_sha256: Mapped[str] = mapped_column(String(64))  # the commitment, public at once
+    seed_hex: Mapped[str] = mapped_column(String(64))  # secret until the result is published
+    frozen: Mapped[dict] = mapped_column(JSON)  # the candidate list, see docs/draw.md
+    list_sha256: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    drawn_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    places: Mapped[list[DrawPlace]] = relationship(
+        order_by="(DrawPlace.region, DrawPlace.position)", lazy="selectin"
+    )
+
+
+class PlaceStatus:
+    INVITED = "invited"  # a member asked to confirm
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    TIMED_OUT = "timed_out"  # no answer inside the window
+    RESERVE = "reserve"  # not called (yet)
+    OPEN = (INVITED, ACCEPTED)  # holding a seat
+
+
+class DrawPlace(Base):
+    """One drawn expert: a member (``position`` < quota) or a reserve, in draw order per region."""
+
+    __tablename__ = "expert_draw_places"
+    __table_args__ = (
+        UniqueConstraint("draw_id", "expert_id"),
+        Index("ix_expert_draw_places_due", "status", "answer_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("expert_draws.id"), index=True)
+    expert_id: Mapped[int] = mapped_column(ForeignKey("experts.id"), index=True)
+    region: Mapped[str] = mapped_column(String(12))
+    position: Mapped[int]  # 0-based rank in the region's draw order
+    status: Mapped[str] = mapped_column(String(20))
+    invited_at: Mapped[datetime | None]
+    answer_due_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+
+    expert: Mapped[Expert] = relationship(lazy="joined")

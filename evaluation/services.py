@@ -1,0 +1,788 @@
+"""Expert pools, CSV import, the verifiable draw, confirmation and confidentiality.
+
+One function per use case, one transaction each (the draw takes two: the commitment is committed
+before the committee is computed). The actor is an argument.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, exists, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from bidhall import clock, config
+from bidhall.accounts.models import Organisation, Role, User
+from bidhall.crypto.models import Certificate, CertificatePurpose
+from bidhall.db import db, fetch_one
+from bidhall.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from bidhall.events import emit
+from evaluation import rules
+from evaluation.models import (
+    DrawPlace,
+    Expert,
+    ExpertDraw,
+    ExpertRelation,
+    ExpertSpecialty,
+    ExpertUnavailability,
+    PlaceStatus,
+    Pool,
+)
+from trading.models import Participation, Tender, TenderState
+from trading.services import can_manage
+
+logger = logging.getLogger(__name__)
+
+DRAWABLE_STATES = (TenderState.PUBLISHED, TenderState.CLOSED)
+CHUNK = 500  # ids per IN (...) list
+
+
+class ImportRejected(RuleViolation):
+    code = "import_rejected"
+
+
+def _setting(name: str, default: Any) -> Any:
+    return config.current().get(name, default)
+
+
+def _require_admin(actor: User | str) -> None:
+    if isinstance(actor, str):
+        return  # system:... (tests, the demo)
+    if actor is None or actor.role != Role.ADMIN:
+        raise Forbidden("this needs the admin role")
+
+
+# --- pools and the import -----------------------------------------------------------------------
+
+
+def create_pool(actor: User | str, region: str, name: str) -> Pool:
+    _require_admin(actor)
+    region = (region or "").strip()
+    if not rules.REGION_CODE.match(region):
+        raise InvalidInput(f"region code {region!r} is not 2-12 letters or digits", field="region")
+    with db.transaction() as session:
+        if session.scalar(select(Pool.id).where(Pool.region == region)) is not None:
+            raise Conflict(f"pool {region} exists", code="pool_exists")
+        pool = Pool(region=region, name=(name or region).strip()[:120], created_at=clock.now())
+        session.add(pool)
+        session.flush()
+        emit("pool.created", actor, pool_id=pool.id, region=region)
+    return pool
+
+
+def pools() -> Sequence[Pool]:
+    return list(db.session.scalars(select(Pool).order_by(Pool.region)))
+
+
+def import_experts(
+    actor: User | str, raw_rows: Iterable[tuple[int, Mapping[str, str | None]]], source_sha256: str
+) -> int:
+    """Import every row or none: any invalid row refuses the whole file, listing each bad row's
+    line number and reasons."""
+    _require_admin(actor)
+    parsed: list[rules.ExpertRow] = []
+    bad: dict[int, list[str]] = {}
+    for line, raw in raw_rows:
+        row, errors = rules.parse_row(line, raw)
+        if errors:
+            bad[line] = errors
+        else:
+            parsed.append(row)
+    timezone = ZoneInfo(_setting("DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    now = clock.now()
+    with db.transaction() as session:
+        _check_against_database(session, parsed, bad)
+        if bad:
+            rows = [{"line": line, "errors": errors} for line, errors in sorted(bad.items())]
+            raise ImportRejected(
+                f"{len(rows)} invalid row(s); nothing imported", rows=rows, invalid=len(rows)
+            )
+        if not parsed:
+            raise ImportRejected("the file holds no expert rows", rows=[], invalid=0)
+        users = _users_by_name(session, [row.username for row in parsed])
+        # a plain executemany, then the new ids by identity number: RETURNING over many
+        # batches costs more than one more indexed query per 500 rows
+        session.execute(
+            insert(Expert.__table__),
+            [
+                {
+                    "user_id": users[row.username][0],
+                    "id_number": row.id_number,
+                    "name": row.name,
+                    "region": row.region,
+                    "employer": row.employer,
+                    "employer_organisation_id": row.employer_organisation_id,
+                    "credit_score": row.credit_score,
+                    "penalised_until": row.penalised_until
+                    and _local_midnight(row.penalised_until, timezone),
+                    "created_at": now,
+                }
+                for row in parsed
+            ],
+        )
+        new_ids: dict[str, int] = {}
+        for chunk in _chunks([row.id_number for row in parsed]):
+            new_ids.update(
+                session.execute(
+                    select(Expert.id_number, Expert.id).where(Expert.id_number.in_(chunk))
+                ).all()
+            )
+        ids = [new_ids[row.id_number] for row in parsed]
+        specialties, relations, unavailable = [], [], []
+        for expert_id, row in zip(ids, parsed, strict=True):
+            specialties += [{"expert_id": expert_id, "code": code} for code in row.specialties]
+            relations += [
+                {"expert_id": expert_id, "kind": k, "organisation_id": o, "person_name": p}
+                for k, o, p in row.relations
+            ]
+            unavailable += [
+                {
+                    "expert_id": expert_id,
+                    "starts_at": _local_midnight(first, timezone),
+                    "ends_at": _local_midnight(last + timedelta(days=1), timezone),
+                }
+                for first, last in row.unavailable
+            ]
+        for model, values in (
+            (ExpertSpecialty, specialties),
+            (ExpertRelation, relations),
+            (ExpertUnavailability, unavailable),
+        ):
+            if values:
+                session.execute(insert(model.__table__), values)
+        emit("experts.imported", actor, count=len(ids), sha256=source_sha256)
+    logger.info("imported %s experts from %s", len(ids), source_sha256)
+    return len(ids)
+
+
+def _local_midnight(day: date, timezone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=timezone)
+
+
+def _chunks(values: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), CHUNK):
+        yield values[start : start + CHUNK]
+
+
+def _users_by_name(session: Session, names: Sequence[str]) -> dict[str, tuple[int, Role]]:
+    found = {}
+    for chunk in _chunks(sorted(set(names))):
+        for user_id, username, role in session.execute(
+            select(User.id, User.username, User.role).where(User.username.in_(chunk))
+        ):
+            found[username] = (user_id, role)
+    return found
+
+
+def _check_against_database(
+    session: Session, parsed: list[rules.ExpertRow], bad: dict[int, list[str]]
+) -> None:
+    regions = set(session.scalars(select(Pool.region)))
+    users = _users_by_name(session, [row.username for row in parsed])
+    id_numbers = sorted({row.id_number for row in parsed})
+    known_ids: set[str] = set()
+    for chunk in _chunks(id_numbers):
+        known_ids.update(
+            session.scalars(select(Expert.id_number).where(Expert.id_number.in_(chunk)))
+        )
+    user_ids = sorted({u[0] for u in users.values()})
+    experts_already: set[int] = set()
+    for chunk in _chunks(user_ids):
+        experts_already.update(
+            session.scalars(select(Expert.user_id).where(Expert.user_id.in_(chunk)))
+        )
+    org_ids = sorted(
+        {row.employer_organisation_id for row in parsed if row.employer_organisation_id}
+        | {org for row in parsed for _k, org, _p in row.relations}
+    )
+    known_orgs: set[int] = set()
+    for chunk in _chunks(org_ids):
+        known_orgs.update(
+            session.scalars(select(Organisation.id).where(Organisation.id.in_(chunk)))
+        )
+    first_line_of_id: dict[str, int] = {}
+    first_line_of_user: dict[str, int] = {}
+    for row in parsed:
+        errors = []
+        if row.region not in regions:
+            errors.append(f"unknown region {row.region!r} (no such pool)")
+        if row.id_number in known_ids:
+            errors.append(f"id_number {row.id_number} is already in the pool")
+        elif row.id_number in first_line_of_id:
+            errors.append(
+                f"duplicate id_number {row.id_number} (first on line "
+                f"{first_line_of_id[row.id_number]})"
+            )
+        first_line_of_id.setdefault(row.id_number, row.line)
+        user = users.get(row.username)
+        if user is None:
+            errors.append(f"no user {row.username!r}")
+        elif user[1] != Role.EXPERT:
+            errors.append(f"user {row.username!r} does not have the expert role")
+        elif user[0] in experts_already:
+            errors.append(f"user {row.username!r} is already an expert")
+        elif row.username in first_line_of_user:
+            errors.append(
+                f"duplicate username {row.username!r} (first on line "
+                f"{first_line_of_user[row.username]})"
+            )
+        first_line_of_user.setdefault(row.username, row.line)
+        if row.employer_organisation_id and row.employer_organisation_id not in known_orgs:
+            errors.append(f"no organisation {row.employer_organisation_id} (employer)")
+        for kind, org, _person in row.relations:
+            if org not in known_orgs:
+                errors.append(f"no organisation {org} ({kind} relation)")
+        if errors:
+            bad[row.line] = errors
+
+
+# --- the draw -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DrawRequest:
+    specialties: tuple[str, ...]
+    members: int
+    quotas: dict[str, int]
+    reserves: dict[str, int]
+    scheduled_at: datetime
+
+
+def _limits() -> rules.CommitteeLimits:
+    defaults = rules.CommitteeLimits()
+    return rules.CommitteeLimits(
+        min_members=_setting("COMMITTEE_MIN_MEMBERS", defaults.min_members),
+        large_budget=rules.Decimal(str(_setting("GP_LARGE_BUDGET", defaults.large_budget))),
+        large_min_members=_setting("GP_LARGE_MIN_MEMBERS", defaults.large_min_members),
+    )
+
+
+def _load_tender(session: Session, tender_id: int, *, for_update: bool = False) -> Tender:
+    # locked: two draw requests for one tender queue here
+    tender = fetch_one(session, Tender, tender_id, lock=for_update)
+    if tender is None:
+        raise NotFound(f"no tender {tender_id}", code="tender_not_found")
+    return tender
+
+
+def require_manager(actor: User, tender_id: int) -> Tender:
+    tender = db.session.get(Tender, tender_id)
+    if tender is None:
+        raise NotFound(f"no tender {tender_id}", code="tender_not_found")
+    if not can_manage(actor, tender):
+        raise Forbidden("only the tenderer or its agency may draw experts for this tender")
+    return tender
+
+
+def draw_experts(actor: User, tender_id: int, request: DrawRequest) -> ExpertDraw:
+    """Freeze the candidate list and commit to a secret seed (one unit, committed first), then
+    draw the committee from them (a second unit)."""
+    now = clock.now()
+    with db.transaction() as session:
+        tender = _load_tender(session, tender_id, for_update=True)
+        if not can_manage(actor, tender):
+            raise Forbidden("only the tenderer or its agency may draw experts for this tender")
+        if tender.state not in DRAWABLE_STATES:
+            raise Conflict(
+                "experts are drawn for a published or closed tender, "
+                f"not a {tender.state.value} one",
+                code="tender_state",
+            )
+        if session.scalar(select(ExpertDraw.id).where(ExpertDraw.tender_id == tender.id)):
+            raise Conflict("this tender's committee has been drawn already", code="draw_exists")
+        for code in request.specialties:
+            if not rules.SPECIALTY_CODE.match(code):
+                raise InvalidInput(f"specialty code {code!r} is not valid", field="specialties")
+        if not request.specialties:
+            raise InvalidInput("give at least one specialty code", field="specialties")
+        rules.check_committee(
+            request.members,
+            request.quotas,
+            request.reserves,
+            tender.rule_set,
+            tender.ceiling_total,
+            _limits(),
+        )
+        rules.check_scheduled(request.scheduled_at, now)
+        known = set(session.scalars(select(Pool.region).where(Pool.region.in_(request.quotas))))
+        unknown = sorted(set(request.quotas) - known)
+        if unknown:
+            raise RuleViolation(
+                f"no pool for region(s) {', '.join(unknown)}", code="unknown_region"
+            )
+        draw = ExpertDraw(
+            tender_id=tender.id,
+            tenderer_id=tender.tenderer_id,
+            requested_by_id=actor.id,
+            state="committed",
+            specialties=sorted(set(request.specialties)),
+            members=request.members,
+            quotas=dict(request.quotas),
+            reserves={r: request.reserves.get(r, 0) for r in request.quotas},
+            scheduled_at=request.scheduled_at,
+            seed_sha256="",
+            seed_hex="",
+            frozen={},
+            list_sha256="",
+            created_at=now,
+        )
+        session.add(draw)
+        session.flush()
+        eligible, excluded = _candidates(session, tender, draw)
+        frozen = rules.freeze(
+            draw.id,
+            tender.id,
+            draw.specialties,
+            request.scheduled_at,
+            draw.quotas,
+            draw.reserves,
+            eligible,
+            excluded,
+        )
+        rules.check_pools(frozen)  # no partial committee: refuse before anything is kept
+        seed = secrets.token_bytes(32)
+        draw.seed_hex = seed.hex()
+        draw.seed_sha256 = rules.sha256_hex(seed)
+        draw.frozen = frozen
+        draw.list_sha256 = rules.sha256_hex(rules.canonical(frozen))
+        emit(
+            "draw.committed",
+            actor,
+            draw_id=draw.id,
+            tender_id=tender.id,
+            seed_sha256=draw.seed_sha256,
+            list_sha256=draw.list_sha256,
+            eligible={r["region"]: len(r["candidates"]) for r in frozen["regions"]},
+            excluded=len(frozen["excluded"]),
+        )
+        draw_id = draw.id
+    return _draw_committee(actor, draw_id)
+
+
+def _draw_committee(actor: User, draw_id: int) -> ExpertDraw:
+    now = clock.now()
+    window = timedelta(minutes=_setting("EXPERT_ANSWER_MINUTES", 120))
+    with db.transaction() as session:
+        draw = _load_draw(session, draw_id)
+        committee = rules.draw(bytes.fromhex(draw.seed_hex), draw.frozen)
+        for region, drawn in committee.items():
+            for position, expert_id in enumerate(drawn["members"] + drawn["reserves"]):
+                member = position < len(drawn["members"])
+                session.add(
+                    DrawPlace(
+                        draw_id=draw.id,
+                        expert_id=expert_id,
+                        region=region,
+                        position=position,
+                        status=PlaceStatus.INVITED if member else PlaceStatus.RESERVE,
+                        invited_at=now if member else None,
+                        answer_due_at=now + window if member else None,
+                    )
+                )
+        draw.state = "drawn"
+        draw.drawn_at = now
+        # no expert ids in the ledger before publication: the committee's hash only
+        emit(
+            "draw.drawn",
+            actor,
+            draw_id=draw.id,
+            tender_id=draw.tender_id,
+            committee_sha256=rules.sha256_hex(rules.canonical(committee)),
+            members=draw.members,
+        )
+    return get_draw(draw_id)
+
+
+def _candidates(
+    session: Session, tender: Tender, draw: ExpertDraw
+) -> tuple[dict[str, list[int]], dict[int, list[str]]]:
+    """Every expert of the requested regions holding a requested specialty, split into the
+    eligible (per region) and the excluded (with every reason)."""
+    at = draw.scheduled_at
+    # a request for C is met by C or any code below it: C <= code < C + "~" ("~" sorts after
+    # every letter and digit), which an index on the code serves on every database
+    specialty_match = (
+        select(ExpertSpecialty.expert_id)
+        .where(
+            or_(
+                *[
+                    and_(ExpertSpecialty.code >= c, ExpertSpecialty.code < c + "~")
+                    for c in draw.specialties
+                ]
+            )
+        )
+        .distinct()
+    )
+    # the same test as bidhall.crypto.services.active_certificate(user_id, "signing", at)
+    has_certificate = (
+        exists()
+        .where(
+            Certificate.user_id == Expert.user_id,
+            Certificate.purpose == CertificatePurpose.SIGNING,
+            Certificate.not_before <= at,
+            Certificate.not_after >= at,
+            or_(Certificate.revoked_at.is_(None), Certificate.revoked_at > at),
+        )
+        .label("has_certificate")
+    )
+    rows = session.execute(
+        select(
+            Expert.id,
+            Expert.region,
+            Expert.employer_organisation_id,
+            Expert.penalised_until,
+            has_certificate,
+        )
+        .where(Expert.region.in_(list(draw.quotas)), Expert.id.in_(specialty_match))
+        .order_by(Expert.id)
+    ).all()
+    bidder_ids = frozenset(
+        session.scalars(
+            select(Participation.organisation_id).where(Participation.tender_id == tender.id)
+        )
+    )
+    conflicting_orgs = bidder_ids | {tender.tenderer_id}
+    relations: dict[int, set[int]] = defaultdict(set)
+    for expert_id, organisation_id in session.execute(
+        select(ExpertRelation.expert_id, ExpertRelation.organisation_id).where(
+            ExpertRelation.organisation_id.in_(conflicting_orgs)
+        )
+    ):
+        relations[expert_id].add(organisation_id)
+    unavailable: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for expert_id, starts_at, ends_at in session.execute(
+        select(
+            ExpertUnavailability.expert_id,
+            ExpertUnavailability.starts_at,
+            ExpertUnavailability.ends_at,
+        ).where(ExpertUnavailability.starts_at <= at, ExpertUnavailability.ends_at > at)
+    ):
+        unavailable[expert_id].append((starts_at, ends_at))
+    since = rules.months_before(at, _setting("EXPERT_SERVICE_MONTHS", 12))
+    services = dict(
+        session.execute(
+            select(DrawPlace.expert_id, func.count())
+            .join(ExpertDraw, ExpertDraw.id == DrawPlace.draw_id)
+            .where(
+                ExpertDraw.tenderer_id == tender.tenderer_id,
+                ExpertDraw.id != draw.id,
+                ExpertDraw.scheduled_at >= since,
+                ExpertDraw.scheduled_at <= at,
+                DrawPlace.status == PlaceStatus.ACCEPTED,
+            )
+            .group_by(DrawPlace.expert_id)
+        ).all()
+    )
+    conflicts = rules.Conflicts(
+        tenderer_id=tender.tenderer_id,
+        bidder_ids=bidder_ids,
+        scheduled_at=at,
+        max_services=_setting("EXPERT_MAX_SERVICES", 3),
+    )
+    eligible: dict[str, list[int]] = {region: [] for region in draw.quotas}
+    excluded: dict[int, list[str]] = {}
+    for expert_id, region, employer, penalised_until, certified in rows:
+        reasons = rules.exclusion_reasons(
+            rules.Candidate(
+                expert_id=expert_id,
+                employer_organisation_id=employer,
+                relation_organisation_ids=frozenset(relations.get(expert_id, ())),
+                penalised_until=penalised_until,
+                has_certificate=bool(certified),
+                unavailable=tuple(unavailable.get(expert_id, ())),
+                services_to_tenderer=services.get(expert_id, 0),
+            ),
+            conflicts,
+        )
+        if reasons:
+            excluded[expert_id] = reasons
+        else:
+            eligible[region].append(expert_id)
+    return eligible, excluded
+
+
+# --- confirmation -------------------------------------------------------------------------------
+
+
+def _load_draw(session: Session, draw_id: int) -> ExpertDraw:
+    draw = session.get(ExpertDraw, draw_id)
+    if draw is None:
+        raise NotFound(f"no draw {draw_id}", code="draw_not_found")
+    return draw
+
+
+def _place_of(session: Session, actor: User, draw_id: int) -> DrawPlace:
+    place = session.scalar(
+        select(DrawPlace)
+        .join(Expert, Expert.id == DrawPlace.expert_id)
+        .where(DrawPlace.draw_id == draw_id, Expert.user_id == actor.id)
+    )
+    if place is None:
+        raise NotFound(f"no draw {draw_id}", code="draw_not_found")
+    return place
+
+
+def require_invited(actor: User, draw_id: int) -> DrawPlace:
+    """Refuse early anyone who is not an expert drawn in this draw."""
+    if actor is None or actor.role != Role.EXPERT:
+        raise Forbidden("this needs the expert role")
+    return _place_of(db.session, actor, draw_id)
+
+
+def answer_invitation(actor: User, draw_id: int, accept: bool) -> DrawPlace:
+    now = clock.now()
+    with db.transaction() as session:
+        place = _place_of(session, require_expert(actor), draw_id)
+        if place.status != PlaceStatus.INVITED:
+            raise Conflict(
+                f"there is no open invitation to answer (yours is {place.status})",
+                code="not_invited",
+            )
+        if place.answer_due_at is not None and now >= place.answer_due_at:
+            raise RuleViolation(
+                f"the answer was due at {place.answer_due_at.isoformat()}",
+                code="answer_window_closed",
+            )
+        place.answered_at = now
+        place.status = PlaceStatus.ACCEPTED if accept else PlaceStatus.DECLINED
+        emit(
+            "draw.answered",
+            actor,
+            draw_id=draw_id,
+            place_id=place.id,
+            accepted=accept,
+        )
+        if not accept:
+            _call_reserve(session, actor, place, now)
+        place_id = place.id
+    return db.session.get(DrawPlace, place_id)
+
+
+def require_expert(actor: User) -> User:
+    if actor is None or actor.role != Role.EXPERT:
+        raise Forbidden("this needs the expert role")
+    return actor
+
+
+def _call_reserve(session: Session, actor: Any, vacated: DrawPlace, now: datetime) -> None:
+    """The next reserve of the same region, in draw order, takes the vacated seat."""
+    reserve = session.scalar(
+        select(DrawPlace)
+        .where(
+            DrawPlace.draw_id == vacated.draw_id,
+            DrawPlace.region == vacated.region,
+            DrawPlace.status == PlaceStatus.RESERVE,
+        )
+        .order_by(DrawPlace.position)
+        .limit(1)
+    )
+    if reserve is None:
+        emit(
+            "draw.reserves_exhausted",
+            actor,
+            draw_id=vacated.draw_id,
+            region=vacated.region,
+            vacated_place_id=vacated.id,
+        )
+        return
+    reserve.status = PlaceStatus.INVITED
+    reserve.invited_at = now
+    reserve.answer_due_at = now + timedelta(minutes=_setting("EXPERT_ANSWER_MINUTES", 120))
+    emit(
+        "draw.reserve_called",
+        actor,
+        draw_id=vacated.draw_id,
+        region=vacated.region,
+        vacated_place_id=vacated.id,
+        place_id=reserve.id,
+        position=reserve.position,
+    )
+
+
+@dataclass(frozen=True)
+class TickResult:
+    draw_id: int
+    happened: tuple[str, ...]
+
+
+def tick(now: datetime) -> list[TickResult]:
+    """Invitations not answered by their window's end are timed out and replaced."""
+    due = list(
+        db.session.execute(
+            select(DrawPlace.id, DrawPlace.draw_id)
+            .where(DrawPlace.status == PlaceStatus.INVITED, DrawPlace.answer_due_at <= now)
+            .order_by(DrawPlace.answer_due_at, DrawPlace.id)
+        )
+    )
+    db.session.rollback()
+    by_draw: dict[int, list[int]] = defaultdict(list)
+    for place_id, draw_id in due:
+        by_draw[draw_id].append(place_id)
+    results = []
+    for draw_id, place_ids in by_draw.items():
+        happened = []
+        with db.transaction() as session:
+            for place_id in place_ids:
+                place = session.get(DrawPlace, place_id)
+                if place.status != PlaceStatus.INVITED or place.answer_due_at > now:
+                    continue  # answered meanwhile, or another worker got here first
+                place.status = PlaceStatus.TIMED_OUT
+                emit("draw.answer_timed_out", "system:tick", draw_id=draw_id, place_id=place.id)
+                happened.append("timed_out")
+                # the reserve's window starts when it is called (now), not when the seat was due
+                _call_reserve(session, "system:tick", place, now)
+        if happened:
+            results.append(TickResult(draw_id, tuple(happened)))
+    return results
+
+
+# --- publication and visibility -----------------------------------------------------------------
+
+
+def publish_result(actor: User, draw_id: int) -> ExpertDraw:
+    """Make the committee public and reveal the seed, so anyone can verify the draw."""
+    now = clock.now()
+    with db.transaction() as session:
+        draw = _load_draw(session, draw_id)
+        tender = _load_tender(session, draw.tender_id)
+        if not (can_manage(actor, tender) or actor.role == Role.SUPERVISOR):
+            raise NotFound(f"no draw {draw_id}", code="draw_not_found")
+        if draw.state != "drawn":
+            raise Conflict(f"the draw is {draw.state}, not drawn", code="draw_state")
+        waiting = [p for p in draw.places if p.status == PlaceStatus.INVITED]
+        if waiting:
+            raise Conflict(
+                f"{len(waiting)} invitation(s) still await an answer", code="answers_pending"
+            )
+        draw.state = "published"
+        draw.published_at = now
+        draw.published_by_id = actor.id
+        emit(
+            "draw.published",
+            actor,
+            draw_id=draw.id,
+            tender_id=draw.tender_id,
+            seed_hex=draw.seed_hex,
+            seed_sha256=draw.seed_sha256,
+            list_sha256=draw.list_sha256,
+            seated=sorted(p.expert_id for p in draw.places if p.status == PlaceStatus.ACCEPTED),
+        )
+    return get_draw(draw_id)
+
+
+def get_draw(draw_id: int) -> ExpertDraw:
+    draw = db.session.get(ExpertDraw, draw_id)
+    if draw is None:
+        raise NotFound(f"no draw {draw_id}", code="draw_not_found")
+    return draw
+
+
+def access(actor: User | None, draw: ExpertDraw) -> str:
+    """What ``actor`` may see of ``draw``: "full" (names), "counts" (the agency: numbers and
+    confirmation status only) or "own" (a drawn expert: its own invitation). Anyone else is told
+    the draw does not exist."""
+    if actor is not None:
+        tender = db.session.get(Tender, draw.tender_id)
+        if actor.role == Role.SUPERVISOR:
+            return "full"
+        if can_manage(actor, tender):
+            return "full" if draw.state == "published" else "counts"
+        if actor.role == Role.EXPERT:
+            expert_id = db.session.scalar(select(Expert.id).where(Expert.user_id == actor.id))
+            if any(p.expert_id == expert_id for p in draw.places):
+                return "own"
+    raise NotFound(f"no draw {draw.id}", code="draw_not_found")
+
+
+def visible_draw(actor: User | None, draw_id: int) -> tuple[ExpertDraw, str]:
+    draw = get_draw(draw_id)
+    return draw, access(actor, draw)
+
+
+def own_place(actor: User, draw: ExpertDraw) -> DrawPlace:
+    return _place_of(db.session, actor, draw.id)
+
+
+def invitations(actor: User) -> Sequence[DrawPlace]:
+    require_expert(actor)
+    return list(
+        db.session.scalars(
+            select(DrawPlace)
+            .join(Expert, Expert.id == DrawPlace.expert_id)
+            .where(Expert.user_id == actor.id, DrawPlace.status != PlaceStatus.RESERVE)
+            .order_by(DrawPlace.id.desc())
+        )
+    )
+
+
+def verification_document(draw_id: int) -> dict[str, Any]:
+    """DRAW.json: everything `bidhall draw verify` needs, once the result is published."""
+    draw = get_draw(draw_id)
+    if draw.state != "published":
+        raise NotFound(f"no published result for draw {draw_id}", code="draw_not_published")
+    committee: dict[str, dict[str, list[int]]] = {
+        r["region"]: {"members": [], "reserves": []} for r in draw.frozen["regions"]
+    }
+    names = {}
+    for place in sorted(draw.places, key=lambda p: (p.region, p.position)):
+        quota = draw.quotas[place.region]
+        key = "members" if place.position < quota else "reserves"
+        committee[place.region][key].append(place.expert_id)
+        names[str(place.expert_id)] = {
+            "name": place.expert.name,
+            "status": place.status,
+        }
+    return {
+        "format": rules.FORMAT,
+        "draw_id": draw.id,
+        "tender_id": draw.tender_id,
+        "seed_sha256": draw.seed_sha256,
+        "seed": draw.seed_hex,
+        "list_sha256": draw.list_sha256,
+        "frozen": draw.frozen,
+        "committee": committee,
+        "drawn": names,
+        "published_at": draw.published_at.isoformat(),
+    }
+
+
+def file_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_csv(data: bytes) -> list[tuple[int, dict[str, str | None]]]:
+    """The rows of an expert CSV (UTF-8, a header line naming the columns of docs/draw.md),
+    each with its line number in the file."""
+    import csv
+    import io
+
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("the file is not UTF-8 text", code="invalid_csv") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = reader.fieldnames or []
+    missing = [c for c in rules.REQUIRED_COLUMNS if c not in header]
+    if missing:
+        raise InvalidInput(
+            f"the header line lacks the column(s) {', '.join(missing)}",
+            code="invalid_csv",
+            missing=missing,
+        )
+    unknown = [c for c in header if c not in rules.IMPORT_COLUMNS]
+    if unknown:
+        raise InvalidInput(
+            f"unknown column(s) {', '.join(unknown)}", code="invalid_csv", unknown=unknown
+        )
+    rows = []
+    for row in reader:
+        rows.append((reader.line_num, row))
+    return rows

@@ -1,0 +1,104 @@
+"""Who learns whom: names only for supervisors and the drawn expert itself until the result is
+published; the agency sees counts and confirmation status; bidders and everyone else nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture
+def drawn(world, tender, holder, make_user, make_expert, draw_request, api_for, client, answer):
+    from evaluation import services
+
+    experts = {e.id: e for e in (make_expert() for _ in range(6))}
+    draw = services.draw_experts(world.agency, tender.id, draw_request(reserves={"310000": 1}))
+    members = [experts[p.expert_id] for p in draw.places if p.status == "invited"]
+    reserve = next(experts[p.expert_id] for p in draw.places if p.status == "reserve")
+    assert answer(draw.id, members[0], True).status_code == 200
+    outsider_expert = make_expert()  # in the pool, not drawn
+    viewers = {
+        "anonymous": client,
+        "agency": api_for(world.agency),
+        "tenderer": api_for(world.tenderer),
+        "other_agency": api_for(make_user("agency")),
+        "bidder": api_for(holder),
+        "supervisor": api_for(world.supervisor),
+        "admin": api_for(make_user("admin")),
+        "undrawn_expert": api_for(db_user(outsider_expert)),
+        "member": api_for(db_user(members[0])),
+        "reserve": api_for(db_user(reserve)),
+    }
+    names = [e.name for e in experts.values() if e.id in {p.expert_id for p in draw.places}]
+    return draw, viewers, names, members[0]
+
+
+def db_user(expert):
+    from bidhall.accounts.models import User
+    from bidhall.db import db
+
+    return db.session.get(User, expert.user_id)
+
+
+def test_before_publication_each_role_sees_only_its_share(drawn):
+    draw, viewers, names, member = drawn
+    seen = {}
+    for role, api in viewers.items():
+        response = api.get(f"/api/draws/{draw.id}")
+        text = response.get_data(as_text=True)
+        seen[role] = (response.status_code, [n for n in names if f'"{n}"' in text])
+    assert seen["supervisor"] == (200, sorted(names, key=names.index))
+    for role in ("agency", "tenderer"):
+        assert seen[role] == (200, []), role
+    assert seen["member"] == (200, [])  # its own invitation, not even its own name echoed back
+    assert seen["reserve"] == (200, [])
+    for role in ("other_agency", "bidder", "admin", "undrawn_expert"):
+        assert seen[role] == (404, []), role
+    assert seen["anonymous"][0] == 401
+
+
+def test_the_agency_sees_counts_and_confirmation_status(drawn):
+    draw, viewers, _names, _member = drawn
+    data = viewers["agency"].get(f"/api/draws/{draw.id}").get_json()
+    assert data["regions"] == {
+        "310000": {
+            "quota": 5,
+            "invited": 4,
+            "accepted": 1,
+            "declined": 0,
+            "timed_out": 0,
+            "reserve": 1,
+        }
+    }
+    assert "places" not in data and "exclusions" not in data
+
+
+def test_the_drawn_expert_sees_its_own_invitation(drawn):
+    draw, viewers, _names, _member = drawn
+    own = viewers["member"].get(f"/api/draws/{draw.id}").get_json()
+    assert own["status"] == "accepted" and own["draw_id"] == draw.id
+    assert "places" not in own and "expert_id" not in own
+    invitations = viewers["member"].get("/api/my/invitations").get_json()
+    assert [i["draw_id"] for i in invitations] == [draw.id]
+    assert viewers["reserve"].get("/api/my/invitations").get_json() == []
+
+
+def test_after_publication_the_managers_see_the_names(drawn, world, answer):
+    from evaluation import services
+
+    draw, viewers, names, _member = drawn
+    for place in services.get_draw(draw.id).places:
+        if place.status == "invited":
+            assert answer(draw.id, place.expert, True).status_code == 200
+    assert viewers["supervisor"].post(f"/api/draws/{draw.id}/publish").status_code == 200
+    text = viewers["agency"].get(f"/api/draws/{draw.id}").get_data(as_text=True)
+    assert all(f'"{n}"' in text for n in names)
+    assert viewers["bidder"].get(f"/api/draws/{draw.id}").status_code == 404
+    # the verification file is public: anyone may check the draw
+    assert viewers["bidder"].get(f"/api/draws/{draw.id}/verification").status_code == 200
+
+
+def test_publication_waits_for_every_answer(drawn):
+    draw, viewers, _names, _member = drawn
+    response = viewers["agency"].post(f"/api/draws/{draw.id}/publish")
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "answers_pending"

@@ -1,0 +1,319 @@
+"""The draw through its services and API: recusal, quotas, reserves, verification."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+
+from bidhall import clock as clock_module
+from bidhall.db import db
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def local_date(moment):
+    return moment.astimezone(SHANGHAI).date().isoformat()
+
+
+def places_by_status(draw_id):
+    from evaluation.services import get_draw
+
+    draw = get_draw(draw_id)
+    return {(p.region, p.position): p.status for p in draw.places}
+
+
+def test_each_conflict_kind_is_excluded_with_its_reason(
+    world, tender, holder, make_expert, draw_request
+):
+    from evaluation import services
+
+    scheduled = clock_module.now() + timedelta(days=1)
+    bidder_org, tenderer_org = holder.organisation_id, world.tenderer_org.id
+    conflicted = {
+        "employer_bidder": make_expert(employer_organisation_id=bidder_org),
+        "employer_tenderer": make_expert(employer_organisation_id=tenderer_org),
+        "relation_bidder": make_expert(relations=f"relative:{bidder_org}:Wang Fang"),
+        "relation_tenderer": make_expert(relations=f"shareholding:{tenderer_org}"),
+        "unavailable": make_expert(unavailable=f"{local_date(scheduled)}/{local_date(scheduled)}"),
+        "penalised": make_expert(penalised_until=local_date(scheduled + timedelta(days=30))),
+        "no_certificate": make_expert(certificate=False),
+    }
+    clean = [make_expert() for _ in range(5)]
+    other_field = make_expert(specialties="B02")  # not a candidate at all
+    draw = services.draw_experts(world.agency, tender.id, draw_request(scheduled_at=scheduled))
+    excluded = {e["expert_id"]: e["reasons"] for e in draw.frozen["excluded"]}
+    assert excluded == {expert.id: [reason] for reason, expert in conflicted.items()}
+    assert draw.frozen["regions"][0]["candidates"] == sorted(e.id for e in clean)
+    assert {p.expert_id for p in draw.places} == {e.id for e in clean}
+    assert other_field.id not in excluded
+
+
+def test_the_draw_seats_the_quota_of_each_region_and_its_reserves(
+    world, tender, make_expert, draw_request
+):
+    from evaluation import services
+
+    for _ in range(6):
+        make_expert(region="310000", specialties="A0101;C03")
+    for _ in range(4):
+        make_expert(region="320000", specialties="A01")
+    draw = services.draw_experts(
+        world.agency,
+        tender.id,
+        draw_request(quotas={"310000": 3, "320000": 2}, reserves={"310000": 2, "320000": 1}),
+    )
+    statuses = places_by_status(draw.id)
+    assert sorted(k for k, v in statuses.items() if v == "invited") == [
+        ("310000", 0),
+        ("310000", 1),
+        ("310000", 2),
+        ("320000", 0),
+        ("320000", 1),
+    ]
+    assert sorted(k for k, v in statuses.items() if v == "reserve") == [
+        ("310000", 3),
+        ("310000", 4),
+        ("320000", 2),
+    ]
+    assert len(draw.seed_sha256) == 64 and draw.state == "drawn"
+
+
+def test_a_pool_short_of_its_quota_refuses_with_the_region_and_draws_nobody(
+    world, tender, make_expert, draw_request, api_for
+):
+    from evaluation.models import DrawPlace, ExpertDraw
+
+    for _ in range(6):
+        make_expert(region="310000")
+    for _ in range(2):
+        make_expert(region="320000")
+    response = api_for(world.agency).post(
+        f"/api/tenders/{tender.id}/draws",
+        json={
+            "specialties": ["A01"],
+            "members": 5,
+            "quotas": {"310000": 3, "320000": 2},
+            "reserves": {"310000": 1, "320000": 1},
+            "scheduled_at": (clock_module.now() + timedelta(days=1)).isoformat(),
+        },
+    )
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "pool_short"
+    assert "region 320000 has 2 eligible experts for 3 places (short by 1)" in error["message"]
+    assert db.session.scalar(select(func.count()).select_from(ExpertDraw)) == 0
+    assert db.session.scalar(select(func.count()).select_from(DrawPlace)) == 0
+
+
+def test_an_even_committee_is_refused(world, tender, make_expert, draw_request):
+    from bidhall.errors import RuleViolation
+    from evaluation import services
+
+    with pytest.raises(RuleViolation) as error:
+        services.draw_experts(world.agency, tender.id, draw_request(quotas={"310000": 6}))
+    assert error.value.code == "committee_size"
+
+
+def test_an_expert_who_served_the_tenderer_often_enough_is_excluded(
+    world, make_tender, make_expert, draw_request, answer, monkeypatch
+):
+    from evaluation import services
+
+    experts = [make_expert() for _ in range(10)]
+    first = services.draw_experts(world.agency, make_tender("published").id, draw_request())
+    served = [p.expert_id for p in first.places]
+    for expert in experts:
+        if expert.id in served:
+            assert answer(first.id, expert, True).status_code == 200
+    # the default limit is 3 services in 12 months; the setting is lowered for this centre
+    from bidhall import config
+
+    monkeypatch.setitem(config.current(), "EXPERT_MAX_SERVICES", 1)
+    second = services.draw_experts(world.agency, make_tender("published").id, draw_request())
+    excluded = {e["expert_id"]: e["reasons"] for e in second.frozen["excluded"]}
+    assert excluded == {expert_id: ["served_too_often"] for expert_id in served}
+    assert not {p.expert_id for p in second.places} & set(served)
+
+
+def test_a_decline_calls_the_next_reserve_of_the_region_in_draw_order(
+    world, tender, make_expert, draw_request, answer
+):
+    from evaluation import services
+
+    experts = {e.id: e for e in (make_expert() for _ in range(7))}
+    draw = services.draw_experts(world.agency, tender.id, draw_request(reserves={"310000": 2}))
+    order = {p.position: experts[p.expert_id] for p in draw.places}
+    assert answer(draw.id, order[0], accept=False).get_json()["status"] == "declined"
+    assert places_by_status(draw.id)[("310000", 5)] == "invited"
+    assert places_by_status(draw.id)[("310000", 6)] == "reserve"
+    assert answer(draw.id, order[1], accept=False).status_code == 200
+    assert places_by_status(draw.id)[("310000", 6)] == "invited"
+    # a reserve that is not (yet) called has nothing to answer
+    assert answer(draw.id, order[5], accept=True).status_code == 200
+    assert answer(draw.id, order[0], accept=True).status_code == 409
+
+
+def test_no_answer_by_the_end_of_the_window_calls_the_next_reserve(
+    world, tender, make_expert, draw_request, answer, clock
+):
+    from bidhall import scheduler
+    from evaluation import services
+
+    experts = {e.id: e for e in (make_expert() for _ in range(7))}
+    draw = services.draw_experts(world.agency, tender.id, draw_request(reserves={"310000": 2}))
+    order = {p.position: experts[p.expert_id] for p in draw.places}
+    for position in (0, 1, 2, 3):
+        assert answer(draw.id, order[position], True).status_code == 200
+    clock.advance(minutes=119)
+    assert scheduler.tick(clock.now())["evaluation"] == []
+    clock.advance(minutes=1)
+    report = scheduler.tick(clock.now())["evaluation"]
+    assert [(r.draw_id, r.happened) for r in report] == [(draw.id, ("timed_out",))]
+    statuses = places_by_status(draw.id)
+    assert statuses[("310000", 4)] == "timed_out" and statuses[("310000", 5)] == "invited"
+    late = answer(draw.id, order[4], True)
+    assert late.status_code == 409
+    clock.advance(minutes=120)
+    scheduler.tick(clock.now())
+    assert places_by_status(draw.id)[("310000", 6)] == "invited"
+    assert scheduler.tick(clock.now())["evaluation"] == []  # idempotent
+
+
+@pytest.fixture
+def published(world, tender, make_expert, draw_request, answer, api_for):
+    """A draw of 5 (with 1 reserve) whose members all accepted, then published."""
+    from evaluation import services
+
+    experts = {e.id: e for e in (make_expert() for _ in range(8))}
+    draw = services.draw_experts(world.agency, tender.id, draw_request(reserves={"310000": 1}))
+    for place in draw.places:
+        if place.status == "invited":
+            assert answer(draw.id, experts[place.expert_id], True).status_code == 200
+    response = api_for(world.agency).post(f"/api/draws/{draw.id}/publish")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return draw, experts
+
+
+def test_the_published_draw_verifies_offline_and_tampering_fails(
+    published, client, runner, tmp_path
+):
+    draw, _experts = published
+    document = client.get(f"/api/draws/{draw.id}/verification").get_json()
+    path = tmp_path / "DRAW.json"
+    path.write_text(json.dumps(document))
+    result = runner.invoke(args=["draw", "verify", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "OK" in result.output
+
+    tampered = json.loads(json.dumps(document))
+    tampered["seed"] = "00" * 32
+    path.write_text(json.dumps(tampered))
+    result = runner.invoke(args=["draw", "verify", str(path)])
+    assert result.exit_code == 1
+    assert "commitment" in result.output
+
+    tampered = json.loads(json.dumps(document))
+    tampered["frozen"]["regions"][0]["candidates"].pop()
+    path.write_text(json.dumps(tampered))
+    result = runner.invoke(args=["draw", "verify", str(path)])
+    assert result.exit_code == 1
+    assert "candidate list" in result.output
+
+    tampered = json.loads(json.dumps(document))
+    members = tampered["committee"]["310000"]["members"]
+    members[0], tampered["committee"]["310000"]["reserves"][0] = (
+        tampered["committee"]["310000"]["reserves"][0],
+        members[0],
+    )
+    path.write_text(json.dumps(tampered))
+    assert runner.invoke(args=["draw", "verify", str(path)]).exit_code == 1
+
+
+def test_the_seed_stays_secret_until_the_result_is_published(
+    world, tender, make_expert, draw_request, client, api_for
+):
+    from evaluation import services
+
+    for _ in range(5):
+        make_expert()
+    draw = services.draw_experts(world.agency, tender.id, draw_request())
+    for api in (client, api_for(world.supervisor), api_for(world.agency)):
+        assert api.get(f"/api/draws/{draw.id}/verification").status_code == 404
+    for viewer in (world.supervisor, world.agency):
+        text = api_for(viewer).get(f"/api/draws/{draw.id}").get_data(as_text=True)
+        assert draw.seed_hex not in text
+    assert draw.seed_sha256 == hashlib.sha256(bytes.fromhex(draw.seed_hex)).hexdigest()
+
+
+def test_an_expert_whose_certificate_was_revoked_is_excluded(
+    world, tender, make_expert, draw_request
+):
+    from bidhall.crypto import services as crypto
+    from evaluation import services
+
+    revoked = make_expert()
+    certificate = crypto.active_certificate(revoked.user_id, "signing")
+    crypto.revoke("system:test", certificate.serial, "key_compromise")
+    assert crypto.active_certificate(revoked.user_id, "signing") is None
+    for _ in range(5):
+        make_expert()
+    draw = services.draw_experts(world.agency, tender.id, draw_request())
+    assert draw.frozen["excluded"] == [{"expert_id": revoked.id, "reasons": ["no_certificate"]}]
+
+
+def test_the_agency_requests_a_draw_through_the_api_and_learns_counts_only(
+    world, tender, make_user, make_expert, api_for
+):
+    experts = [make_expert(region="310000") for _ in range(4)]
+    experts += [make_expert(region="320000", specialties="A0102") for _ in range(3)]
+    body = {
+        "specialties": ["a01"],
+        "members": 5,
+        "quotas": {"310000": 3, "320000": 2},
+        "reserves": {"310000": 1},
+        "scheduled_at": (clock_module.now() + timedelta(days=2)).isoformat(),
+    }
+    other = api_for(make_user("agency")).post(f"/api/tenders/{tender.id}/draws", json=body)
+    assert other.status_code == 403
+    response = api_for(world.agency).post(f"/api/tenders/{tender.id}/draws", json=body)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    data = response.get_json()
+    assert data["regions"]["310000"] == {
+        "quota": 3,
+        "invited": 3,
+        "accepted": 0,
+        "declined": 0,
+        "timed_out": 0,
+        "reserve": 1,
+    }
+    assert data["regions"]["320000"]["invited"] == 2 and data["specialties"] == ["A01"]
+    assert "places" not in data
+    assert not any(e.name in response.get_data(as_text=True) for e in experts)
+    again = api_for(world.agency).post(f"/api/tenders/{tender.id}/draws", json=body)
+    assert again.status_code == 409 and again.get_json()["error"]["code"] == "draw_exists"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"members": "five"}, "members"),
+        ({"quotas": []}, "quotas"),
+        ({"scheduled_at": "2026-03-05T09:00"}, "scheduled_at"),
+        ({"specialties": "A01"}, "specialties"),
+    ],
+)
+def test_a_malformed_draw_request_is_refused_at_the_edge(world, tender, api_for, change, field):
+    body = {
+        "specialties": ["A01"],
+        "members": 5,
+        "quotas": {"310000": 5},
+        "scheduled_at": "2026-03-05T09:00:00+08:00",
+    } | change
+    response = api_for(world.agency).post(f"/api/tenders/{tender.id}/draws", json=body)
+    assert response.status_code == 400
+    assert field in response.get_json()["error"]["message"]
