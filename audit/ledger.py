@@ -29,6 +29,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from audit.models import LedgerEntry
+from bidhall.canonical import canonical
 from bidhall.db import db
 from bidhall.events import Event
 
@@ -44,8 +45,10 @@ class NotCanonical(ValueError):
 
 
 def canonical_json(value: Any) -> str:
+    """The canonical JSON text of a ledger payload (bidhall.canonical), after refusing anything
+    outside the JCS subset that form is exact for."""
     _check_canonical(value)
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return canonical(value).decode("utf-8")
 
 
 def format_at(at: datetime) -> str:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from bidhall.canonical import canonical as canonical_bytes
 from bidhall.errors import InvalidInput, RuleViolation
 
 FORMAT = "bidhall-draw/1"
@@ -163,11 +163,7 @@ def _leap(year: int) -> bool:
 # --- the frozen list and the draw ---------------------------------------------------------------
 
 
-def canonical(value: Any) -> bytes:
-    """The one byte form that is hashed: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode(
-        "utf-8"
-    )
+canonical = canonical_bytes  # the one byte form that is hashed (bidhall.canonical)
 
 
 def sha256_hex(data: bytes) -> str:

@@ -42,6 +42,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from bidhall.canonical import canonical as canonical_json_bytes
 from bidhall.crypto.errors import CertificateRequestInvalid, KeyFileError
 
 FORMAT = "bidhall-key/1"
@@ -78,10 +79,7 @@ class KeyBundle:
 # --- encodings ----------------------------------------------------------------------------------
 
 
-def canonical(value: Any) -> bytes:
-    """Canonical JSON (RFC 8785 for the values used here: objects with sorted ASCII keys, strings,
-    integers, null), UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+canonical = canonical_json_bytes  # the platform's one canonical form (bidhall.canonical)
 
 
 def b64(data: bytes) -> str:
