@@ -38,6 +38,9 @@ KEY_MOMENTS = frozenset(
         "tender.deadline_reached",
         "tender.terminated",
         "bid.decrypted",
+        "bid.revoked",
+        "tender.failed",
+        "opening.record_published",
     }
 )
 

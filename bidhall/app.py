@@ -65,21 +65,27 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     socketio.init_app(
         app,
         message_queue=settings["REDIS_URL"],
+        channel=settings["SOCKETIO_CHANNEL"],
         async_mode=settings["SOCKETIO_ASYNC_MODE"] or "threading",
         cors_allowed_origins=[],
     )
+    from trading import opening_sockets
     from trading import sockets as trading_sockets
 
     trading_sockets.install()  # after init_app: namespaces bind to this app's server
+    opening_sockets.install()
 
     from bidhall.accounts.views import blueprint as core_blueprint
     from bidhall.crypto.views import blueprint as crypto_blueprint
     from bidhall.web import register_error_handlers
     from evaluation.api import blueprint as evaluation_api
+    from evaluation.checkin_views import blueprint as checkin_pages
+    from evaluation.views import blueprint as evaluation_pages
     from trading.api import blueprint as trading_api
     from trading.bid_api import blueprint as bids_api
     from trading.guarantee_api import blueprint as guarantees_api
     from trading.guarantee_api import pages as guarantee_pages
+    from trading.opening_api import blueprint as opening_api
     from trading.views import blueprint as trading_pages
 
     app.register_blueprint(core_blueprint)
@@ -87,9 +93,12 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(trading_pages)
     app.register_blueprint(trading_api)
     app.register_blueprint(bids_api)
+    app.register_blueprint(opening_api)
     app.register_blueprint(guarantees_api)
     app.register_blueprint(guarantee_pages)
     app.register_blueprint(evaluation_api)
+    app.register_blueprint(evaluation_pages)
+    app.register_blueprint(checkin_pages)
     register_error_handlers(app)
     app.before_request(_authenticate)
     # one session per request (and per app context outside requests): nothing stale survives
@@ -104,7 +113,7 @@ def _wire_domains() -> None:
     import audit
     from audit import checkpoints as audit_checkpoints
     from evaluation import services as evaluation_services
-    from trading import guarantees
+    from trading import guarantees, opening
     from trading import services as trading_services
 
     events.reset()
@@ -112,6 +121,7 @@ def _wire_domains() -> None:
     audit.install()
     guarantees.install()  # after audit: its events land in the ledger after the cause's
     scheduler.register("trading", trading_services.tick)
+    scheduler.register("opening", opening.tick)  # after trading: it closes the tenders first
     scheduler.register("guarantees", guarantees.tick)
     scheduler.register("evaluation", evaluation_services.tick)
     # the periodic ledger checkpoint runs last, sealing what the other jobs wrote

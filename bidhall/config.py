@@ -22,6 +22,9 @@ DEFAULTS: dict[str, Any] = {
     "SECRET_KEY": INSECURE_SECRET,
     "DATABASE_URL": None,  # None: SQLite file in the instance folder
     "REDIS_URL": None,  # set: Socket.IO message queue across worker processes
+    # the Redis channel of this deployment's queue: two deployments (or test runs) sharing one
+    # Redis must not hear each other's rooms (room names are ids, which repeat across databases)
+    "SOCKETIO_CHANNEL": "bidhall",
     "SOCKETIO_ASYNC_MODE": None,  # None lets Flask-SocketIO choose (gevent when installed)
     "SCHEDULER_ENABLED": True,
     "TICK_SECONDS": 30,
@@ -51,6 +54,17 @@ DEFAULTS: dict[str, Any] = {
     "EXPERT_MAX_SERVICES": 3,
     "EXPERT_SERVICE_MONTHS": 12,
     "EXPERT_ANSWER_MINUTES": 120,
+    # venues and expert fees (docs/venues-and-fees.md): check-in opens EXPERT_CHECKIN_OPENS_MINUTES
+    # before the evaluation; per local day, at most EXPERT_FEE_HALF_DAY_HOURS is a half day;
+    # EXPERT_FEE_PER_BID for each bid beyond EXPERT_FEE_BIDS_INCLUDED; travel (CNY, once per draw)
+    # by "<expert region>><venue region>", "<expert region>" or "default"
+    "EXPERT_CHECKIN_OPENS_MINUTES": 120,
+    "EXPERT_FEE_HALF_DAY": 400,
+    "EXPERT_FEE_FULL_DAY": 800,
+    "EXPERT_FEE_HALF_DAY_HOURS": 4,
+    "EXPERT_FEE_PER_BID": 50,
+    "EXPERT_FEE_BIDS_INCLUDED": 5,
+    "EXPERT_FEE_TRAVEL": {"default": 0},
     # certificate authority (bidhall.crypto): files in <instance>/ca
     "BIDHALL_CA_PASSPHRASE": None,  # set: the CA's private keys are encrypted with it
     "CA_NAME": "bidhall",  # O of the CA certificates, start of their CN
@@ -74,6 +88,12 @@ _ENV_TYPES: dict[str, type] = {
     "EXPERT_MAX_SERVICES": int,
     "EXPERT_SERVICE_MONTHS": int,
     "EXPERT_ANSWER_MINUTES": int,
+    "EXPERT_CHECKIN_OPENS_MINUTES": int,
+    "EXPERT_FEE_HALF_DAY": int,
+    "EXPERT_FEE_FULL_DAY": int,
+    "EXPERT_FEE_HALF_DAY_HOURS": int,
+    "EXPERT_FEE_PER_BID": int,
+    "EXPERT_FEE_BIDS_INCLUDED": int,
 }
 
 

@@ -31,13 +31,13 @@ def run_demo(instance: Path) -> dict:
     """Build a fresh demo world in ``instance`` and play the life cycle. Returns the summary."""
     from audit import checkpoints as audit_checkpoints
     from audit import ledger
-    from bidhall import migrate, scheduler, storage
+    from bidhall import migrate, scheduler
     from bidhall.accounts import services as accounts
     from bidhall.app import create_app
     from bidhall.crypto import keys
     from bidhall.db import db
     from bidhall.errors import DomainError
-    from trading import bids
+    from trading import bids, opening
     from trading import services as trading
     from trading.schemas import parse_draft
 
@@ -273,22 +273,104 @@ def run_demo(instance: Path) -> dict:
                     " and the attempt is in the ledger"
                 )
 
+            # the online opening hall (不见面开标): sign-in before the deadline
+            for person in [agency, supervisor, *bidders]:
+                opening.run(person, tender.id, "sign_in", {"cmd_id": f"demo-sign-in-{person.id}"})
+            _say(
+                f"{len(bidders)} bidders, the agency and the supervisor signed in to the hall "
+                "(bidders' names stay hidden until the reading out)"
+            )
             fake.set(notice.deadline_after)
             report = scheduler.tick(clock.now())
             tender = trading.get_tender(tender.id)
-            _say(f"tick at the deadline: {_happened(report)}; tender is {tender.state.value}")
-            for bidder in bidders:
+            _say(f"tick at the deadline: {_happened(report)}; bids locked, hall decrypting")
+            for bidder in bidders[:2]:
                 bid = _latest_bid(bidder, tender.id)
                 bundle = keys.open_bundle(key_files[bidder.id], DEMO_KEY_PASSPHRASE)
-                with storage.get().open(bid.storage_key) as stream:
-                    sealed = envelope.inspect(stream)
-                key = envelope.unwrap_for_holder(sealed, "summary", bundle.encryption_key)
-                opened = bids.submit_summary_key(bidder, bid.id, base64.b64encode(key).decode())
-                _say(
-                    f"decrypted remotely by {bidder.display_name}: price "
-                    f"{opened.summary['price']} CNY, {opened.summary['duration_days']} days, "
-                    f"project manager {opened.summary['project_manager']}"
+                result = opening.run(
+                    bidder,
+                    tender.id,
+                    "decrypt",
+                    {"cmd_id": f"demo-decrypt-{bid.id}", "bid_id": bid.id}
+                    | _holder_keys(bid.storage_key, bundle),
                 )
+                _say(
+                    f"bid No. {result['bid_no']} decrypted remotely by its bidder's own key "
+                    "(the platform checked the keys against the ciphertext)"
+                )
+            stuck = _latest_bid(bidders[2], tender.id)
+            opening.run(
+                agency,
+                tender.id,
+                "excuse",
+                {
+                    "cmd_id": "demo-excuse",
+                    "bid_id": stuck.id,
+                    "reason": "the bidder's connection to the hall failed during a platform "
+                    "outage (not its fault)",
+                },
+            )
+            supervisor_bundle = keys.open_bundle(key_files[supervisor.id], DEMO_KEY_PASSPHRASE)
+            recovered = opening.run(
+                supervisor,
+                tender.id,
+                "share",
+                {"cmd_id": "demo-share", "bid_id": stuck.id}
+                | _custodian_shares(stuck.storage_key, supervisor_bundle),
+            )
+            _say(
+                f"agency excused bid No. {recovered['bid_no']} (not the bidder's fault); the "
+                f"platform's and the supervisor's shares ({recovered['shares']} of 3) "
+                "reconstructed its keys"
+            )
+            for number in range(1, len(bidders) + 1):
+                opening.run(agency, tender.id, "read_next", {"cmd_id": f"demo-read-{number}"})
+            announced = [
+                m["payload"]
+                for m in opening.messages_after(agency, tender.id, 0)
+                if m["type"] == "hall.read_out"
+            ]
+            for item in announced:
+                figures = dict(item["items"])
+                _say(
+                    f"唱标 No. {item['bid_no']}: {item['bidder']} — {figures['price']} CNY, "
+                    f"{figures['duration_days']} days, project manager "
+                    f"{figures['project_manager']}"
+                )
+            opening.run(
+                bidders[0],
+                tender.id,
+                "object",
+                {
+                    "cmd_id": "demo-object",
+                    "text": f"Was bid No. {recovered['bid_no']} decrypted by its own bidder?",
+                },
+            )
+            opening.run(
+                agency,
+                tender.id,
+                "answer",
+                {
+                    "cmd_id": "demo-answer",
+                    "number": 1,
+                    "text": "No: its keys were reconstructed by the custodians after an "
+                    "excused failure, as the documents allow; see the record.",
+                },
+            )
+            _say("a bidder objected in the hall; the agency answered there, on the record")
+            closed = opening.run(agency, tender.id, "close", {"cmd_id": "demo-close"})
+            record_path = instance / f"opening-record-{tender.id}.json"
+            record_path.write_text(
+                json.dumps(opening.record(tender.id), ensure_ascii=False, indent=1), "utf-8"
+            )
+            finding = opening.verify_record(opening.record(tender.id))
+            tender = trading.get_tender(tender.id)
+            _say(
+                f"opening record signed and published ({closed['record_sha256'][:16]}…) in "
+                f"{record_path}; re-checked like `bidhall opening verify`: "
+                f"{'ok' if finding.ok else finding.problems}, {finding.opened} summaries "
+                "re-decrypted from the published keys"
+            )
 
             # a second tender stays open on the real clock, to look at with --serve
             clock.use(clock.SystemClock())
@@ -320,7 +402,12 @@ def run_demo(instance: Path) -> dict:
                 f"{verification.head_hash[:16]}…"
             )
             summary = {
-                "ok": verification.ok and checkpoint_problem is None and verified == len(receipts),
+                "ok": verification.ok
+                and checkpoint_problem is None
+                and verified == len(receipts)
+                and finding.ok,
+                "opening_record": str(record_path),
+                "opened": finding.opened,
                 "signed_checkpoints": checkpoints_checked,
                 "tenders": 2,
                 "bids_sealed": len(receipts) + 1,
@@ -337,6 +424,36 @@ def run_demo(instance: Path) -> dict:
     finally:
         clock.use(clock.SystemClock())
     return summary
+
+
+def _holder_keys(storage_key: str, bundle) -> dict:
+    """What the bidder's own machine does at the opening (the browser or `bidhall open-key`):
+    unwrap both data keys with its private key."""
+    from bidhall import storage
+
+    with storage.get().open(storage_key) as stream:
+        sealed = envelope.inspect(stream, hash_sections=False)
+    return {
+        f"{section}_key": base64.b64encode(
+            envelope.unwrap_for_holder(sealed, section, bundle.encryption_key)
+        ).decode()
+        for section in envelope.SECTIONS
+    }
+
+
+def _custodian_shares(storage_key: str, bundle) -> dict:
+    """What a custodian's machine does: unwrap its shares of both data keys."""
+    from bidhall import storage
+
+    fingerprint = envelope.fingerprint(bundle.encryption_cert)
+    with storage.get().open(storage_key) as stream:
+        sealed = envelope.inspect(stream, hash_sections=False)
+    return {
+        f"{section}_share": base64.b64encode(
+            envelope.unwrap_share(sealed, section, bundle.encryption_key, fingerprint)[1]
+        ).decode()
+        for section in envelope.SECTIONS
+    }
 
 
 def _enroll_with_key_file(user, folder: Path) -> Path:

@@ -366,6 +366,7 @@ class Envelope:
     signer: x509.Certificate
     chain: list[x509.Certificate]
     offsets: dict[str, tuple[int, int]]  # section -> (offset, ciphertext length)
+    trailer: dict = field(default_factory=dict)  # the signed manifest block, as in the file
 
     @property
     def tender_id(self) -> int:
@@ -461,6 +462,7 @@ def inspect(stream: BinaryIO, *, hash_sections: bool = True) -> Envelope:
         signer=signer,
         chain=chain,
         offsets=offsets,
+        trailer=trailer,
     )
 
 
@@ -615,6 +617,66 @@ def check_key(stream: BinaryIO, envelope: Envelope, section: str, key: bytes) ->
 def read_summary(stream: BinaryIO, envelope: Envelope, key: bytes) -> dict:
     data = b"".join(open_section(stream, envelope, "summary", key))
     return _json(data, "malformed_summary")
+
+
+def summary_excerpt(stream: BinaryIO, envelope: Envelope) -> dict:
+    """What an opening record publishes of an envelope so that anyone can re-decrypt its
+    summary with the published key: the header, the signed trailer and the summary section's
+    ciphertext (the documents' ciphertext stays with the platform)."""
+    offset, length = envelope.offsets["summary"]
+    stream.seek(offset)
+    return {
+        "header": b64(canonical(envelope.header)),
+        "trailer": envelope.trailer,
+        "summary_ciphertext": b64(stream.read(length)),
+    }
+
+
+def open_summary_excerpt(excerpt: object, key: bytes) -> tuple[dict, Envelope]:
+    """Check an excerpt as ``inspect`` checks a whole envelope (header bound to the signed
+    manifest, summary ciphertext hash, bidder's signature) and decrypt its summary."""
+    try:
+        assert isinstance(excerpt, dict)
+        header_bytes = unb64(excerpt["header"])
+        ciphertext = unb64(excerpt["summary_ciphertext"])
+        trailer = excerpt["trailer"]
+        assert isinstance(trailer, dict)
+    except (AssertionError, KeyError, TypeError, ValueError):
+        raise EnvelopeRefused(
+            "the envelope excerpt is malformed", code="malformed_excerpt"
+        ) from None
+    header = _json(header_bytes, "malformed_header")
+    _check_header(header)
+    manifest, signer, chain = _check_trailer(trailer)
+    if manifest.get("header_sha256") != hashlib.sha256(header_bytes).hexdigest():
+        raise EnvelopeRefused(
+            "the header does not match the signed manifest", code="header_mismatch"
+        )
+    sections = manifest.get("sections") or [{}]
+    if sections[0].get("name") != "summary" or sections[0].get("ciphertext_bytes") != len(
+        ciphertext
+    ):
+        raise _changed("summary")
+    if hashlib.sha256(ciphertext).hexdigest() != sections[0].get("ciphertext_sha256"):
+        raise _changed("summary")
+    opened = Envelope(
+        header=header,
+        manifest=manifest,
+        manifest_sha256=hashlib.sha256(canonical(manifest)).hexdigest(),
+        signer=signer,
+        chain=chain,
+        offsets={"summary": (0, len(ciphertext))},
+        trailer=trailer,
+    )
+    return read_summary(io.BytesIO(ciphertext), opened, key), opened
+
+
+def check_first_chunk(stream: BinaryIO, envelope: Envelope, section: str, key: bytes) -> None:
+    """Whether ``key`` is the section's data key: its first chunk decrypts and authenticates.
+    (The whole ciphertext was already checked against the signed manifest on receipt; reading
+    the documents section in full is left to whoever needs the documents.)"""
+    for _ in open_section(stream, envelope, section, key):
+        break
 
 
 def extract_documents(

@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.pki",
     "tests.fixtures.experts",
+    "tests.fixtures.opening",
 ]

@@ -86,15 +86,6 @@ def withdraw(bid_id: int) -> Any:
     return jsonify(_bid(bids.withdraw_bid(actor(), bid_id)))
 
 
-@blueprint.post("/bids/<int:bid_id>/summary-key")
-@require(Role.BIDDER)
-def submit_summary_key(bid_id: int) -> Any:
-    # the body is read by the service after its opening-time guard: before the opening every
-    # attempt is refused (and recorded), whatever it carries
-    bid = bids.submit_summary_key(actor(), bid_id, json_body().get("key"))
-    return jsonify(_bid(bid) | {"summary": bid.summary})
-
-
 @blueprint.get("/bids/<int:bid_id>/summary")
 @require(Role.BIDDER, Role.AGENCY, Role.TENDERER, Role.SUPERVISOR)
 def summary(bid_id: int) -> Any:

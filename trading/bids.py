@@ -9,8 +9,6 @@ signature only.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import logging
@@ -27,6 +25,7 @@ from sqlalchemy.orm import Session
 from bidhall import clock, envelope, storage
 from bidhall.accounts.models import Organisation, Role, User
 from bidhall.crypto import services as pki
+from bidhall.crypto import signed
 from bidhall.db import db, fetch_one
 from bidhall.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from bidhall.events import emit
@@ -218,22 +217,6 @@ def upload_status(actor: User, upload_id: str) -> UploadStatus:
     )
 
 
-@dataclass(frozen=True)
-class Receipt:
-    body: dict
-    signature: str
-    certificate: str
-    chain: list[str]
-
-    def as_json(self) -> dict:
-        return {
-            "receipt": self.body,
-            "signature": self.signature,
-            "platform_certificate": self.certificate,
-            "chain": self.chain,
-        }
-
-
 def complete_upload(actor: User, upload_id: str) -> Bid:
     """Check the whole envelope and, if it is intact and the bidder's, make it the bidder's bid
     for its lot (superseding an earlier one) and answer with a signed receipt."""
@@ -370,7 +353,6 @@ def _check_envelope(
 
 
 def _sign_receipt(session: Session, bid: Bid, tender: Tender, seq: int | None) -> None:
-    key, cert, chain = pki.platform_signer()
     body = {
         "format": RECEIPT_FORMAT,
         "tender": {"id": tender.id, "reference": tender.reference},
@@ -383,13 +365,7 @@ def _sign_receipt(session: Session, bid: Bid, tender: Tender, seq: int | None) -
         "ledger_seq": seq,
         "supersedes_bid_id": bid.supersedes_id,
     }
-    receipt = Receipt(
-        body=body,
-        signature=envelope.b64(key.sign(envelope.canonical(body))),
-        certificate=cert.public_bytes(serialization.Encoding.PEM).decode(),
-        chain=[c.public_bytes(serialization.Encoding.PEM).decode() for c in chain],
-    )
-    bid.receipt = json.dumps(receipt.as_json(), sort_keys=True, ensure_ascii=False)
+    bid.receipt = json.dumps(signed.sign(body, "receipt"), sort_keys=True, ensure_ascii=False)
     bid.ledger_seq = seq
     session.flush()
 
@@ -397,41 +373,7 @@ def _sign_receipt(session: Session, bid: Bid, tender: Tender, seq: int | None) -
 def verify_receipt(document: dict, root_pem: str | None = None) -> dict:
     """Check a receipt offline: the platform's signature, and its certificate chain up to the
     given root (or the embedded one). Returns the receipt body."""
-    from cryptography import x509
-    from cryptography.exceptions import InvalidSignature
-
-    try:
-        body = document["receipt"]
-        signature = base64.b64decode(document["signature"], validate=True)
-        cert = x509.load_pem_x509_certificate(document["platform_certificate"].encode())
-        chain = [x509.load_pem_x509_certificate(p.encode()) for p in document.get("chain", [])]
-        assert body.get("format") == RECEIPT_FORMAT
-    except (KeyError, TypeError, ValueError, AssertionError, binascii.Error):
-        raise InvalidInput("not a bidhall receipt", code="invalid_receipt") from None
-    try:
-        cert.public_key().verify(signature, envelope.canonical(body))
-    except InvalidSignature:
-        raise RuleViolation(
-            "the receipt's signature does not verify: it was changed", code="bad_signature"
-        ) from None
-    roots = [x509.load_pem_x509_certificate(root_pem.encode())] if root_pem else chain[-1:]
-    if not roots:
-        raise RuleViolation(
-            "the receipt carries no certificate chain and no root was given: it cannot be "
-            "traced to the platform",
-            code="untrusted_certificate",
-        )
-    path = [cert, *chain]
-    # each certificate is issued by the next; the last one by the root (itself, if embedded)
-    for child, parent in zip(path, path[1:] + roots, strict=True):
-        try:
-            child.verify_directly_issued_by(parent)
-        except (ValueError, TypeError, InvalidSignature):
-            raise RuleViolation(
-                "the receipt's certificate does not chain to the platform's root",
-                code="untrusted_certificate",
-            ) from None
-    return body
+    return signed.verify(document, "receipt", RECEIPT_FORMAT, "receipt", root_pem)
 
 
 # --- withdrawal ---------------------------------------------------------------------------------
@@ -460,41 +402,6 @@ def withdraw_bid(actor: User, bid_id: int) -> Bid:
 # --- the guard before the opening ---------------------------------------------------------------
 
 
-def submit_summary_key(actor: User, bid_id: int, key_b64: object) -> Bid:
-    """The bidder hands in the summary data key it unwrapped on its own machine. Before the
-    opening this is refused and recorded; after it, the key is accepted only if it decrypts and
-    authenticates the whole summary section (the platform never accepts a plaintext)."""
-    bid = _own_bid(actor, bid_id)
-    tender = db.session.get(Tender, bid.tender_id)
-    _guard_opening(actor, tender, bid, "summary_key")
-    try:
-        key = base64.b64decode(key_b64, validate=True)
-        assert len(key) == 32
-    except (binascii.Error, AssertionError, TypeError, ValueError):
-        raise InvalidInput(
-            "key must be the 32-byte data key in base64", code="invalid_key", field="key"
-        ) from None
-    with storage.get().open(bid.storage_key) as stream:
-        sealed = envelope.inspect(stream)
-        summary = envelope.read_summary(stream, sealed, key)
-    with db.transaction() as session:
-        bid = session.get(Bid, bid.id, populate_existing=True)
-        if bid.summary_key is not None:
-            return bid  # a retry: applied once
-        bid.summary_key = key.hex()
-        bid.summary = summary
-        bid.decrypted_at = clock.now()
-        emit(
-            "bid.decrypted",
-            actor,
-            tender_id=bid.tender_id,
-            bid_id=bid.id,
-            section="summary",
-            path="holder",
-        )
-    return bid
-
-
 def read_bid_summary(actor: User, bid_id: int) -> dict:
     """A decrypted summary, to the bidder itself or the tender's managers and supervisors, only
     after the opening time; before it the attempt is refused and recorded."""
@@ -514,28 +421,30 @@ def read_bid_summary(actor: User, bid_id: int) -> dict:
     )
     if not allowed:
         raise NotFound(f"no bid {bid_id}", code="bid_not_found")
-    _guard_opening(actor, tender, bid, "summary")
+    guard_opening(actor, tender, bid.id, "summary")
     if bid.summary is None:
         raise Conflict("this bid has not been decrypted yet", code="not_decrypted")
     return bid.summary
 
 
-def _guard_opening(actor: User, tender: Tender, bid: Bid, what: str) -> None:
+def guard_opening(actor: User, tender: Tender, bid_id: int | None, what: str) -> None:
+    """Refuse any key, share or plaintext request before the opening time, and record the
+    attempt (``crypto.early_access_refused``) in a unit of its own, so that the refusal does
+    not roll the record back."""
     now = clock.now()
     try:
         rules.check_opening_reached(tender.bid_deadline, now)
     except Forbidden:
-        # recorded in a unit of its own: the refusal itself must not roll the record back
         with db.transaction():
             emit(
                 "crypto.early_access_refused",
                 actor,
                 tender_id=tender.id,
-                bid_id=bid.id,
+                bid_id=bid_id,
                 requested=what,
                 opening=tender.bid_deadline.isoformat(),
             )
-        logger.warning("early %s request for bid %s refused", what, bid.id)
+        logger.warning("early %s request (tender %s, bid %s) refused", what, tender.id, bid_id)
         raise
 
 

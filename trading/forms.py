@@ -48,6 +48,8 @@ STATE_NAMES = {
     "published": _l("published"),
     "suspended": _l("suspended"),
     "closed": _l("closed"),
+    "opened": _l("opened"),
+    "failed": _l("failed"),
     "terminated": _l("terminated"),
 }
 RULE_SET_NAMES = {"construction": _l("construction"), "gov_procurement": _l("gov_procurement")}

@@ -534,6 +534,8 @@ def claim_guarantee(actor: User, guarantee_id: int, trigger: str, reason: str) -
             guarantee.tender.bid_deadline,
             now,
         )
+        if trigger == "not_decrypted":
+            _check_revoked_at_opening(session, guarantee)
         claim = GuaranteeClaim(
             guarantee_id=guarantee.id,
             trigger=trigger,
@@ -555,6 +557,28 @@ def claim_guarantee(actor: User, guarantee_id: int, trigger: str, reason: str) -
             trigger=trigger,
         )
     return claim
+
+
+def _check_revoked_at_opening(session: Session, guarantee: Guarantee) -> None:
+    """A bid not decrypted at the opening through the bidder's fault is revoked (撤销); its
+    guarantee may be claimed only if the tender's documents say so."""
+    revoked = session.scalar(
+        select(Bid.id).where(
+            Bid.tender_id == guarantee.tender_id,
+            Bid.lot_number == guarantee.lot_number,
+            Bid.organisation_id == guarantee.applicant_organisation_id,
+            Bid.opening_outcome == "revoked",
+        )
+    )
+    if revoked is None:
+        raise RuleViolation(
+            "the applicant's bid was not revoked at the opening", code="bid_not_revoked"
+        )
+    if not guarantee.tender.claim_on_revocation:
+        raise RuleViolation(
+            "this tender's documents do not allow a claim for a revoked bid",
+            code="claim_not_allowed",
+        )
 
 
 def release_guarantee(actor: User, guarantee_id: int, note: str = "") -> Guarantee:

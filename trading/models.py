@@ -22,7 +22,9 @@ class TenderState(enum.StrEnum):
     FILED = "filed"  # accepted; may be published
     PUBLISHED = "published"  # notice public, documents downloadable, bids accepted
     SUSPENDED = "suspended"  # an objection to the documents awaits its answer (Regs Art 22)
-    CLOSED = "closed"  # the bid deadline has passed: submissions locked
+    CLOSED = "closed"  # the bid deadline has passed: submissions locked; the opening runs
+    OPENED = "opened"  # the opening record is signed and published
+    FAILED = "failed"  # fewer than 3 bids at the opening: re-tender (Regs Art 44)
     TERMINATED = "terminated"  # 终止招标 (Regs Art 31)
 
 
@@ -59,6 +61,9 @@ class Tender(Base):
     # sealed bids: t of the opening custodians recover a data key when the bidder cannot
     custodian_threshold: Mapped[int] = mapped_column(default=2)
     custodian_fallback: Mapped[bool] = mapped_column(default=True)
+    # a bid not decrypted through the bidder's fault is revoked (撤销); the documents say whether
+    # its guarantee may then be claimed
+    claim_on_revocation: Mapped[bool] = mapped_column(default=True)
 
     tenderer: Mapped[Organisation] = relationship(foreign_keys=[tenderer_id], lazy="joined")
     agency: Mapped[Organisation | None] = relationship(foreign_keys=[agency_id], lazy="joined")
@@ -275,9 +280,118 @@ class Bid(Base):
     summary_key: Mapped[str | None] = mapped_column(String(64))
     summary: Mapped[dict | None] = mapped_column(JSON)
     decrypted_at: Mapped[datetime | None]
+    # the documents data key, wrapped to the platform's custodian key (never stored in the clear)
+    documents_key_wrapped: Mapped[dict | None] = mapped_column(JSON)
+    # the opening's outcome for this bid (trading.opening.Outcome), set at the deadline
+    opening_outcome: Mapped[str | None] = mapped_column(String(20))
+    excuse_reason: Mapped[str | None] = mapped_column(Text)  # agency: not the bidder's fault
+    excused_at: Mapped[datetime | None]
+    excused_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     tender: Mapped[Tender] = relationship(lazy="joined")
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class Opening(Base):
+    """The online opening hall of a tender (不见面开标): its phase, its gap-free message sequence
+    and, at the end, the signed opening record."""
+
+    __tablename__ = "openings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), unique=True)
+    phase: Mapped[str] = mapped_column(String(20))  # trading.opening.Phase
+    last_seq: Mapped[int] = mapped_column(default=0)
+    started_at: Mapped[datetime | None]  # the deadline: submissions locked
+    decrypt_deadline: Mapped[datetime | None]
+    next_check_at: Mapped[datetime | None] = mapped_column(index=True)
+    read_order: Mapped[list] = mapped_column(JSON, default=list)  # bid ids, fixed at reading
+    read_count: Mapped[int] = mapped_column(default=0)
+    reading_started_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
+    failed_reason: Mapped[str | None] = mapped_column(Text)
+    record: Mapped[str | None] = mapped_column(Text)  # signed record, canonical JSON
+    record_sha256: Mapped[str | None] = mapped_column(String(64))
+
+
+class HallMessage(Base):
+    """One broadcast in an opening hall, persisted before it is sent; ``seq`` is gap-free per
+    hall so a client that reconnects asks for exactly what it missed."""
+
+    __tablename__ = "hall_messages"
+    __table_args__ = (UniqueConstraint("tender_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"))
+    seq: Mapped[int]
+    at: Mapped[datetime]
+    type: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict] = mapped_column(JSON)
+
+
+class HallCommand(Base):
+    """A client command applied once: a retry with the same id gets the first result back."""
+
+    __tablename__ = "hall_commands"
+    __table_args__ = (UniqueConstraint("user_id", "cmd_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    cmd_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime]
+    result: Mapped[dict] = mapped_column(JSON)
+
+
+class HallAttendance(Base):
+    """A sign-in (签到) to the opening hall."""
+
+    __tablename__ = "hall_attendance"
+    __table_args__ = (UniqueConstraint("tender_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    role: Mapped[str] = mapped_column(String(20))  # bidder | manager | supervisor
+    signed_in_at: Mapped[datetime]
+
+
+class OpeningObjection(Base):
+    """An objection raised in the hall by a bidder and the host's answer, both on the record."""
+
+    __tablename__ = "opening_objections"
+    __table_args__ = (UniqueConstraint("tender_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), index=True)
+    number: Mapped[int]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    text: Mapped[str] = mapped_column(Text)
+    raised_at: Mapped[datetime]
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class CustodianShare(Base):
+    """A custodian's shares of an excused bid's data keys, handed in through the hall. The
+    shares are erased once the keys are reconstructed (the fact of submission stays)."""
+
+    __tablename__ = "custodian_shares"
+    __table_args__ = (UniqueConstraint("bid_id", "x"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bids.id"), index=True)
+    x: Mapped[int]
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))  # None: the platform
+    submitted_at: Mapped[datetime]
+    summary_share: Mapped[str | None] = mapped_column(String(64))  # hex, until used
+    documents_share: Mapped[str | None] = mapped_column(String(64))
 
 
 class Blacklisting(Base):

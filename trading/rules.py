@@ -295,7 +295,16 @@ ALLOWED_FROM: dict[str, tuple[str, ...]] = {
     "notice": ("published", "suspended"),
     "object": ("published",),
     "answer_objection": ("published", "suspended"),
-    "terminate": ("draft", "filing", "returned", "filed", "published", "suspended", "closed"),
+    "terminate": (
+        "draft",
+        "filing",
+        "returned",
+        "filed",
+        "published",
+        "suspended",
+        "closed",
+        "opened",
+    ),
 }
 
 
@@ -442,6 +451,7 @@ GUARANTEE_KINDS = tuple(GUARANTEE_KIND_OF_ISSUER.values())
 # 索赔 triggers (DOMAIN.md §3); all but fraud arise only after the bid deadline
 CLAIM_TRIGGERS = (
     "withdrawal_after_deadline",
+    "not_decrypted",  # revoked at the opening through the bidder's fault (E-Rules Art 31)
     "refused_contract",
     "refused_performance_security",
     "fraud",

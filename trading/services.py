@@ -44,6 +44,8 @@ PUBLIC_STATES = (
     TenderState.PUBLISHED,
     TenderState.SUSPENDED,
     TenderState.CLOSED,
+    TenderState.OPENED,
+    TenderState.FAILED,
     TenderState.TERMINATED,
 )
 MAX_DOCUMENT_BYTES = 200 * 1024 * 1024

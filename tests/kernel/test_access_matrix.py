@@ -37,6 +37,9 @@ TABLE = [
     ("POST", "/tenders/T/questions", {"bidder"}),
     ("POST", "/tenders/T/objections", {"bidder"}),
     ("GET", "/tenders/T/bid", {"bidder"}),
+    # the opening hall page: the tender's bidders, managers and supervisors (the public only once
+    # the reading out starts; the cast's tender is still open)
+    ("GET", "/tenders/T/opening", OWNERS | {"bidder", "supervisor"}),
     ("GET", "/tenders/T/bids/B/receipt.json", {"bidder"}),
     ("POST", "/tenders/T/bids/B/withdraw", {"bidder"}),
     ("GET", "/login", ALL),
@@ -102,7 +105,14 @@ TABLE = [
     ("POST", "/api/bids/B/withdraw", {"bidder"}),
     # before the opening nobody hands a key in or reads a plaintext out (the cast's tender is
     # open): every actor is refused, the bidder itself included
-    ("POST", "/api/bids/B/summary-key", set()),
+    # the opening hall (before the deadline): its bidders, managers and supervisors are in it;
+    # K = a host's command (say); keys and envelopes are refused to everyone before the opening;
+    # the record is public once published and nobody's before (tests/trading/test_opening_api.py)
+    ("GET", "/api/tenders/T/opening", OWNERS | {"bidder", "supervisor"}),
+    ("GET", "/api/tenders/T/opening/messages", OWNERS | {"bidder", "supervisor"}),
+    ("GET", "/api/tenders/T/opening/envelopes", set()),
+    ("POST", "/api/tenders/T/opening/K", OWNERS),
+    ("GET", "/api/tenders/T/opening/record", set()),
     ("GET", "/api/bids/B/summary", set()),
     ("GET", "/api/tenders/T/submissions", OWNERS | {"supervisor"}),
     ("POST", "/api/organisations/G/blacklist", {"supervisor", "admin"}),
@@ -135,6 +145,33 @@ TABLE = [
     # the verification file (with the seed) exists only once the result is published
     ("GET", "/api/draws/X/verification", set()),
     ("GET", "/api/my/invitations", {"expert"}),
+    # venues, the recusal declaration, check-in and fees (the cast's draw has no venues: the
+    # supervisor's roster is empty and a check-in is refused as a state error, not by role;
+    # the cast's expert is invited, not seated: its declaration is a state error too)
+    ("GET", "/api/venues", SIGNED_IN),
+    ("POST", "/api/venues", {"admin"}),
+    ("GET", "/api/draws/X/declaration", {"expert"}),
+    ("POST", "/api/draws/X/declaration", {"expert"}),
+    ("GET", "/api/draws/X/roster", {"supervisor"}),
+    ("POST", "/api/draws/X/checkins", {"supervisor"}),
+    ("POST", "/api/draws/X/checkouts", {"supervisor"}),
+    ("GET", "/api/draws/X/fees", OWNERS | {"supervisor"}),
+    ("GET", "/api/my/fees", {"expert"}),
+    ("GET", "/checkin", {"supervisor"}),
+    ("GET", "/checkin/draws/X", {"supervisor"}),
+    ("POST", "/checkin/draws/X/arrive", {"supervisor"}),
+    ("POST", "/checkin/draws/X/leave", {"supervisor"}),
+    # the draw pages: the agency's (counts only before publication), the supervisor's monitor,
+    # the expert's invitations
+    ("GET", "/agency/draws", MANAGER_ROLES),
+    ("GET", "/agency/tenders/T/draw", OWNERS),
+    ("POST", "/agency/tenders/T/draw", OWNERS),
+    ("POST", "/agency/tenders/T/draw/publish", OWNERS),
+    ("GET", "/supervision/draws", {"supervisor"}),
+    ("GET", "/supervision/draws/X", {"supervisor"}),
+    ("POST", "/supervision/draws/X/publish", {"supervisor"}),
+    ("GET", "/expert/invitations", {"expert"}),
+    ("POST", "/expert/invitations/X/answer", {"expert"}),
 ]
 
 NOT_WALKED = {"static", "bootstrap.static"}  # files, no authorization
@@ -152,6 +189,7 @@ PLACEHOLDERS = {
     "E": "<int:guarantee_id>",
     "C": "<int:deposit_id>",
     "X": "<int:draw_id>",
+    "K": "<command>",
 }
 
 
@@ -216,6 +254,7 @@ def cast(app, world, make_user, make_tender, api_for, enroll, make_expert, draw_
         "E": guarantee.id,
         "C": deposit.id,
         "X": draw.id,
+        "K": "say",
     }
     return clients, ids
 

@@ -21,7 +21,8 @@ def test_the_demo_plays_the_life_cycle_and_ends_with_a_json_summary(tmp_path):
     assert result.returncode == 0, result.stdout + result.stderr
     summary = json.loads(result.stdout.strip().splitlines()[-1])
     assert summary["ok"] is True
-    assert summary["state"] == "closed"
+    assert summary["state"] == "opened"
+    assert summary["opened"] == 3
     assert summary["receipts_verified"] == 3
     assert summary["deadline_moved"] is True
     assert "decrypted remotely" in result.stdout

@@ -4,10 +4,8 @@ Socket.IO clients connected to another server process (the multi-worker deployme
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -31,47 +29,13 @@ pytestmark = pytest.mark.skipif(not redis_answers(), reason=f"no Redis at {REDIS
 
 @pytest.fixture
 def app_overrides():
-    return {"REDIS_URL": REDIS_URL}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+    # a channel of this test's own: other tests (and other runs) share the Redis server
+    return {"REDIS_URL": REDIS_URL, "SOCKETIO_CHANNEL": f"bidhall-test-{uuid.uuid4().hex}"}
 
 
 @pytest.fixture
-def server_process(app, tmp_path):
-    port = free_port()
-    env = dict(
-        os.environ,
-        DATABASE_URL=app.config["DATABASE_URL"],
-        REDIS_URL=REDIS_URL,
-        BIDHALL_INSTANCE=str(tmp_path / "worker"),
-        BIDHALL_ENV="testing",
-        SOCKETIO_ASYNC_MODE="threading",
-        SCHEDULER_ENABLED="false",
-    )
-    bidhall = os.path.join(os.path.dirname(sys.executable), "bidhall")
-    process = subprocess.Popen(
-        [bidhall, "serve", "--port", str(port), "--no-scheduler"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        pytest.fail("the worker process did not start: " + process.stdout.read().decode())
-    yield f"http://127.0.0.1:{port}"
-    process.terminate()
-    process.wait(timeout=10)
+def server_process(serve_processes):
+    return serve_processes(1)[0]
 
 
 def test_a_change_in_one_process_reaches_watchers_of_another(

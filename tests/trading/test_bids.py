@@ -383,18 +383,25 @@ def test_another_bidder_cannot_see_a_bid_or_its_receipt(make_bidder, tender, sea
 # --- nothing decryptable before the opening -----------------------------------------------------
 
 
-def holder_summary_key(bidder: Bidder, path: Path) -> str:
+def holder_keys(bidder: Bidder, path: Path) -> dict:
     with open(path, "rb") as stream:
         sealed = envelope.inspect(stream)
-    key = envelope.unwrap_for_holder(sealed, "summary", bidder.bundle.encryption_key)
-    return base64.b64encode(key).decode()
+    return {
+        f"{section}_key": base64.b64encode(
+            envelope.unwrap_for_holder(sealed, section, bidder.bundle.encryption_key)
+        ).decode()
+        for section in ("summary", "documents")
+    }
 
 
-def test_a_summary_key_handed_in_before_the_opening_is_refused_and_recorded(bidder, tender, seal):
+def test_keys_handed_in_to_the_hall_before_the_opening_are_refused_and_recorded(
+    bidder, tender, seal
+):
     path = seal(bidder, tender)
     bid = submit(bidder, tender, path)
     answer = bidder.api.post(
-        f"/api/bids/{bid['bid_id']}/summary-key", json={"key": holder_summary_key(bidder, path)}
+        f"/api/tenders/{tender.id}/opening/decrypt",
+        json={"cmd_id": "early-1", "bid_id": bid["bid_id"], **holder_keys(bidder, path)},
     )
     assert answer.status_code == 403
     assert answer.get_json()["error"]["code"] == "before_opening"
@@ -419,29 +426,6 @@ def test_reading_a_summary_before_the_opening_is_refused_and_recorded(
         )
         == 1
     )
-
-
-def test_after_the_deadline_the_bidders_key_opens_its_summary(
-    bidder, tender, seal, clock, world, api_for
-):
-    path = seal(bidder, tender)
-    bid = submit(bidder, tender, path)
-    clock.set(tender.bid_deadline)
-    answer = bidder.api.post(
-        f"/api/bids/{bid['bid_id']}/summary-key", json={"key": holder_summary_key(bidder, path)}
-    )
-    assert answer.status_code == 200, answer.get_json()
-    assert answer.get_json()["summary"] == SUMMARY
-    assert api_for(world.agency).get(f"/api/bids/{bid['bid_id']}/summary").get_json() == SUMMARY
-
-
-def test_after_the_deadline_a_wrong_key_is_refused(bidder, tender, seal, clock):
-    bid = submit(bidder, tender, seal(bidder, tender))
-    clock.set(tender.bid_deadline)
-    answer = bidder.api.post(
-        f"/api/bids/{bid['bid_id']}/summary-key", json={"key": base64.b64encode(b"k" * 32).decode()}
-    )
-    assert answer.get_json()["error"]["code"] == "decryption_failed"
 
 
 def test_the_server_cannot_decrypt_with_everything_it_holds(bidder, tender, seal, app, bid_folder):

@@ -1010,3 +1010,44 @@ def test_a_guarantee_covers_the_validity_up_to_its_last_second():
 
 def test_account_numbers_compare_without_spaces_and_dashes():
     assert rules.normal_account("4420 1000-1234　5678") == "4420100012345678"
+
+
+# --- a bid revoked at the opening (E-Rules Art 31) ----------------------------------------------
+
+
+def revoked_at_opening(issuer, make_hall):
+    """A hall where the third bidder, whose bid is guaranteed, never decrypts."""
+    hall = make_hall(3)
+    seat = hall.bidders[2]
+    guarantee = submit(issuer, snapshot(services.get_tender(hall.id)), seat.user.organisation_id)
+    hall.reach_deadline()
+    for other in hall.bidders[:2]:
+        hall.run(other.user, "decrypt", bid_id=other.bid_id, **hall.keys(other))
+    hall.tick_at(hall.deadline + timedelta(minutes=30))
+    return hall, guarantee.id
+
+
+def test_the_guarantee_of_a_bid_revoked_at_the_opening_may_be_claimed(issuer, make_hall, api_for):
+    hall, guarantee_id = revoked_at_opening(issuer, make_hall)
+    answer = api_for(hall.agency).post(
+        f"/api/guarantees/{guarantee_id}/claims",
+        json={"trigger": "not_decrypted", "reason": "Not decrypted within the window."},
+    )
+    assert answer.status_code == 201, answer.get_json()
+
+
+def test_a_not_decrypted_claim_on_a_bid_that_was_decrypted_is_refused(issuer, make_hall, api_for):
+    hall = make_hall(3)
+    seat = hall.bidders[0]
+    guarantee = submit(issuer, snapshot(services.get_tender(hall.id)), seat.user.organisation_id)
+    guarantee_id = guarantee.id
+    hall.reach_deadline()
+    hall.run(seat.user, "decrypt", bid_id=seat.bid_id, **hall.keys(seat))
+    refused(
+        api_for(hall.agency).post(
+            f"/api/guarantees/{guarantee_id}/claims",
+            json={"trigger": "not_decrypted", "reason": "It was, in fact, decrypted."},
+        ),
+        422,
+        "bid_not_revoked",
+    )

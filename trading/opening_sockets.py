@@ -1,0 +1,163 @@
+"""The opening hall over Socket.IO (namespace ``/opening``, a room per tender; DESIGN.md §5).
+
+Connect with the session cookie, or ``auth={"token": "<API token>"}``; anyone may connect, but
+``join`` admits only the tender's bidders, managers and supervisors, and the public from the
+reading out on. Commands (``sign_in``, ``decrypt``, ``excuse``, ``share``, ``read_next``,
+``object``, ``answer``, ``say``, ``close``) carry ``tender_id`` and a client-made ``cmd_id``;
+each is answered by its acknowledgement: the result, or ``{"error": {"code", "message"}}`` (also
+sent as a ``hall.error`` event, so a client without acknowledgements is never refused silently).
+
+Every message in a hall is persisted first and broadcast after the commit as the event ``hall``:
+``{"tender_id", "seq", "type", "at", "payload"}``, with a gap-free ``seq``. A client joins with the
+last seq it saw and gets what it missed in the acknowledgement; it ignores a seq it already has
+and asks ``replay`` if it ever sees a gap. Authorization happens on join and per command, never in
+the fan-out, which is one encoded emit per message to the room.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import request
+from flask_login import current_user
+from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
+
+from bidhall.accounts import services as account_services
+from bidhall.accounts.models import User
+from bidhall.db import db
+from bidhall.errors import DomainError, InvalidInput
+from bidhall.events import Event
+from bidhall.extensions import socketio
+from bidhall.web import user_message
+from trading import opening
+
+logger = logging.getLogger(__name__)
+
+NAMESPACE = "/opening"
+_users: dict[str, int | None] = {}  # sid -> user id (None: an anonymous watcher)
+
+
+def room(tender_id: int) -> str:
+    return f"hall:{tender_id}"
+
+
+class OpeningNamespace(Namespace):
+    def on_connect(self, auth: Any = None) -> None:
+        token = auth.get("token") if isinstance(auth, dict) else None
+        if token:
+            user = account_services.user_for_token(str(token))
+            if user is None:
+                raise ConnectionRefusedError(
+                    {"error": {"code": "invalid_token", "message": "the API token is unknown"}}
+                )
+            _users[request.sid] = user.id
+        elif getattr(current_user, "is_authenticated", False):
+            _users[request.sid] = current_user.id
+        else:
+            _users[request.sid] = None
+
+    def on_disconnect(self, *_: Any) -> None:
+        _users.pop(request.sid, None)
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def on_join(self, data: Any) -> dict:
+        def join() -> dict:
+            tender_id = _tender_id(data)
+            last = data.get("last_seq")
+            if last is not None and (not isinstance(last, int) or isinstance(last, bool)):
+                raise InvalidInput(
+                    "last_seq: the last seq you saw, or null",
+                    code="invalid_field",
+                    field="last_seq",
+                )
+            user = self._user()
+            role, tender = opening.enter(user, tender_id)
+            # join first, then read: a message committed in between arrives twice (the client
+            # drops the duplicate seq) instead of never
+            join_room(room(tender_id))
+            hall = opening.snapshot(user, role, tender)
+            return {
+                "ok": True,
+                "tender_id": tender_id,
+                "role": role.value,
+                "seq": hall["seq"],
+                "state": hall,
+                "missed": opening.missed(tender_id, last),
+            }
+
+        return self._reply(join)
+
+    def on_leave(self, data: Any) -> dict:
+        return self._reply(lambda: (leave_room(room(_tender_id(data))), {"ok": True})[1])
+
+    def on_state(self, data: Any) -> dict:
+        return self._reply(
+            lambda: {"ok": True, "state": opening.state(self._user(), _tender_id(data))}
+        )
+
+    def on_replay(self, data: Any) -> dict:
+        def replay() -> dict:
+            tender_id = _tender_id(data)
+            after = data.get("after")
+            if not isinstance(after, int) or isinstance(after, bool):
+                raise InvalidInput("after: a seq", code="invalid_field", field="after")
+            return {"ok": True, "messages": opening.messages_after(self._user(), tender_id, after)}
+
+        return self._reply(replay)
+
+    # --- commands ----------------------------------------------------------------------------
+
+    def _command(self, name: str, data: Any) -> dict:
+        return opening.run(self._user(), _tender_id(data), name, data)
+
+    def _user(self) -> User | None:
+        user_id = _users.get(request.sid)
+        return db.session.get(User, user_id) if user_id is not None else None
+
+    def _reply(self, action) -> dict:  # noqa: ANN001
+        try:
+            return action()
+        except DomainError as error:
+            payload = error.to_payload()
+            payload["error"]["message"] = user_message(error)  # in the connection's language
+            emit("hall.error", payload)
+            return payload
+        # the request context Flask-SocketIO pushes per event ends by removing the session, so
+        # no connection is held between events
+
+
+def _command_handler(name: str):  # noqa: ANN202
+    def handler(self: OpeningNamespace, data: Any = None) -> dict:
+        return self._reply(lambda: self._command(name, data))
+
+    handler.__name__ = f"on_{name}"
+    return handler
+
+
+for _name in opening.command_names():
+    setattr(OpeningNamespace, f"on_{_name}", _command_handler(_name))
+
+
+def _tender_id(data: Any) -> int:
+    value = data.get("tender_id") if isinstance(data, dict) else None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise InvalidInput(
+            'send {"tender_id": <number>, ...}', code="invalid_field", field="tender_id"
+        )
+    return value
+
+
+def broadcast(event: Event) -> None:
+    """After-commit publisher: a hall message, once, to the hall's room."""
+    message = opening.hall_message(event)
+    if message is not None:
+        socketio.emit("hall", message, namespace=NAMESPACE, to=room(message["tender_id"]))
+
+
+def install() -> None:
+    from bidhall import events
+
+    socketio.on_namespace(OpeningNamespace(NAMESPACE))
+    events.publish_after_commit(broadcast)
