@@ -19,9 +19,9 @@ from werkzeug.datastructures import FileStorage
 from bidhall import clock
 from bidhall.accounts import services as account_services
 from bidhall.accounts.models import Role, User
-from bidhall.errors import DomainError, Forbidden, InvalidInput, NotFound
+from bidhall.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from bidhall.web import actor, require, user_message
-from trading import bids, rules, services
+from trading import bids, opening, rules, services
 from trading.forms import (
     AnswerForm,
     FilingDecisionForm,
@@ -48,6 +48,8 @@ UPLOAD_PIECE_BYTES = 4 * 1024 * 1024  # one PATCH of the sealed-bid upload (stat
 # bidder:       POST /tenders/<id>/questions             ask_question
 #               POST /tenders/<id>/objections            raise_objection
 #               GET  /tenders/<id>/bid                   bid_page
+# the opening hall (bidders with a bid, managers, supervisors; the public from the reading out):
+#               GET  /tenders/<id>/opening               opening_hall
 #               POST /tenders/<id>/bids/<bid_id>/withdraw        withdraw_bid
 #               GET  /tenders/<id>/bids/<bid_id>/receipt.json    download_receipt
 # agency/tenderer console:
@@ -142,6 +144,58 @@ def _render_detail(tender_id: int, error: DomainError | None = None) -> Any:
         question_form=QuestionForm(prefix="question"),
         objection_form=ObjectionForm(prefix="objection"),
     ), _status(error)
+
+
+# --- the online opening hall (static/js/opening.js does the rest over Socket.IO) ---------------
+
+
+@blueprint.get("/tenders/<int:tender_id>/opening")
+def opening_hall(tender_id: int) -> Any:
+    user = actor()
+    try:
+        role, tender = opening.enter(user, tender_id)
+    except Forbidden:
+        if user is None:  # a visitor may be a bidder who has not signed in yet
+            raise Unauthenticated("sign in first", code="login_required") from None
+        raise
+    # nothing of the hall's state is rendered here: the page joins the hall and shows what the
+    # server says there, so no bidder's name reaches the HTML before the reading out
+    return render_template(
+        "trading/opening.html", tender=tender, role=role.value, error_texts=_hall_error_texts()
+    )
+
+
+HALL_ERRORS = (
+    "before_opening",
+    "not_decrypting",
+    "decryption_failed",
+    "invalid_key",
+    "hall_not_open",
+    "sign_in_closed",
+    "not_allowed_in_hall",
+    "not_in_hall",
+    "not_custodian",
+    "not_excused",
+    "fallback_not_allowed",
+    "shares_do_not_match",
+    "share_already_in",
+    "objections_unanswered",
+    "already_answered",
+    "bid_not_found",
+    "record_not_published",
+)
+
+
+def _hall_error_texts() -> dict[str, str]:
+    """The page language's text of the refusals a hall command may meet (opening.js shows it
+    instead of the server's English message); texts with placeholders are left to the server."""
+    texts = {}
+    for code in HALL_ERRORS:
+        msgid = f"error:{code}"
+        text = _(msgid)
+        if text != msgid and "%(" not in text:
+            texts[code] = text
+    return texts
 
 
 # --- the bidder's tender page: sealing kit, upload, its bids ------------------------------------
