@@ -217,29 +217,75 @@ def _plain(result: object) -> object:
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 @click.option("--no-scheduler", is_flag=True, help="leave the tick to another process")
+@click.option(
+    "--async-mode",
+    type=click.Choice(["gevent", "threading"]),
+    default=None,
+    help="gevent (the default when installed: production) or threading (tests, debugging)",
+)
 @with_appcontext
-def serve(host: str, port: int, no_scheduler: bool) -> None:
-    """Run the web server with Socket.IO and the in-process scheduler."""
+def serve(host: str, port: int, no_scheduler: bool, async_mode: str | None) -> None:
+    """Run the web server with Socket.IO and the in-process scheduler.
+
+    Several processes share the Socket.IO rooms through Redis: start each with REDIS_URL set and
+    its own --port, and --no-scheduler on all but one (behind a sticky load balancer)."""
     from flask import current_app
 
     from bidhall import migrate, scheduler
     from bidhall.extensions import socketio
 
     app = current_app._get_current_object()
+    running = socketio.server.eio.async_mode
+    if async_mode is not None and async_mode != running:
+        # the mode is chosen (and gevent's monkey-patching done) by bidhall.__main__ before any
+        # import; a caller that skipped it (bidhall.cli.main directly) cannot switch here
+        raise click.UsageError(
+            f"the app was created in {running} mode: start `bidhall serve --async-mode "
+            f"{async_mode}` through the `bidhall` command (bidhall.__main__)"
+        )
+    if running == "gevent":
+        from gevent import monkey
+
+        if not monkey.is_module_patched("socket"):
+            raise click.UsageError(
+                "gevent mode needs the process monkey-patched before anything is imported: "
+                "start it through the `bidhall` command (bidhall.__main__)"
+            )
     migrate.upgrade()
     if app.config["SCHEDULER_ENABLED"] and not no_scheduler:
-        scheduler.start_background(app)
-    click.echo(f"bidhall serving on http://{host}:{port}/")
+        scheduler.start_background(app)  # a greenlet under gevent (threading is patched)
+    click.echo(f"bidhall serving on http://{host}:{port}/ ({running} mode)")
     # FlaskGroup marks the process as "flask run"; ours is a real server, not a dev reload
     os.environ.pop("FLASK_RUN_FROM_CLI", None)
+    options = {"handler_class": _websocket_closing_handler()} if running == "gevent" else {}
     socketio.run(
         app,
         host=host,
         port=port,
-        allow_unsafe_werkzeug=True,
+        allow_unsafe_werkzeug=True,  # threading mode only (Werkzeug); gevent serves with pywsgi
         use_reloader=False,
         log_output=bool(os.environ.get("BIDHALL_ACCESS_LOG")),
+        **options,
     )
+
+
+def _websocket_closing_handler() -> type:
+    """gevent's WSGI handler, closing the connection once a websocket has ended.
+
+    simple-websocket works on a duplicate of the socket; without this, pywsgi goes on reading
+    the original as keep-alive HTTP and logs the client's last websocket frames as an "Invalid
+    HTTP method" (one line per disconnecting client)."""
+    from gevent import pywsgi
+
+    class Handler(pywsgi.WSGIHandler):
+        def run_application(self) -> None:
+            try:
+                super().run_application()
+            finally:
+                if self.environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+                    self.close_connection = True
+
+    return Handler
 
 
 def _register_domain_commands() -> None:
@@ -248,6 +294,7 @@ def _register_domain_commands() -> None:
     from bidhall.demo import demo_command
     from evaluation.cli import draw_group, experts_group
     from trading.cli import tender_group
+    from trading.opening_cli import open_key, opening_group
     from trading.seal_cli import bid_group, receipt_group, seal_group
 
     main.add_command(seal_group)
@@ -260,6 +307,8 @@ def _register_domain_commands() -> None:
     main.add_command(demo_command)
     main.add_command(experts_group)
     main.add_command(draw_group)
+    main.add_command(open_key)
+    main.add_command(opening_group)
 
 
 _register_domain_commands()
