@@ -1,10 +1,11 @@
-"""Expert pools and the draws that form evaluation committees (DOMAIN.md §4)."""
+"""Expert pools, the draws that form evaluation committees, venues, the recusal declarations
+and the attendance records that fees are computed from (DOMAIN.md §4)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bidhall.db import Base
@@ -77,6 +78,22 @@ class ExpertUnavailability(Base):
     ends_at: Mapped[datetime]
 
 
+class Venue(Base):
+    """An evaluation venue of a centre (its region's pool), with its local supervisor and its
+    workstations numbered 1..workstations. Whether it is the main venue (主场) or a secondary
+    one (副场) depends on the tender: the draw says."""
+
+    __tablename__ = "venues"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    region: Mapped[str] = mapped_column(ForeignKey("expert_pools.region"), index=True)
+    supervisor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    workstations: Mapped[int]
+    created_at: Mapped[datetime]
+
+
 class ExpertDraw(Base):
     """A committee drawn for a tender: the commitment, the frozen list and (after publication)
     the revealed seed."""
@@ -89,9 +106,12 @@ class ExpertDraw(Base):
     requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     state: Mapped[str] = mapped_column(String(20))  # committed | drawn | published
     specialties: Mapped[list] = mapped_column(JSON)
-    members: Mapped[int]
+    members: Mapped[int]  # the whole committee: drawn experts and tenderer's representatives
+    representatives: Mapped[int] = mapped_column(default=0)  # tenderer's representatives
     quotas: Mapped[dict] = mapped_column(JSON)  # region -> members
     reserves: Mapped[dict] = mapped_column(JSON)  # region -> reserves
+    # quotas per venue: [{"venue_id", "role", "quota", "reserves"}]; None: per region only
+    venues: Mapped[list | None] = mapped_column(JSON)
     scheduled_at: Mapped[datetime] = mapped_column(index=True)
     seed_sha256: Mapped[str] = mapped_column(String(64))  # the commitment, public at once
     seed_hex: Mapped[str] = mapped_column(String(64))  # secret until the result is published
@@ -113,7 +133,9 @@ class PlaceStatus:
     DECLINED = "declined"
     TIMED_OUT = "timed_out"  # no answer inside the window
     RESERVE = "reserve"  # not called (yet)
+    RECUSED = "recused"  # accepted, then declared a conflict of interest at check-in
     OPEN = (INVITED, ACCEPTED)  # holding a seat
+    VACATED = (DECLINED, TIMED_OUT, RECUSED)  # left a seat (filled again unless replaced_by)
 
 
 class DrawPlace(Base):
@@ -129,10 +151,76 @@ class DrawPlace(Base):
     draw_id: Mapped[int] = mapped_column(ForeignKey("expert_draws.id"), index=True)
     expert_id: Mapped[int] = mapped_column(ForeignKey("experts.id"), index=True)
     region: Mapped[str] = mapped_column(String(12))
-    position: Mapped[int]  # 0-based rank in the region's draw order
+    position: Mapped[int]  # 0-based rank in the region's draw order (its round's)
     status: Mapped[str] = mapped_column(String(20))
     invited_at: Mapped[datetime | None]
     answer_due_at: Mapped[datetime | None]
     answered_at: Mapped[datetime | None]
+    decline_reason: Mapped[str | None] = mapped_column(Text)  # the expert's, when it declines
+    round: Mapped[int] = mapped_column(default=0)  # 0: the draw; n: its n-th supplementary round
+    # where the seat is (draws with venues): a reserve or a supplementary member takes the
+    # venue and workstation of the seat it fills
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"), index=True)
+    workstation: Mapped[int | None]
+    # the place that took this seat after it was vacated (declined, timed out, recused)
+    replaced_by_id: Mapped[int | None] = mapped_column(ForeignKey("expert_draw_places.id"))
 
     expert: Mapped[Expert] = relationship(lazy="joined")
+
+
+class DrawRound(Base):
+    """A supplementary round (补充抽取): when a region's reserves run out, its empty seats are
+    filled by a new commit/reveal draw among the region's remaining eligible experts."""
+
+    __tablename__ = "expert_draw_rounds"
+    __table_args__ = (UniqueConstraint("draw_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("expert_draws.id"), index=True)
+    number: Mapped[int]  # 1, 2, ... per draw
+    region: Mapped[str] = mapped_column(String(12))
+    state: Mapped[str] = mapped_column(String(20))  # committed | drawn | short
+    seed_sha256: Mapped[str] = mapped_column(String(64))
+    seed_hex: Mapped[str] = mapped_column(String(64))  # revealed with the draw's result
+    frozen: Mapped[dict] = mapped_column(JSON)
+    list_sha256: Mapped[str] = mapped_column(String(64))
+    members: Mapped[list] = mapped_column(JSON)  # the expert ids drawn, one per seat
+    created_at: Mapped[datetime]
+    drawn_at: Mapped[datetime | None]
+
+
+class RecusalDeclaration(Base):
+    """A drawn expert's signed recusal declaration (回避声明) for one draw: the exact document
+    (canonical JSON, rules.declaration_document) and its Ed25519 signature."""
+
+    __tablename__ = "expert_declarations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("expert_draw_places.id"), unique=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("expert_draws.id"), index=True)
+    document: Mapped[str] = mapped_column(Text)  # the signed bytes, UTF-8
+    signature: Mapped[str] = mapped_column(String(100))  # base64
+    certificate_fingerprint: Mapped[str] = mapped_column(String(64))
+    no_conflict: Mapped[bool]
+    signed_at: Mapped[datetime]
+
+
+class Attendance(Base):
+    """One stay of a drawn expert at its venue: checked in by the local supervisor (identity
+    confirmed, phone handed in, declaration signed) and checked out. Fees are computed from
+    these records; the live evaluation session will add its own."""
+
+    __tablename__ = "expert_attendances"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    place_id: Mapped[int] = mapped_column(ForeignKey("expert_draw_places.id"), index=True)
+    draw_id: Mapped[int] = mapped_column(ForeignKey("expert_draws.id"), index=True)
+    venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"))
+    workstation: Mapped[int | None]
+    identity_confirmed: Mapped[bool]
+    phone_handed_in: Mapped[bool]
+    checked_in_at: Mapped[datetime]
+    checked_in_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    checked_out_at: Mapped[datetime | None]
+    checked_out_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    bids_reviewed: Mapped[int | None]  # told at check-out; else the tender's bid count

@@ -9,16 +9,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from bidhall.canonical import canonical as canonical_bytes
 from bidhall.errors import InvalidInput, RuleViolation
 
-FORMAT = "bidhall-draw/1"
+FORMAT = "bidhall-draw/1"  # quotas per region pool
+FORMAT_VENUES = "bidhall-draw/2"  # quotas per venue: /1 plus the venues and their workstations
+SUPPLEMENT_FORMAT = "bidhall-draw-supplement/1"  # a later round filling seats left empty
+DECLARATION_FORMAT = "bidhall-recusal/1"
 SPECIALTY_CODE = re.compile(r"^[A-Z][0-9]{2}(?:[0-9]{2}){0,3}$")
 REGION_CODE = re.compile(r"^[0-9A-Za-z]{2,12}$")
 ID_NUMBER = re.compile(r"^[0-9]{17}[0-9X]$")
@@ -32,6 +36,8 @@ EMPLOYER_BIDDER = "employer_bidder"
 EMPLOYER_TENDERER = "employer_tenderer"
 RELATION_BIDDER = "relation_bidder"
 RELATION_TENDERER = "relation_tenderer"
+PERSON_BIDDER = "person_bidder"  # a declared relation names a person of a bidder
+PERSON_TENDERER = "person_tenderer"  # ... or a person of the tenderer
 SERVED_TOO_OFTEN = "served_too_often"
 
 
@@ -41,6 +47,10 @@ class PoolShort(RuleViolation):
 
 class DrawMismatch(RuleViolation):
     code = "draw_mismatch"
+
+
+class VenueShort(RuleViolation):
+    code = "venue_short"
 
 
 # --- the committee ------------------------------------------------------------------------------
@@ -60,8 +70,10 @@ def check_committee(
     rule_set: str,
     budget: Decimal,
     limits: CommitteeLimits = CommitteeLimits(),
+    representatives: int = 0,
 ) -> None:
-    """≥ 5 members and odd (≥ 7 for large government procurement); quotas sum to the members."""
+    """≥ 5 members and odd (≥ 7 for large government procurement), experts ≥ 2/3 of them; the
+    quotas (drawn experts) sum to the members less the tenderer's representatives."""
     minimum = limits.min_members
     if rule_set == "gov_procurement" and budget >= limits.large_budget:
         minimum = max(minimum, limits.large_min_members)
@@ -71,19 +83,40 @@ def check_committee(
             code="committee_size",
             minimum=minimum,
         )
+    check_representatives(members, representatives)
+    experts = members - representatives
     if not quotas:
         raise RuleViolation("give a quota for at least one region", code="quota_missing")
     if any(count < 0 for count in quotas.values()) or any(c < 0 for c in reserves.values()):
         raise RuleViolation("quotas and reserves cannot be negative", code="quota_negative")
-    if sum(quotas.values()) != members:
+    if sum(quotas.values()) != experts:
         raise RuleViolation(
-            f"the regions' quotas add up to {sum(quotas.values())}, not the {members} members",
+            f"the regions' quotas add up to {sum(quotas.values())}, not the {experts} experts "
+            f"({members} members less {representatives} tenderer's representatives)",
             code="quota_sum",
         )
     stray = sorted(set(reserves) - set(quotas))
     if stray:
         raise RuleViolation(
             f"reserves for regions without a quota: {', '.join(stray)}", code="reserve_region"
+        )
+
+
+def check_representatives(members: int, representatives: int) -> None:
+    """The tenderer's representatives (招标人代表) sit beside the drawn experts, who must be at
+    least two thirds of the members (Law Art 37; GP-87 Art 45)."""
+    if representatives < 0:
+        raise RuleViolation(
+            "the number of tenderer's representatives cannot be negative", code="representatives"
+        )
+    experts = members - representatives
+    if 3 * experts < 2 * members:
+        allowed = members // 3
+        raise RuleViolation(
+            f"experts must be at least 2/3 of the {members} members: at most {allowed} "
+            f"tenderer's representatives, {representatives} asked",
+            code="representatives",
+            allowed=allowed,
         )
 
 
@@ -108,6 +141,8 @@ class Candidate:
     expert_id: int
     employer_organisation_id: int | None = None
     relation_organisation_ids: frozenset[int] = frozenset()
+    # relations declared by a person's name only (no organisation), as normal_name() gives
+    relation_person_names: frozenset[str] = frozenset()
     penalised_until: datetime | None = None
     has_certificate: bool = True
     unavailable: tuple[tuple[datetime, datetime], ...] = ()
@@ -120,6 +155,24 @@ class Conflicts:
     bidder_ids: frozenset[int] = field(default_factory=frozenset)
     scheduled_at: datetime | None = None
     max_services: int = 3
+    # the names (normal_name) of the people of the bidders and of the tenderer: their users
+    bidder_people: frozenset[str] = field(default_factory=frozenset)
+    tenderer_people: frozenset[str] = field(default_factory=frozenset)
+
+
+def normal_name(name: str) -> str:
+    """A person's name as the conflict check compares it: case folded, inner spaces collapsed,
+    full-width forms folded (NFKC), so "Wang  Fang", "wang fang" and "Ｗａｎｇ Ｆａｎｇ" meet;
+    "王芳" and "王 芳" meet too, since spaces inside a Chinese name carry no meaning."""
+    folded = unicodedata.normalize("NFKC", name or "").casefold()
+    words = folded.split()
+    if all(_is_cjk(word) for word in words):
+        return "".join(words)
+    return " ".join(words)
+
+
+def _is_cjk(word: str) -> bool:
+    return all("\u3400" <= char <= "\u9fff" or char == "·" for char in word)
 
 
 def exclusion_reasons(candidate: Candidate, conflicts: Conflicts) -> list[str]:
@@ -141,6 +194,10 @@ def exclusion_reasons(candidate: Candidate, conflicts: Conflicts) -> list[str]:
         reasons.append(RELATION_BIDDER)
     if conflicts.tenderer_id in candidate.relation_organisation_ids:
         reasons.append(RELATION_TENDERER)
+    if candidate.relation_person_names & conflicts.bidder_people:
+        reasons.append(PERSON_BIDDER)
+    if candidate.relation_person_names & conflicts.tenderer_people:
+        reasons.append(PERSON_TENDERER)
     # at most N services to one tenderer in the window: the N-th was the last one allowed
     if candidate.services_to_tenderer >= conflicts.max_services:
         reasons.append(SERVED_TOO_OFTEN)
@@ -179,10 +236,13 @@ def freeze(
     reserves: Mapping[str, int],
     eligible: Mapping[str, Iterable[int]],
     excluded: Mapping[int, Iterable[str]],
+    venues: Iterable[Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The candidate list as it is hashed: per region, the eligible expert ids in ascending
-    order, and every excluded expert with its reasons."""
-    return {
+    order, and every excluded expert with its reasons. With ``venues`` (each: venue_id, code,
+    region, role, quota and the free workstation numbers) the list is a ``bidhall-draw/2``:
+    the same, plus the venues in ascending id order."""
+    frozen = {
         "format": FORMAT,
         "draw_id": draw_id,
         "tender_id": tender_id,
@@ -202,6 +262,20 @@ def freeze(
             for expert_id, reasons in sorted(excluded.items())
         ],
     }
+    if venues is not None:
+        frozen["format"] = FORMAT_VENUES
+        frozen["venues"] = [
+            {
+                "venue_id": int(venue["venue_id"]),
+                "code": str(venue["code"]),
+                "region": str(venue["region"]),
+                "role": str(venue["role"]),
+                "quota": int(venue["quota"]),
+                "workstations": sorted(int(n) for n in venue["workstations"]),
+            }
+            for venue in sorted(venues, key=lambda v: int(v["venue_id"]))
+        ]
+    return frozen
 
 
 def check_pools(frozen: Mapping[str, Any]) -> None:
@@ -223,16 +297,143 @@ def check_pools(frozen: Mapping[str, Any]) -> None:
             for s in short
         )
         raise PoolShort(f"the pools cannot meet the quota: {text}", regions=short)
+    check_venues(frozen)
 
 
-def rank(seed: bytes, draw_id: int, region: str, candidates: Iterable[int]) -> list[int]:
-    """The region's draw order: candidates sorted by HMAC-SHA256(seed, "draw_id|region|id")."""
+def check_venues(frozen: Mapping[str, Any]) -> None:
+    """A ``bidhall-draw/2`` list: each venue has a free workstation for each of its seats, and
+    a region's venues together hold exactly the region's quota."""
+    if frozen.get("format") != FORMAT_VENUES:
+        return
+    venues = frozen["venues"]
+    short = [
+        {
+            "venue_id": v["venue_id"],
+            "code": v["code"],
+            "seats": v["quota"],
+            "workstations": len(v["workstations"]),
+            "shortfall": v["quota"] - len(v["workstations"]),
+        }
+        for v in venues
+        if len(v["workstations"]) < v["quota"]
+    ]
+    if short:
+        text = "; ".join(
+            f"venue {s['code']} has {s['workstations']} free workstations for {s['seats']} "
+            f"members (short by {s['shortfall']})"
+            for s in short
+        )
+        raise VenueShort(f"the venues cannot seat the committee: {text}", venues=short)
+    for region in frozen["regions"]:
+        seats = sum(v["quota"] for v in venues if v["region"] == region["region"])
+        if seats != region["quota"]:
+            raise DrawMismatch(
+                f"region {region['region']}: its venues seat {seats}, its quota is "
+                f"{region['quota']}"
+            )
+
+
+def rank(seed: bytes, draw_id: int | str, region: str, candidates: Iterable[int]) -> list[int]:
+    """The region's draw order: candidates sorted by HMAC-SHA256(seed, "draw_id|region|id").
+    A supplementary round's label is "draw_id/round" in place of the draw id."""
 
     def key(expert_id: int) -> tuple[bytes, int]:
         message = f"{draw_id}|{region}|{expert_id}".encode()
         return hmac.new(seed, message, hashlib.sha256).digest(), expert_id
 
     return sorted(candidates, key=key)
+
+
+def seat(
+    seed: bytes, frozen: Mapping[str, Any], committee: Mapping[str, Mapping[str, list[int]]]
+) -> dict[str, list[list[int]]]:
+    """Where each member sits (a ``bidhall-draw/2`` list; empty for /1): per venue id (a
+    string), ``[expert_id, workstation]`` pairs. A region's members, in draw order, fill its
+    venues in ascending venue id order; each venue's free workstations are ranked by
+    HMAC-SHA256(seed, "draw_id|venue:venue_id|number") and given to its members in that order."""
+    if frozen.get("format") != FORMAT_VENUES:
+        return {}
+    seats: dict[str, list[list[int]]] = {}
+    for region in frozen["regions"]:
+        members = list(committee[region["region"]]["members"])
+        start = 0
+        for venue in frozen["venues"]:
+            if venue["region"] != region["region"]:
+                continue
+            label = f"venue:{venue['venue_id']}"
+            stations = rank(seed, frozen["draw_id"], label, venue["workstations"])
+            chosen = members[start : start + venue["quota"]]
+            start += venue["quota"]
+            seats[str(venue["venue_id"])] = [
+                [expert_id, station] for expert_id, station in zip(chosen, stations, strict=False)
+            ]
+    return seats
+
+
+# --- a supplementary round, when a region's reserves run out ------------------------------------
+
+
+def freeze_supplement(
+    draw_id: int,
+    tender_id: int,
+    round_number: int,
+    region: str,
+    specialties: Iterable[str],
+    scheduled_at: datetime,
+    seats: Iterable[Mapping[str, Any]],
+    already_drawn: Iterable[int],
+    eligible: Iterable[int],
+    excluded: Mapping[int, Iterable[str]],
+) -> dict[str, Any]:
+    """The candidate list of a supplementary round: the empty seats it fills (in the order they
+    were vacated), the experts drawn already in any round (never candidates again) and the
+    region's eligible experts as the exclusions stand now."""
+    drawn = sorted({int(i) for i in already_drawn})
+    return {
+        "format": SUPPLEMENT_FORMAT,
+        "draw_id": draw_id,
+        "tender_id": tender_id,
+        "round": round_number,
+        "region": region,
+        "specialties": sorted(set(specialties)),
+        "scheduled_at": scheduled_at.isoformat(),
+        "seats": [
+            {
+                "vacated_place_id": int(s["vacated_place_id"]),
+                "venue_id": None if s.get("venue_id") is None else int(s["venue_id"]),
+                "workstation": None if s.get("workstation") is None else int(s["workstation"]),
+            }
+            for s in seats
+        ],
+        "already_drawn": drawn,
+        "candidates": sorted(set(int(i) for i in eligible) - set(drawn)),
+        "excluded": [
+            {"expert_id": int(expert_id), "reasons": list(reasons)}
+            for expert_id, reasons in sorted(excluded.items())
+        ],
+    }
+
+
+def draw_supplement(seed: bytes, frozen: Mapping[str, Any]) -> list[int]:
+    """The experts taking the empty seats, one per seat in the seats' order: the first of the
+    round's draw order, ranked as ``rank`` does with the label "draw_id/round"."""
+    needed = len(frozen["seats"])
+    candidates = frozen["candidates"]
+    if len(candidates) < needed:
+        raise PoolShort(
+            f"region {frozen['region']} has {len(candidates)} eligible experts left for "
+            f"{needed} empty seats (short by {needed - len(candidates)})",
+            regions=[
+                {
+                    "region": frozen["region"],
+                    "needed": needed,
+                    "eligible": len(candidates),
+                    "shortfall": needed - len(candidates),
+                }
+            ],
+        )
+    label = f"{frozen['draw_id']}/{frozen['round']}"
+    return rank(seed, label, frozen["region"], candidates)[:needed]
 
 
 def draw(seed: bytes, frozen: Mapping[str, Any]) -> dict[str, dict[str, list[int]]]:
@@ -276,6 +477,42 @@ def verify(document: Mapping[str, Any]) -> list[str]:
         return problems
     if recomputed != committee:
         problems.append("the committee differs from the one seed and list give")
+    if frozen.get("format") == FORMAT_VENUES and seat(seed, frozen, recomputed) != document.get(
+        "seats"
+    ):
+        problems.append("the venues and workstations differ from the ones seed and list give")
+    for supplement in document.get("supplements") or []:
+        problems += verify_supplement(supplement, frozen)
+    return problems
+
+
+def verify_supplement(supplement: Mapping[str, Any], main: Mapping[str, Any]) -> list[str]:
+    """Every mismatch in one supplementary round of a DRAW.json."""
+    try:
+        number = supplement["round"]
+        seed = bytes.fromhex(supplement["seed"])
+        frozen = supplement["frozen"]
+        members = supplement["members"]
+        commitment, list_hash = supplement["seed_sha256"], supplement["list_sha256"]
+    except (KeyError, TypeError, ValueError) as error:
+        return [f"supplementary round: not a round record ({error})"]
+    name = f"supplementary round {number}"
+    problems = []
+    if sha256_hex(seed) != commitment:
+        problems.append(f"{name}: the seed does not match its commitment (seed_sha256)")
+    if sha256_hex(canonical(frozen)) != list_hash:
+        problems.append(f"{name}: the candidate list does not match its hash (list_sha256)")
+    if frozen.get("draw_id") != main.get("draw_id") or frozen.get("round") != number:
+        problems.append(f"{name}: the list belongs to another draw or round")
+    if set(frozen.get("candidates", [])) & set(frozen.get("already_drawn", [])):
+        problems.append(f"{name}: an expert drawn already is a candidate again")
+    try:
+        recomputed = draw_supplement(seed, frozen)
+    except (PoolShort, KeyError, TypeError) as error:
+        problems.append(f"{name}: the members cannot be recomputed: {error}")
+        return problems
+    if recomputed != members:
+        problems.append(f"{name}: the members differ from the ones seed and list give")
     return problems
 
 
@@ -292,7 +529,8 @@ class ExpertRow:
     specialties: tuple[str, ...]
     employer: str
     employer_organisation_id: int | None
-    relations: tuple[tuple[str, int, str | None], ...]  # (kind, organisation id, person)
+    # (kind, organisation id or None, person or None): one of the two at least
+    relations: tuple[tuple[str, int | None, str | None], ...]
     unavailable: tuple[tuple[date, date], ...]  # inclusive local dates
     credit_score: int
     penalised_until: date | None
@@ -341,16 +579,25 @@ def parse_row(line: int, raw: Mapping[str, str | None]) -> tuple[ExpertRow | Non
         employer_org = None
     relations = []
     for item in filter(None, (r.strip() for r in value("relations").split(";"))):
+        # kind:organisation_id[:person], or kind::person for a person with no organisation
         parts = item.split(":", 2)
         kind = parts[0].strip()
         org = _optional_int(parts[1].strip() if len(parts) > 1 else "", "relation organisation")
-        if kind not in RELATION_KINDS or len(parts) < 2 or not isinstance(org, int):
+        person = parts[2].strip() if len(parts) == 3 and parts[2].strip() else None
+        if (
+            kind not in RELATION_KINDS
+            or len(parts) < 2
+            or isinstance(org, str)
+            or (org is None and person is None)
+        ):
             errors.append(
-                f"relation {item!r} is not kind:organisation_id[:person] with kind one of "
-                + ", ".join(RELATION_KINDS)
+                f"relation {item!r} is not kind:organisation_id[:person] or kind::person with "
+                "kind one of " + ", ".join(RELATION_KINDS)
             )
             continue
-        person = parts[2].strip() if len(parts) == 3 and parts[2].strip() else None
+        if person is not None and len(person) > 120:
+            errors.append(f"relation {item!r}: the person's name is longer than 120 characters")
+            continue
         relations.append((kind, org, person))
     unavailable = []
     for item in filter(None, (r.strip() for r in value("unavailable").split(";"))):
@@ -403,3 +650,151 @@ def _optional_int(text: str, name: str) -> int | None | str:
         return int(text)
     except ValueError:
         return f"{name} {text!r} is not a whole number"
+
+
+# --- venues, the recusal declaration and check-in -----------------------------------------------
+
+
+VENUE_ROLES = ("main", "secondary")  # 主场 / 副场
+
+# Eval-Rules Art 12 and the centre's rules, as the expert declares them (zh, then en)
+DECLARATION_STATEMENT = (
+    "本人承诺与本项目招标人、投标人不存在下列情形：投标人或者投标人主要负责人的近亲属；项目主管部门"
+    "或者行政监督部门的人员；与投标人有经济利益关系，可能影响对投标公正评审的；曾因在招标、评标以及"
+    "其他与招标投标有关活动中从事违法行为而受过行政处罚或刑事处罚的。"
+    " / I declare that none of these applies to me for this tender's tenderer and bidders: a "
+    "close relative of a bidder or of its principal; staff of the project's authority or of its "
+    "supervisor; an economic interest in a bidder that could affect a fair evaluation; a past "
+    "administrative or criminal penalty for misconduct in tendering or evaluation."
+)
+
+
+@dataclass(frozen=True)
+class VenueQuota:
+    venue_id: int
+    quota: int
+    reserves: int = 0
+    role: str = "secondary"
+
+
+def check_venue_quotas(venues: Iterable[VenueQuota]) -> None:
+    """Each venue once, each with at least one seat; exactly one main venue (the tender's home
+    centre), the others secondary."""
+    venues = list(venues)
+    ids = [v.venue_id for v in venues]
+    if len(set(ids)) != len(ids):
+        raise RuleViolation("a venue is named twice", code="venue_twice")
+    for venue in venues:
+        if venue.quota < 1:
+            raise RuleViolation(
+                f"venue {venue.venue_id}: a venue of the committee seats at least one member",
+                code="quota_negative",
+            )
+        if venue.reserves < 0:
+            raise RuleViolation("reserves cannot be negative", code="quota_negative")
+        if venue.role not in VENUE_ROLES:
+            raise RuleViolation(
+                f"venue {venue.venue_id}: role {venue.role!r} is not main or secondary",
+                code="venue_role",
+            )
+    mains = [v for v in venues if v.role == "main"]
+    if len(mains) != 1:
+        raise RuleViolation(
+            f"a committee spread over venues has exactly one main venue; {len(mains)} given",
+            code="main_venue",
+        )
+
+
+def region_quotas(
+    venues: Iterable[VenueQuota], region_of: Mapping[int, str]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """The quotas and reserves per region pool that the venues' quotas add up to (each venue
+    draws from its own centre's pool)."""
+    quotas: dict[str, int] = {}
+    reserves: dict[str, int] = {}
+    for venue in venues:
+        region = region_of[venue.venue_id]
+        quotas[region] = quotas.get(region, 0) + venue.quota
+        reserves[region] = reserves.get(region, 0) + venue.reserves
+    return quotas, reserves
+
+
+def declaration_document(
+    *,
+    draw_id: int,
+    tender_id: int,
+    tender_reference: str,
+    tender_title: str,
+    tenderer: str,
+    bidders: Iterable[str],
+    expert_id: int,
+    expert_name: str,
+    certificate_serial: str,
+    venue: Mapping[str, Any] | None,
+    workstation: int | None,
+    no_conflict: bool,
+    note: str = "",
+) -> dict[str, Any]:
+    """The recusal declaration as the expert signs it: Ed25519 over ``canonical(document)``.
+    Everything in it is known to the server, except the expert's answer (``no_conflict``) and
+    its ``note``, so the server rebuilds it to check the signature."""
+    return {
+        "format": DECLARATION_FORMAT,
+        "draw_id": draw_id,
+        "tender": {"id": tender_id, "reference": tender_reference, "title": tender_title},
+        "tenderer": tenderer,
+        "bidders": sorted(set(bidders)),
+        "expert": {"id": expert_id, "name": expert_name},
+        "certificate_serial": certificate_serial,
+        "venue": None if venue is None else dict(venue),
+        "workstation": workstation,
+        "statement": DECLARATION_STATEMENT,
+        "no_conflict": bool(no_conflict),
+        "note": note,
+    }
+
+
+def check_declaration_answer(no_conflict: bool, note: str) -> None:
+    if len(note) > 500:
+        raise InvalidInput("the note is longer than 500 characters", field="note")
+    if not no_conflict and not note.strip():
+        raise RuleViolation(
+            "say in the note what conflict of interest you declare", code="conflict_note"
+        )
+
+
+def check_checkin_window(scheduled_at: datetime, now: datetime, opens_minutes: int) -> None:
+    """Check-in opens ``opens_minutes`` before the evaluation starts."""
+    opens = scheduled_at - timedelta(minutes=opens_minutes)
+    if now < opens:
+        raise RuleViolation(
+            f"check-in opens at {opens.isoformat()}", code="checkin_not_open", opens=opens
+        )
+
+
+def check_checkin(
+    identity_confirmed: bool, phone_handed_in: bool, declared: bool, no_conflict: bool | None
+) -> None:
+    """The local supervisor checks an expert in only when it has confirmed the identity, the
+    phone is handed in and the expert has signed a declaration of no conflict."""
+    if not identity_confirmed:
+        raise RuleViolation(
+            "confirm the expert's identity before checking it in", code="identity_unconfirmed"
+        )
+    if not phone_handed_in:
+        raise RuleViolation(
+            "the expert's phone must be handed in before check-in", code="phone_not_handed_in"
+        )
+    if not declared:
+        raise RuleViolation(
+            "the expert has not signed the recusal declaration yet", code="declaration_missing"
+        )
+    if not no_conflict:
+        raise RuleViolation(
+            "the expert declared a conflict of interest and is recused", code="expert_recused"
+        )
+
+
+def check_checkout(checked_in_at: datetime, now: datetime) -> None:
+    if now < checked_in_at:
+        raise RuleViolation("check-out cannot precede check-in", code="checkout_before_checkin")

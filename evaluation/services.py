@@ -28,6 +28,7 @@ from bidhall.events import emit
 from evaluation import rules
 from evaluation.models import (
     DrawPlace,
+    DrawRound,
     Expert,
     ExpertDraw,
     ExpertRelation,
@@ -35,6 +36,7 @@ from evaluation.models import (
     ExpertUnavailability,
     PlaceStatus,
     Pool,
+    Venue,
 )
 from trading.models import Participation, Tender, TenderState
 from trading.services import can_manage
@@ -201,7 +203,7 @@ def _check_against_database(
         )
     org_ids = sorted(
         {row.employer_organisation_id for row in parsed if row.employer_organisation_id}
-        | {org for row in parsed for _k, org, _p in row.relations}
+        | {org for row in parsed for _k, org, _p in row.relations if org is not None}
     )
     known_orgs: set[int] = set()
     for chunk in _chunks(org_ids):
@@ -238,7 +240,7 @@ def _check_against_database(
         if row.employer_organisation_id and row.employer_organisation_id not in known_orgs:
             errors.append(f"no organisation {row.employer_organisation_id} (employer)")
         for kind, org, _person in row.relations:
-            if org not in known_orgs:
+            if org is not None and org not in known_orgs:
                 errors.append(f"no organisation {org} ({kind} relation)")
         if errors:
             bad[row.line] = errors
@@ -254,6 +256,9 @@ class DrawRequest:
     quotas: dict[str, int]
     reserves: dict[str, int]
     scheduled_at: datetime
+    representatives: int = 0  # tenderer's representatives beside the drawn experts
+    # quotas per venue (each draws from its centre's pool); the region quotas then follow
+    venues: tuple[rules.VenueQuota, ...] = ()
 
 
 def _limits() -> rules.CommitteeLimits:
@@ -303,17 +308,38 @@ def draw_experts(actor: User, tender_id: int, request: DrawRequest) -> ExpertDra
                 raise InvalidInput(f"specialty code {code!r} is not valid", field="specialties")
         if not request.specialties:
             raise InvalidInput("give at least one specialty code", field="specialties")
+        venues: dict[int, Venue] = {}
+        quotas, reserves = request.quotas, request.reserves
+        if request.venues:
+            rules.check_venue_quotas(request.venues)
+            venues = _load_venues(session, [v.venue_id for v in request.venues])
+            quotas, reserves = rules.region_quotas(
+                request.venues, {v.id: v.region for v in venues.values()}
+            )
+            if request.quotas and request.quotas != quotas:
+                raise RuleViolation(
+                    "the region quotas differ from the ones the venues' quotas add up to "
+                    f"({quotas}): give one or the other",
+                    code="quota_mismatch",
+                    quotas=quotas,
+                )
+            if request.reserves and request.reserves != reserves:
+                raise RuleViolation(
+                    "give reserves per venue when the quotas are per venue",
+                    code="quota_mismatch",
+                )
         rules.check_committee(
             request.members,
-            request.quotas,
-            request.reserves,
+            quotas,
+            reserves,
             tender.rule_set,
             tender.ceiling_total,
             _limits(),
+            request.representatives,
         )
         rules.check_scheduled(request.scheduled_at, now)
-        known = set(session.scalars(select(Pool.region).where(Pool.region.in_(request.quotas))))
-        unknown = sorted(set(request.quotas) - known)
+        known = set(session.scalars(select(Pool.region).where(Pool.region.in_(quotas))))
+        unknown = sorted(set(quotas) - known)
         if unknown:
             raise RuleViolation(
                 f"no pool for region(s) {', '.join(unknown)}", code="unknown_region"
@@ -325,8 +351,14 @@ def draw_experts(actor: User, tender_id: int, request: DrawRequest) -> ExpertDra
             state="committed",
             specialties=sorted(set(request.specialties)),
             members=request.members,
-            quotas=dict(request.quotas),
-            reserves={r: request.reserves.get(r, 0) for r in request.quotas},
+            representatives=request.representatives,
+            quotas=dict(quotas),
+            reserves={r: reserves.get(r, 0) for r in quotas},
+            venues=[
+                {"venue_id": v.venue_id, "role": v.role, "quota": v.quota, "reserves": v.reserves}
+                for v in sorted(request.venues, key=lambda v: v.venue_id)
+            ]
+            or None,
             scheduled_at=request.scheduled_at,
             seed_sha256="",
             seed_hex="",
@@ -346,6 +378,7 @@ def draw_experts(actor: User, tender_id: int, request: DrawRequest) -> ExpertDra
             draw.reserves,
             eligible,
             excluded,
+            _frozen_venues(session, draw, venues) if venues else None,
         )
         rules.check_pools(frozen)  # no partial committee: refuse before anything is kept
         seed = secrets.token_bytes(32)
@@ -367,15 +400,71 @@ def draw_experts(actor: User, tender_id: int, request: DrawRequest) -> ExpertDra
     return _draw_committee(actor, draw_id)
 
 
+def _load_venues(session: Session, venue_ids: Sequence[int]) -> dict[int, Venue]:
+    venues = {v.id: v for v in session.scalars(select(Venue).where(Venue.id.in_(venue_ids)))}
+    unknown = sorted(set(venue_ids) - set(venues))
+    if unknown:
+        raise RuleViolation(
+            f"no venue {', '.join(map(str, unknown))}", code="unknown_venue", venues=unknown
+        )
+    return venues
+
+
+def _frozen_venues(
+    session: Session, draw: ExpertDraw, venues: Mapping[int, Venue]
+) -> list[dict[str, Any]]:
+    """The draw's venues as the frozen list keeps them, each with its workstations that no
+    other committee holds on the evaluation's local day."""
+    timezone = ZoneInfo(_setting("DEFAULT_TIMEZONE", "Asia/Shanghai"))
+    day = draw.scheduled_at.astimezone(timezone).date()
+    start = _local_midnight(day, timezone)
+    end = _local_midnight(day + timedelta(days=1), timezone)
+    result = []
+    for entry in draw.venues or []:
+        venue = venues[entry["venue_id"]]
+        taken = set(
+            session.scalars(
+                select(DrawPlace.workstation)
+                .join(ExpertDraw, ExpertDraw.id == DrawPlace.draw_id)
+                .where(
+                    DrawPlace.venue_id == venue.id,
+                    DrawPlace.status.in_(PlaceStatus.OPEN),
+                    ExpertDraw.id != draw.id,
+                    ExpertDraw.scheduled_at >= start,
+                    ExpertDraw.scheduled_at < end,
+                )
+            )
+        )
+        result.append(
+            {
+                "venue_id": venue.id,
+                "code": venue.code,
+                "region": venue.region,
+                "role": entry["role"],
+                "quota": entry["quota"],
+                "workstations": [n for n in range(1, venue.workstations + 1) if n not in taken],
+            }
+        )
+    return result
+
+
 def _draw_committee(actor: User, draw_id: int) -> ExpertDraw:
     now = clock.now()
     window = timedelta(minutes=_setting("EXPERT_ANSWER_MINUTES", 120))
     with db.transaction() as session:
         draw = _load_draw(session, draw_id)
-        committee = rules.draw(bytes.fromhex(draw.seed_hex), draw.frozen)
+        seed = bytes.fromhex(draw.seed_hex)
+        committee = rules.draw(seed, draw.frozen)
+        seats = rules.seat(seed, draw.frozen, committee)
+        seat_of = {
+            expert_id: (int(venue_id), station)
+            for venue_id, pairs in seats.items()
+            for expert_id, station in pairs
+        }
         for region, drawn in committee.items():
             for position, expert_id in enumerate(drawn["members"] + drawn["reserves"]):
                 member = position < len(drawn["members"])
+                venue_id, station = seat_of.get(expert_id, (None, None))
                 session.add(
                     DrawPlace(
                         draw_id=draw.id,
@@ -385,11 +474,15 @@ def _draw_committee(actor: User, draw_id: int) -> ExpertDraw:
                         status=PlaceStatus.INVITED if member else PlaceStatus.RESERVE,
                         invited_at=now if member else None,
                         answer_due_at=now + window if member else None,
+                        round=0,
+                        venue_id=venue_id,
+                        workstation=station,
                     )
                 )
         draw.state = "drawn"
         draw.drawn_at = now
         # no expert ids in the ledger before publication: the committee's hash only
+        extra = {"seats_sha256": rules.sha256_hex(rules.canonical(seats))} if seats else {}
         emit(
             "draw.drawn",
             actor,
@@ -397,16 +490,18 @@ def _draw_committee(actor: User, draw_id: int) -> ExpertDraw:
             tender_id=draw.tender_id,
             committee_sha256=rules.sha256_hex(rules.canonical(committee)),
             members=draw.members,
+            **extra,
         )
     return get_draw(draw_id)
 
 
 def _candidates(
-    session: Session, tender: Tender, draw: ExpertDraw
+    session: Session, tender: Tender, draw: ExpertDraw, regions: Sequence[str] | None = None
 ) -> tuple[dict[str, list[int]], dict[int, list[str]]]:
-    """Every expert of the requested regions holding a requested specialty, split into the
-    eligible (per region) and the excluded (with every reason)."""
+    """Every expert of the requested regions (default: the draw's) holding a requested
+    specialty, split into the eligible (per region) and the excluded (with every reason)."""
     at = draw.scheduled_at
+    regions = list(draw.quotas) if regions is None else list(regions)
     # a request for C is met by C or any code below it: C <= code < C + "~" ("~" sorts after
     # every letter and digit), which an index on the code serves on every database
     specialty_match = (
@@ -441,7 +536,7 @@ def _candidates(
             Expert.penalised_until,
             has_certificate,
         )
-        .where(Expert.region.in_(list(draw.quotas)), Expert.id.in_(specialty_match))
+        .where(Expert.region.in_(regions), Expert.id.in_(specialty_match))
         .order_by(Expert.id)
     ).all()
     bidder_ids = frozenset(
@@ -457,6 +552,30 @@ def _candidates(
         )
     ):
         relations[expert_id].add(organisation_id)
+    # relations naming a person only: met by a person (a user) of a bidder or of the tenderer
+    people: dict[int, set[str]] = defaultdict(set)
+    for expert_id, person_name in session.execute(
+        select(ExpertRelation.expert_id, ExpertRelation.person_name).where(
+            ExpertRelation.organisation_id.is_(None), ExpertRelation.person_name.is_not(None)
+        )
+    ):
+        name = rules.normal_name(person_name)
+        if name:
+            people[expert_id].add(name)
+    bidder_people: frozenset[str] = frozenset()
+    tenderer_people: frozenset[str] = frozenset()
+    if people:
+        staff = session.execute(
+            select(User.organisation_id, User.display_name).where(
+                User.organisation_id.in_(conflicting_orgs)
+            )
+        ).all()
+        bidder_people = frozenset(rules.normal_name(n) for org, n in staff if org in bidder_ids) - {
+            ""
+        }
+        tenderer_people = frozenset(
+            rules.normal_name(n) for org, n in staff if org == tender.tenderer_id
+        ) - {""}
     unavailable: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for expert_id, starts_at, ends_at in session.execute(
         select(
@@ -486,8 +605,10 @@ def _candidates(
         bidder_ids=bidder_ids,
         scheduled_at=at,
         max_services=_setting("EXPERT_MAX_SERVICES", 3),
+        bidder_people=bidder_people,
+        tenderer_people=tenderer_people,
     )
-    eligible: dict[str, list[int]] = {region: [] for region in draw.quotas}
+    eligible: dict[str, list[int]] = {region: [] for region in regions}
     excluded: dict[int, list[str]] = {}
     for expert_id, region, employer, penalised_until, certified in rows:
         reasons = rules.exclusion_reasons(
@@ -495,6 +616,7 @@ def _candidates(
                 expert_id=expert_id,
                 employer_organisation_id=employer,
                 relation_organisation_ids=frozenset(relations.get(expert_id, ())),
+                relation_person_names=frozenset(people.get(expert_id, ())),
                 penalised_until=penalised_until,
                 has_certificate=bool(certified),
                 unavailable=tuple(unavailable.get(expert_id, ())),
@@ -537,7 +659,22 @@ def require_invited(actor: User, draw_id: int) -> DrawPlace:
     return _place_of(db.session, actor, draw_id)
 
 
-def answer_invitation(actor: User, draw_id: int, accept: bool) -> DrawPlace:
+def answer_invitation(
+    actor: User, draw_id: int, accept: bool, reason: str | None = None
+) -> DrawPlace:
+    """The drawn expert accepts or declines (a decline may say why: it is kept on the place and
+    in the ledger, for the supervisor)."""
+    if reason is not None and (not isinstance(reason, str) or len(reason) > 2000):
+        raise InvalidInput(
+            "reason: text of at most 2000 characters", code="invalid_field", field="reason"
+        )
+    place = _answer(actor, draw_id, accept, (reason or "").strip() or None)
+    if not accept:
+        fill_vacancies(actor, draw_id)  # reserves run out: a supplementary round at once
+    return db.session.get(DrawPlace, place.id)
+
+
+def _answer(actor: User, draw_id: int, accept: bool, reason: str | None = None) -> DrawPlace:
     now = clock.now()
     with db.transaction() as session:
         place = _place_of(session, require_expert(actor), draw_id)
@@ -553,12 +690,14 @@ def answer_invitation(actor: User, draw_id: int, accept: bool) -> DrawPlace:
             )
         place.answered_at = now
         place.status = PlaceStatus.ACCEPTED if accept else PlaceStatus.DECLINED
+        place.decline_reason = None if accept else reason
         emit(
             "draw.answered",
             actor,
             draw_id=draw_id,
             place_id=place.id,
             accepted=accept,
+            reason=place.decline_reason,
         )
         if not accept:
             _call_reserve(session, actor, place, now)
@@ -573,7 +712,8 @@ def require_expert(actor: User) -> User:
 
 
 def _call_reserve(session: Session, actor: Any, vacated: DrawPlace, now: datetime) -> None:
-    """The next reserve of the same region, in draw order, takes the vacated seat."""
+    """The next reserve of the same region, in draw order, takes the vacated seat (and its
+    venue and workstation). With none left, the seat waits for a supplementary round."""
     reserve = session.scalar(
         select(DrawPlace)
         .where(
@@ -581,7 +721,7 @@ def _call_reserve(session: Session, actor: Any, vacated: DrawPlace, now: datetim
             DrawPlace.region == vacated.region,
             DrawPlace.status == PlaceStatus.RESERVE,
         )
-        .order_by(DrawPlace.position)
+        .order_by(DrawPlace.round, DrawPlace.position)
         .limit(1)
     )
     if reserve is None:
@@ -596,6 +736,8 @@ def _call_reserve(session: Session, actor: Any, vacated: DrawPlace, now: datetim
     reserve.status = PlaceStatus.INVITED
     reserve.invited_at = now
     reserve.answer_due_at = now + timedelta(minutes=_setting("EXPERT_ANSWER_MINUTES", 120))
+    reserve.venue_id, reserve.workstation = vacated.venue_id, vacated.workstation
+    vacated.replaced_by_id = reserve.id
     emit(
         "draw.reserve_called",
         actor,
@@ -641,7 +783,199 @@ def tick(now: datetime) -> list[TickResult]:
                 _call_reserve(session, "system:tick", place, now)
         if happened:
             results.append(TickResult(draw_id, tuple(happened)))
+    for draw_id in _draws_with_vacancies():
+        rounds = fill_vacancies("system:tick", draw_id)
+        if rounds:
+            results.append(TickResult(draw_id, tuple(f"supplement_{r.state}" for r in rounds)))
     return results
+
+
+# --- supplementary rounds -----------------------------------------------------------------------
+
+
+def _vacant_seats(session: Session, draw_id: int) -> list[DrawPlace]:
+    """Seats left (declined, timed out, recused) that nobody took, oldest first."""
+    return list(
+        session.scalars(
+            select(DrawPlace)
+            .where(
+                DrawPlace.draw_id == draw_id,
+                DrawPlace.status.in_(PlaceStatus.VACATED),
+                DrawPlace.replaced_by_id.is_(None),
+            )
+            .order_by(DrawPlace.answered_at, DrawPlace.id)
+        )
+    )
+
+
+def _draws_with_vacancies() -> list[int]:
+    """Draws with an empty seat in a region whose last supplementary round was not short."""
+    ids = list(
+        db.session.scalars(
+            select(DrawPlace.draw_id)
+            .join(ExpertDraw, ExpertDraw.id == DrawPlace.draw_id)
+            .where(
+                ExpertDraw.state.in_(("drawn", "published")),
+                DrawPlace.status.in_(PlaceStatus.VACATED),
+                DrawPlace.replaced_by_id.is_(None),
+            )
+            .distinct()
+            .order_by(DrawPlace.draw_id)
+        )
+    )
+    db.session.rollback()
+    return ids
+
+
+def vacancies(draw_id: int) -> dict[str, int]:
+    """Empty seats per region."""
+    counts: dict[str, int] = defaultdict(int)
+    for place in _vacant_seats(db.session, draw_id):
+        counts[place.region] += 1
+    return dict(counts)
+
+
+def fill_vacancies(actor: User | str, draw_id: int) -> list[DrawRound]:
+    """A supplementary round for each region with empty seats and no reserve left: the commit
+    (a new secret seed, the region's remaining eligible experts frozen and hashed) in one unit,
+    the draw in a second. A region whose pool is exhausted gets one round marked ``short``
+    (and ``draw.supplement_short``), not one per tick."""
+    rounds = []
+    for region in sorted(vacancies(draw_id)):
+        committed = _commit_supplement(actor, draw_id, region)
+        if committed is None:
+            continue
+        rounds.append(_draw_supplement(actor, committed))
+    return rounds
+
+
+def _commit_supplement(actor: User | str, draw_id: int, region: str) -> int | None:
+    now = clock.now()
+    with db.transaction() as session:
+        draw = fetch_one(session, ExpertDraw, draw_id, lock=True)
+        seats = [p for p in _vacant_seats(session, draw_id) if p.region == region]
+        reserves_left = session.scalar(
+            select(func.count())
+            .select_from(DrawPlace)
+            .where(
+                DrawPlace.draw_id == draw_id,
+                DrawPlace.region == region,
+                DrawPlace.status == PlaceStatus.RESERVE,
+            )
+        )
+        if not seats or reserves_left:
+            return None
+        previous = list(
+            session.scalars(
+                select(DrawRound).where(DrawRound.draw_id == draw_id).order_by(DrawRound.number)
+            )
+        )
+        last_vacated = max(p.id for p in seats)
+        if any(
+            r.region == region
+            and r.state == "short"
+            and max(s["vacated_place_id"] for s in r.frozen["seats"]) >= last_vacated
+            for r in previous
+        ):
+            return None  # this region's pool was exhausted for these very seats
+        tender = _load_tender(session, draw.tender_id)
+        eligible, excluded = _candidates(session, tender, draw, [region])
+        already = session.scalars(select(DrawPlace.expert_id).where(DrawPlace.draw_id == draw_id))
+        number = len(previous) + 1
+        frozen = rules.freeze_supplement(
+            draw.id,
+            draw.tender_id,
+            number,
+            region,
+            draw.specialties,
+            draw.scheduled_at,
+            [
+                {"vacated_place_id": p.id, "venue_id": p.venue_id, "workstation": p.workstation}
+                for p in seats
+            ],
+            list(already),
+            eligible[region],
+            excluded,
+        )
+        seed = secrets.token_bytes(32)
+        round_ = DrawRound(
+            draw_id=draw.id,
+            number=number,
+            region=region,
+            state="committed",
+            seed_sha256=rules.sha256_hex(seed),
+            seed_hex=seed.hex(),
+            frozen=frozen,
+            list_sha256=rules.sha256_hex(rules.canonical(frozen)),
+            members=[],
+            created_at=now,
+        )
+        session.add(round_)
+        session.flush()
+        emit(
+            "draw.supplement_committed",
+            actor,
+            draw_id=draw.id,
+            round=number,
+            region=region,
+            seats=len(seats),
+            seed_sha256=round_.seed_sha256,
+            list_sha256=round_.list_sha256,
+            eligible=len(frozen["candidates"]),
+        )
+        return round_.id
+
+
+def _draw_supplement(actor: User | str, round_id: int) -> DrawRound:
+    now = clock.now()
+    window = timedelta(minutes=_setting("EXPERT_ANSWER_MINUTES", 120))
+    with db.transaction() as session:
+        round_ = fetch_one(session, DrawRound, round_id, lock=True)
+        frozen = round_.frozen
+        try:
+            members = rules.draw_supplement(bytes.fromhex(round_.seed_hex), frozen)
+        except rules.PoolShort as error:
+            round_.state = "short"
+            round_.drawn_at = now
+            emit(
+                "draw.supplement_short",
+                actor,
+                draw_id=round_.draw_id,
+                round=round_.number,
+                region=round_.region,
+                detail=error.message,
+            )
+            return round_
+        for position, (expert_id, seat) in enumerate(zip(members, frozen["seats"], strict=True)):
+            place = DrawPlace(
+                draw_id=round_.draw_id,
+                expert_id=expert_id,
+                region=round_.region,
+                position=position,
+                status=PlaceStatus.INVITED,
+                invited_at=now,
+                answer_due_at=now + window,
+                round=round_.number,
+                venue_id=seat["venue_id"],
+                workstation=seat["workstation"],
+            )
+            session.add(place)
+            session.flush()
+            vacated = session.get(DrawPlace, seat["vacated_place_id"])
+            vacated.replaced_by_id = place.id
+        round_.members = members
+        round_.state = "drawn"
+        round_.drawn_at = now
+        # as for the draw itself: no identities in the ledger before publication
+        emit(
+            "draw.supplement_drawn",
+            actor,
+            draw_id=round_.draw_id,
+            round=round_.number,
+            region=round_.region,
+            members_sha256=rules.sha256_hex(rules.canonical(members)),
+        )
+    return round_
 
 
 # --- publication and visibility -----------------------------------------------------------------
@@ -661,6 +995,15 @@ def publish_result(actor: User, draw_id: int) -> ExpertDraw:
         if waiting:
             raise Conflict(
                 f"{len(waiting)} invitation(s) still await an answer", code="answers_pending"
+            )
+        empty = [
+            p for p in draw.places if p.status in PlaceStatus.VACATED and p.replaced_by_id is None
+        ]
+        if empty:
+            raise Conflict(
+                f"{len(empty)} seat(s) are empty and the region's pool has nobody left to "
+                "draw: widen the request (another region or venue) before publishing",
+                code="seats_vacant",
             )
         draw.state = "published"
         draw.published_at = now
@@ -731,16 +1074,48 @@ def verification_document(draw_id: int) -> dict[str, Any]:
     committee: dict[str, dict[str, list[int]]] = {
         r["region"]: {"members": [], "reserves": []} for r in draw.frozen["regions"]
     }
+    seats: dict[str, list[list[int]]] = {
+        str(v["venue_id"]): [] for v in draw.frozen.get("venues", [])
+    }
     names = {}
-    for place in sorted(draw.places, key=lambda p: (p.region, p.position)):
-        quota = draw.quotas[place.region]
-        key = "members" if place.position < quota else "reserves"
-        committee[place.region][key].append(place.expert_id)
+    for place in sorted(draw.places, key=lambda p: (p.round, p.region, p.position)):
         names[str(place.expert_id)] = {
             "name": place.expert.name,
             "status": place.status,
+            "round": place.round,
+            "venue_id": place.venue_id,
+            "workstation": place.workstation,
         }
-    return {
+        if place.round:
+            continue  # a supplementary round's member: see "supplements"
+        quota = draw.quotas[place.region]
+        key = "members" if place.position < quota else "reserves"
+        committee[place.region][key].append(place.expert_id)
+        if key == "members" and place.venue_id is not None:
+            seats[str(place.venue_id)].append([place.expert_id, place.workstation])
+    rounds = db.session.scalars(
+        select(DrawRound).where(DrawRound.draw_id == draw.id).order_by(DrawRound.number)
+    )
+    supplements = [
+        {
+            "round": r.number,
+            "region": r.region,
+            "state": r.state,
+            "seed": r.seed_hex,
+            "seed_sha256": r.seed_sha256,
+            "frozen": r.frozen,
+            "list_sha256": r.list_sha256,
+            "members": r.members,
+        }
+        for r in rounds
+        if r.state == "drawn"
+    ]
+    extra: dict[str, Any] = {}
+    if draw.frozen.get("format") == rules.FORMAT_VENUES:
+        extra["seats"] = seats
+    if supplements:
+        extra["supplements"] = supplements
+    return extra | {
         "format": rules.FORMAT,
         "draw_id": draw.id,
         "tender_id": draw.tender_id,

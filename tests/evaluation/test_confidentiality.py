@@ -66,6 +66,7 @@ def test_the_agency_sees_counts_and_confirmation_status(drawn):
             "accepted": 1,
             "declined": 0,
             "timed_out": 0,
+            "recused": 0,
             "reserve": 1,
         }
     }
@@ -102,3 +103,24 @@ def test_publication_waits_for_every_answer(drawn):
     response = viewers["agency"].post(f"/api/draws/{draw.id}/publish")
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "answers_pending"
+
+
+def test_before_publication_the_new_venue_and_fee_endpoints_name_nobody_to_outsiders(drawn):
+    draw, viewers, names, _member = drawn
+    for role in ("agency", "tenderer", "bidder", "other_agency", "undrawn_expert", "admin"):
+        for path in (f"/api/draws/{draw.id}/roster", f"/api/draws/{draw.id}/fees"):
+            response = viewers[role].get(path)
+            text = response.get_data(as_text=True)
+            assert response.status_code in (403, 404, 409), (role, path)
+            assert not [n for n in names if n in text], (role, path)
+    for role in ("bidder", "undrawn_expert", "agency"):
+        declaration = viewers[role].get(f"/api/draws/{draw.id}/declaration")
+        assert declaration.status_code in (403, 404), role
+    assert viewers["supervisor"].get(f"/api/draws/{draw.id}/fees").status_code == 200
+
+
+def test_an_expert_sees_no_one_elses_fees(drawn):
+    _draw, viewers, names, _member = drawn
+    text = viewers["member"].get("/api/my/fees").get_data(as_text=True)
+    assert not [n for n in names if n in text]
+    assert viewers["agency"].get("/api/my/fees").status_code == 403

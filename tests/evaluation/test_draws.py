@@ -289,6 +289,7 @@ def test_the_agency_requests_a_draw_through_the_api_and_learns_counts_only(
         "accepted": 0,
         "declined": 0,
         "timed_out": 0,
+        "recused": 0,
         "reserve": 1,
     }
     assert data["regions"]["320000"]["invited"] == 2 and data["specialties"] == ["A01"]
@@ -317,3 +318,59 @@ def test_a_malformed_draw_request_is_refused_at_the_edge(world, tender, api_for,
     response = api_for(world.agency).post(f"/api/tenders/{tender.id}/draws", json=body)
     assert response.status_code == 400
     assert field in response.get_json()["error"]["message"]
+
+
+def test_a_relation_naming_only_a_person_of_a_bidder_or_the_tenderer_recuses_the_expert(
+    world, tender, holder, make_user, make_expert, draw_request
+):
+    from evaluation import services
+
+    _rename(make_user("bidder", organisation=holder.organisation), "Wang  Fang")
+    _rename(world.tenderer, "李雷")
+    near_bidder = make_expert(relations="relative::wang fang")
+    near_tenderer = make_expert(relations="relative::李 雷")
+    unrelated = make_expert(relations="relative::Zhao Min")
+    for _ in range(4):
+        make_expert()
+    draw = services.draw_experts(world.agency, tender.id, draw_request())
+    excluded = {e["expert_id"]: e["reasons"] for e in draw.frozen["excluded"]}
+    assert excluded == {near_bidder.id: ["person_bidder"], near_tenderer.id: ["person_tenderer"]}
+    assert unrelated.id in draw.frozen["regions"][0]["candidates"]
+
+
+def _rename(user, name):
+    from bidhall.accounts.models import User
+
+    with db.transaction() as session:
+        session.get(User, user.id).display_name = name
+
+
+def test_the_agency_declares_tenderers_representatives_beside_the_drawn_experts(
+    world, tender, make_expert, api_for
+):
+    for _ in range(5):
+        make_expert()
+    body = {
+        "specialties": ["A01"],
+        "members": 7,
+        "representatives": 2,
+        "quotas": {"310000": 5},
+        "scheduled_at": (clock_module.now() + timedelta(days=1)).isoformat(),
+    }
+    response = api_for(world.agency).post(f"/api/tenders/{tender.id}/draws", json=body)
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["representatives"] == 2
+    assert response.get_json()["regions"]["310000"]["invited"] == 5
+
+
+def test_too_many_tenderers_representatives_are_refused(world, tender, make_expert, api_for):
+    body = {
+        "specialties": ["A01"],
+        "members": 5,
+        "representatives": 2,
+        "quotas": {"310000": 3},
+        "scheduled_at": (clock_module.now() + timedelta(days=1)).isoformat(),
+    }
+    response = api_for(world.agency).post(f"/api/tenders/{tender.id}/draws", json=body)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "representatives"

@@ -1,0 +1,64 @@
+"""The venue check-in page in a real headless Chromium: the local supervisor ticks the identity
+and phone boxes and checks a declared expert in, is refused when the phone box is left empty,
+and checks the expert out. Screenshots go to test-artifacts/."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.fixtures.browser import CHROMIUM, save_screenshot, sign_in
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not CHROMIUM.exists(), reason="needs the system Chromium at /usr/bin/chromium"
+    ),
+]
+
+
+def test_the_local_supervisor_checks_an_expert_in_and_out_on_the_page(
+    seated, declare, open_page, clock
+):
+    clock.set(seated.draw.scheduled_at)
+    expert, undeclared = seated.members_at(seated.main)[:2]
+    assert declare(seated.draw.id, expert).status_code == 201
+    page = open_page()
+    sign_in(page, seated.main_supervisor)
+    page.goto("/checkin")
+    page.click(f"[data-draw-id='{seated.draw.id}'] a")
+    rows = page.locator("[data-testid=roster] tbody tr")
+    assert rows.count() == 3  # the main venue's seats only
+    row = page.locator(f"[data-testid=seat-{expert.id}]")
+    assert "signed: no conflict" in row.locator("[data-testid=declaration]").inner_text()
+
+    row.locator("[data-testid=identity]").check()
+    row.locator("[data-testid=check-in]").click()  # the phone box left empty
+    page.wait_for_selector(".alert-danger")
+    assert "phone must be handed in" in page.locator(".alert-danger").inner_text()
+    save_screenshot(page, "checkin-refused")
+
+    row = page.locator(f"[data-testid=seat-{expert.id}]")
+    row.locator("[data-testid=identity]").check()
+    row.locator("[data-testid=phone]").check()
+    row.locator("[data-testid=check-in]").click()
+    page.wait_for_selector(".alert-success")
+    row = page.locator(f"[data-testid=seat-{expert.id}]")
+    assert "checked in" in row.locator("[data-testid=attendance]").inner_text()
+    other = page.locator(f"[data-testid=seat-{undeclared.id}]")
+    assert "not signed" in other.locator("[data-testid=declaration]").inner_text()
+    save_screenshot(page, "checkin-done")
+
+    clock.advance(hours=3)
+    row.locator("input[name=bids_reviewed]").fill("6")
+    row.locator("[data-testid=check-out]").click()
+    page.wait_for_selector(".alert-success")
+    text = page.locator(f"[data-testid=seat-{expert.id}] [data-testid=attendance]").inner_text()
+    assert "checked out" in text
+
+
+def test_the_check_in_page_is_in_chinese_for_a_chinese_browser(seated, login):
+    browser = login(seated.main_supervisor)
+    html = browser.get(
+        f"/checkin/draws/{seated.draw.id}", headers={"Accept-Language": "zh"}
+    ).get_data(as_text=True)
+    assert "场地签到" in html and "已确认身份" in html
