@@ -73,7 +73,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from trading import sockets as trading_sockets
 
     trading_sockets.install()  # after init_app: namespaces bind to this app's server
-    opening_sockets.install()
+    opening_sockets.install(settings["HALL_COALESCE_MS"])
 
     from bidhall.accounts.views import blueprint as core_blueprint
     from bidhall.crypto.views import blueprint as crypto_blueprint

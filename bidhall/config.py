@@ -25,6 +25,9 @@ DEFAULTS: dict[str, Any] = {
     # the Redis channel of this deployment's queue: two deployments (or test runs) sharing one
     # Redis must not hear each other's rooms (room names are ids, which repeat across databases)
     "SOCKETIO_CHANNEL": "bidhall",
+    # the opening hall's fan-out: a message is sent at once when its room was quiet for this
+    # long; a burst inside the window goes out as one `hall.batch` frame (0: never batch)
+    "HALL_COALESCE_MS": 50,
     "SOCKETIO_ASYNC_MODE": None,  # None lets Flask-SocketIO choose (gevent when installed)
     "SCHEDULER_ENABLED": True,
     "TICK_SECONDS": 30,
@@ -74,6 +77,7 @@ DEFAULTS: dict[str, Any] = {
 
 _ENV_TYPES: dict[str, type] = {
     "SCHEDULER_ENABLED": bool,
+    "HALL_COALESCE_MS": int,
     "TICK_SECONDS": int,
     "LOGIN_MAX_FAILURES": int,
     "LOGIN_MAX_FAILURES_PER_IP": int,

@@ -17,6 +17,8 @@ the fan-out, which is one encoded emit per message to the room.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from typing import Any
 
 from flask import request
@@ -149,15 +151,68 @@ def _tender_id(data: Any) -> int:
     return value
 
 
+class Coalescer:
+    """The hall's fan-out, one encoded emit per message or per burst.
+
+    The cost of a broadcast is per delivery (PERF.md), so a burst into one room (a fast read-out,
+    several bidders decrypting at once) is coalesced: a message is emitted at once when its room
+    has been quiet for ``window`` seconds; otherwise it waits, at most ``window``, and goes out
+    with the others of the burst as one ``hall.batch`` frame (a list, in seq order). A quiet hall
+    thus hears every message at once; a busy one sends fewer, larger frames."""
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self.lock = threading.Lock()
+        self.last: dict[str, float] = {}  # room -> when its last frame went out
+        self.pending: dict[str, list[dict]] = {}  # room -> messages waiting for the flush
+
+    def publish(self, message: dict) -> None:
+        target = room(message["tender_id"])
+        if self.window <= 0:
+            socketio.emit("hall", message, namespace=NAMESPACE, to=target)
+            return
+        now = time.monotonic()
+        with self.lock:
+            waiting = self.pending.get(target)
+            if waiting is not None:
+                waiting.append(message)
+                return
+            quiet_for = now - self.last.get(target, float("-inf"))
+            send_now = quiet_for >= self.window
+            if send_now:
+                self.last[target] = now
+            else:
+                self.pending[target] = [message]
+        if send_now:
+            socketio.emit("hall", message, namespace=NAMESPACE, to=target)
+        else:
+            socketio.start_background_task(self._flush, target, self.window - quiet_for)
+
+    def _flush(self, target: str, delay: float) -> None:
+        socketio.sleep(delay)
+        with self.lock:
+            messages = self.pending.pop(target, [])
+            self.last[target] = time.monotonic()
+        if len(messages) == 1:
+            socketio.emit("hall", messages[0], namespace=NAMESPACE, to=target)
+        elif messages:
+            socketio.emit("hall.batch", messages, namespace=NAMESPACE, to=target)
+
+
+_coalescer = Coalescer(0)
+
+
 def broadcast(event: Event) -> None:
-    """After-commit publisher: a hall message, once, to the hall's room."""
+    """After-commit publisher: a hall message to the hall's room (see Coalescer)."""
     message = opening.hall_message(event)
     if message is not None:
-        socketio.emit("hall", message, namespace=NAMESPACE, to=room(message["tender_id"]))
+        _coalescer.publish(message)
 
 
-def install() -> None:
+def install(coalesce_ms: int = 0) -> None:
     from bidhall import events
 
+    global _coalescer
+    _coalescer = Coalescer(coalesce_ms / 1000)
     socketio.on_namespace(OpeningNamespace(NAMESPACE))
     events.publish_after_commit(broadcast)

@@ -88,6 +88,7 @@ function open(url, token, tenderId) {
       });
       if (tenderId === null) return resolve(socket);
       socket.on("hall", onHall);
+      socket.on("hall.batch", (batch) => batch.forEach(onHall));
       socket
         .timeout(120000)
         .emit("join", { tender_id: tenderId, last_seq: null }, (err, ack) => {

@@ -128,6 +128,8 @@
     setConnection("disconnected", L.disconnected);
   });
   socket.on("hall", (message) => receive(message));
+  // a burst comes as one frame: the messages in seq order
+  socket.on("hall.batch", (messages) => (messages || []).forEach(receive));
   // a refused command is also announced as `hall.error`; this page reads refusals from the
   // acknowledgements, so the event would only repeat them
 

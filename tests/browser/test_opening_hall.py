@@ -32,6 +32,12 @@ SHOTS = ROOT / "test-artifacts" / "opening"
 PASSPHRASE = "opening-hall passphrase 42"
 
 
+@pytest.fixture
+def app_overrides():
+    # the production fan-out: bursts (the tick's messages, a fast read-out) arrive as batches
+    return {"HALL_COALESCE_MS": 50}
+
+
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)

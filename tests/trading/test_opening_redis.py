@@ -32,6 +32,7 @@ def member(url: str, user) -> tuple[socketio_client.Client, list[dict]]:
     client = socketio_client.Client()
     heard: list[dict] = []
     client.on("hall", lambda message: heard.append(message), namespace="/opening")
+    client.on("hall.batch", lambda batch: heard.extend(batch), namespace="/opening")
     client.connect(url, namespaces=["/opening"], transports=["websocket"], auth={"token": secret})
     return client, heard
 
