@@ -206,3 +206,58 @@ def test_a_refusal_is_worded_in_the_connections_language(make_hall, app):
     client.disconnect(namespace=NS)
     assert ack["error"]["code"] == "not_allowed_in_hall"
     assert ack["error"]["message"] == "您在开标大厅中的身份不能执行此操作。"
+
+
+def test_members_hear_that_an_opening_with_two_bids_fails(make_hall, hall_client):
+    hall = make_hall(2)
+    client = hall_client(hall.bidders[0].user)
+    join(client, hall)
+    hall.reach_deadline()
+    failed = heard(client)[-1]
+    assert failed["type"] == "hall.failed"
+    assert "fewer than 3 bids" in failed["payload"]["reason"]
+
+
+def test_a_custodians_share_sent_over_the_socket_recovers_an_excused_bid(make_hall, hall_client):
+    hall = make_hall(3)
+    hall.reach_deadline()
+    for seat in hall.bidders[:2]:
+        hall.run(seat.user, "decrypt", bid_id=seat.bid_id, **hall.keys(seat))
+    stuck = hall.bidders[2]
+    hall.run(hall.agency, "excuse", bid_id=stuck.bid_id, reason="the centre's network failed")
+    supervisor = hall_client(hall.supervisor)
+    join(supervisor, hall)
+    ack = supervisor.emit(
+        "share",
+        {
+            "tender_id": hall.id,
+            "cmd_id": cmd_id(),
+            "bid_id": stuck.bid_id,
+            **hall.shares(hall.supervisor_id, stuck),
+        },
+        namespace=NS,
+        callback=True,
+    )
+    assert ack["recovered"] is True
+    assert [m["type"] for m in heard(supervisor)][-2:] == ["hall.recovered", "hall.reading_started"]
+
+
+def test_a_share_from_someone_who_is_no_custodian_is_refused(make_hall, hall_client):
+    hall = make_hall(3)
+    hall.reach_deadline()
+    stuck = hall.bidders[2]
+    hall.run(hall.agency, "excuse", bid_id=stuck.bid_id, reason="the centre's network failed")
+    bidder = hall_client(hall.bidders[0].user)
+    join(bidder, hall)
+    ack = bidder.emit(
+        "share",
+        {
+            "tender_id": hall.id,
+            "cmd_id": cmd_id(),
+            "bid_id": stuck.bid_id,
+            **hall.shares(hall.supervisor_id, stuck),
+        },
+        namespace=NS,
+        callback=True,
+    )
+    assert ack["error"]["code"] == "not_custodian"
