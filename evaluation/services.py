@@ -552,30 +552,33 @@ def _candidates(
         )
     ):
         relations[expert_id].add(organisation_id)
-    # relations naming a person only: met by a person (a user) of a bidder or of the tenderer
-    people: dict[int, set[str]] = defaultdict(set)
-    for expert_id, person_name in session.execute(
-        select(ExpertRelation.expert_id, ExpertRelation.person_name).where(
-            ExpertRelation.organisation_id.is_(None), ExpertRelation.person_name.is_not(None)
+    # relations naming a person only: met by a person (a user) of a bidder or of the tenderer;
+    # only the candidates' relations are read (the pool may hold 100,000 experts)
+    staff = session.execute(
+        select(User.organisation_id, User.display_name).where(
+            User.organisation_id.in_(conflicting_orgs)
         )
-    ):
-        name = rules.normal_name(person_name)
-        if name:
-            people[expert_id].add(name)
-    bidder_people: frozenset[str] = frozenset()
-    tenderer_people: frozenset[str] = frozenset()
-    if people:
-        staff = session.execute(
-            select(User.organisation_id, User.display_name).where(
-                User.organisation_id.in_(conflicting_orgs)
+    ).all()
+    bidder_people = frozenset(rules.normal_name(n) for org, n in staff if org in bidder_ids) - {""}
+    tenderer_people = frozenset(
+        rules.normal_name(n) for org, n in staff if org == tender.tenderer_id
+    ) - {""}
+    people: dict[int, set[str]] = defaultdict(set)
+    if bidder_people or tenderer_people:
+        candidate_ids = {row[0] for row in rows}
+        for expert_id, person_name in session.execute(
+            select(ExpertRelation.expert_id, ExpertRelation.person_name)
+            .join(Expert, Expert.id == ExpertRelation.expert_id)
+            .where(
+                ExpertRelation.organisation_id.is_(None),
+                ExpertRelation.person_name.is_not(None),
+                Expert.region.in_(regions),
             )
-        ).all()
-        bidder_people = frozenset(rules.normal_name(n) for org, n in staff if org in bidder_ids) - {
-            ""
-        }
-        tenderer_people = frozenset(
-            rules.normal_name(n) for org, n in staff if org == tender.tenderer_id
-        ) - {""}
+        ):
+            if expert_id in candidate_ids:
+                name = rules.normal_name(person_name)
+                if name:
+                    people[expert_id].add(name)
     unavailable: dict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
     for expert_id, starts_at, ends_at in session.execute(
         select(
