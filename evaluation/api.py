@@ -13,7 +13,7 @@ from bidhall.accounts.models import Role
 from bidhall.crypto import keys
 from bidhall.errors import InvalidInput
 from bidhall.web import actor, json_body, require
-from evaluation import fees, rules, services, venues
+from evaluation import fees, services, venues
 from evaluation.models import Attendance, DrawPlace, ExpertDraw, PlaceStatus, Venue
 from trading.schemas import boolean, integer, moment, text
 
@@ -231,7 +231,7 @@ def _draw_request(data: Mapping[str, Any]) -> services.DrawRequest:
     specialties = data.get("specialties")
     if not isinstance(specialties, list) or not all(isinstance(s, str) for s in specialties):
         raise InvalidInput("specialties: give a list of codes", code="invalid_field")
-    venue_quotas = _venue_quotas(data)
+    venue_quotas = services.venue_quotas(data.get("venues"))
     return services.DrawRequest(
         specialties=tuple(s.strip().upper() for s in specialties),
         members=integer(data, "members"),
@@ -240,33 +240,8 @@ def _draw_request(data: Mapping[str, Any]) -> services.DrawRequest:
         scheduled_at=moment(data, "scheduled_at"),
         representatives=integer(data, "representatives", default=0),
         venues=venue_quotas,
+        answer_minutes=services.answer_minutes(data),
     )
-
-
-def _venue_quotas(data: Mapping[str, Any]) -> tuple[rules.VenueQuota, ...]:
-    """``"venues": [{"venue_id": 1, "quota": 3, "reserves": 1, "role": "main"}, ...]``."""
-    value = data.get("venues")
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not value or not all(isinstance(v, Mapping) for v in value):
-        raise InvalidInput(
-            "venues: give a list of {venue_id, quota, reserves, role}", code="invalid_field"
-        )
-    result = []
-    for index, item in enumerate(value):
-        prefix = f"venues[{index}]."
-        role = item.get("role", "secondary")
-        if not isinstance(role, str):
-            raise InvalidInput(f"{prefix}role: main or secondary", code="invalid_field")
-        result.append(
-            rules.VenueQuota(
-                venue_id=integer(item, "venue_id", prefix=prefix),
-                quota=integer(item, "quota", prefix=prefix),
-                reserves=integer(item, "reserves", default=0, prefix=prefix),
-                role=role,
-            )
-        )
-    return tuple(result)
 
 
 def _counts(data: Mapping[str, Any], key: str, *, required: bool = True) -> dict[str, int]:
@@ -294,6 +269,7 @@ def _head(draw: ExpertDraw) -> dict[str, Any]:
         "reserves": draw.reserves,
         "venues": draw.venues,
         "scheduled_at": draw.scheduled_at.isoformat(),
+        "answer_minutes": draw.answer_minutes,
         "seed_sha256": draw.seed_sha256,
         "list_sha256": draw.list_sha256,
         "drawn_at": draw.drawn_at and draw.drawn_at.isoformat(),

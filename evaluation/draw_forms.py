@@ -12,11 +12,14 @@ from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAr
 from wtforms.widgets import DateTimeLocalInput, NumberInput
 
 from bidhall.errors import InvalidInput
+from evaluation import services
+from evaluation.rules import ANSWER_MINUTES_MAX, ANSWER_MINUTES_MIN
 from evaluation.services import DrawRequest
-from trading.forms import local_moment
+from trading.forms import local_moment, option
 from trading.schemas import integer, moment
 
 MAX_REGIONS = 5
+MAX_VENUES = 6
 SEPARATORS = re.compile(r"[\s,;，；、]+")
 
 
@@ -30,15 +33,39 @@ class RegionRow(Form):
         return not (self.quota.data or "").strip() and not (self.reserves.data or "").strip()
 
 
+class VenueRow(Form):
+    # choices are the venues, set by the view
+    venue = SelectField(_l("Venue"), validate_choice=False)
+    quota = StringField(_l("Members"), widget=NumberInput(min=1))
+    reserves = StringField(_l("Reserves"), widget=NumberInput(min=0))
+    role = SelectField(
+        _l("Main or secondary"),
+        choices=[option("main", _l("main venue")), option("secondary", _l("secondary venue"))],
+        default="secondary",
+        validate_choice=False,
+    )
+
+    def is_blank(self) -> bool:
+        return not any(
+            (field.data or "").strip() for field in (self.venue, self.quota, self.reserves)
+        )
+
+
 class DrawForm(FlaskForm):
     specialties = StringField(_l("Specialty codes"))
     members = StringField(_l("Committee members"), widget=NumberInput(min=1))
     scheduled_at = StringField(_l("Evaluation starts at"), widget=DateTimeLocalInput())
     regions = FieldList(FormField(RegionRow), min_entries=MAX_REGIONS, max_entries=MAX_REGIONS)
+    venues = FieldList(FormField(VenueRow), min_entries=MAX_VENUES, max_entries=MAX_VENUES)
+    answer_minutes = StringField(
+        _l("Confirmation window (minutes)"),
+        widget=NumberInput(min=ANSWER_MINUTES_MIN, max=ANSWER_MINUTES_MAX),
+    )
 
     def draw_request(self, zone: str) -> DrawRequest:
         """The request as the draw service takes it; the local time is read in ``zone`` (the
-        tender's). Blank region rows are left out."""
+        tender's). Blank region and venue rows are left out; the venue rows are read by the
+        JSON API's own parser (``services.venue_quotas``)."""
         codes = tuple(c.upper() for c in SEPARATORS.split(self.specialties.data or "") if c)
         quotas: dict[str, int] = {}
         reserves: dict[str, int] = {}
@@ -67,7 +94,31 @@ class DrawForm(FlaskForm):
             quotas=quotas,
             reserves=reserves,
             scheduled_at=moment({"scheduled_at": scheduled}, "scheduled_at"),
+            venues=services.venue_quotas(self._venue_rows()),
+            answer_minutes=services.answer_minutes({"answer_minutes": self.answer_minutes.data}),
         )
+
+    def _venue_rows(self) -> list[dict[str, str]] | None:
+        """The filled venue rows as the API's ``venues`` list; None when there are none."""
+        rows = []
+        for index, row in enumerate(entry.form for entry in self.venues):
+            if row.is_blank():
+                continue
+            if not (row.venue.data or "").strip():
+                raise InvalidInput(
+                    _("Choose the venue of each row with members or reserves."),
+                    code="venue_missing",
+                    field=f"venues-{index}-venue",
+                )
+            rows.append(
+                {
+                    "venue_id": row.venue.data,
+                    "quota": row.quota.data,
+                    "reserves": row.reserves.data,
+                    "role": row.role.data or "secondary",
+                }
+            )
+        return rows or None
 
 
 class InvitationAnswerForm(FlaskForm):

@@ -113,6 +113,8 @@ class ExpertDraw(Base):
     # quotas per venue: [{"venue_id", "role", "quota", "reserves"}]; None: per region only
     venues: Mapped[list | None] = mapped_column(JSON)
     scheduled_at: Mapped[datetime] = mapped_column(index=True)
+    # minutes an invited expert (member, called reserve, supplementary) has to answer
+    answer_minutes: Mapped[int] = mapped_column(default=120)
     seed_sha256: Mapped[str] = mapped_column(String(64))  # the commitment, public at once
     seed_hex: Mapped[str] = mapped_column(String(64))  # secret until the result is published
     frozen: Mapped[dict] = mapped_column(JSON)  # the candidate list, see docs/draw.md

@@ -125,6 +125,25 @@ def check_scheduled(scheduled_at: datetime, now: datetime) -> None:
         raise RuleViolation("the evaluation must be scheduled in the future", code="scheduled_past")
 
 
+# A draw's confirmation window (docs/draw.md, "Confirm"): at least 5 minutes, so that the tick
+# (every TICK_SECONDS) and the notification's delivery take a small share of it; at most a day,
+# since every decline or time-out gives the next reserve a whole window again.
+ANSWER_MINUTES_MIN = 5
+ANSWER_MINUTES_MAX = 1440
+
+
+def check_answer_minutes(minutes: int) -> None:
+    if not ANSWER_MINUTES_MIN <= minutes <= ANSWER_MINUTES_MAX:
+        raise RuleViolation(
+            f"the confirmation window is {ANSWER_MINUTES_MIN} to {ANSWER_MINUTES_MAX} minutes, "
+            f"not {minutes}",
+            code="answer_minutes",
+            minimum=ANSWER_MINUTES_MIN,
+            maximum=ANSWER_MINUTES_MAX,
+            given=minutes,
+        )
+
+
 def meets_specialty(requested: Iterable[str], held: Iterable[str]) -> bool:
     """A request for code C is met by a specialty equal to C or below it (starting with C)."""
     held = list(held)
@@ -688,7 +707,7 @@ def check_venue_quotas(venues: Iterable[VenueQuota]) -> None:
         if venue.quota < 1:
             raise RuleViolation(
                 f"venue {venue.venue_id}: a venue of the committee seats at least one member",
-                code="quota_negative",
+                code="venue_empty",
             )
         if venue.reserves < 0:
             raise RuleViolation("reserves cannot be negative", code="quota_negative")

@@ -39,6 +39,7 @@ from evaluation.models import (
     Venue,
 )
 from trading.models import Participation, Tender, TenderState
+from trading.schemas import integer
 from trading.services import can_manage
 
 logger = logging.getLogger(__name__)
@@ -259,6 +260,53 @@ class DrawRequest:
     representatives: int = 0  # tenderer's representatives beside the drawn experts
     # quotas per venue (each draws from its centre's pool); the region quotas then follow
     venues: tuple[rules.VenueQuota, ...] = ()
+    # the confirmation window of this draw's invitations; None: the EXPERT_ANSWER_MINUTES setting
+    answer_minutes: int | None = None
+
+
+def venue_quotas(value: Any) -> tuple[rules.VenueQuota, ...]:
+    """The per-venue quotas as the JSON API and the draw page give them:
+    ``[{"venue_id": 1, "quota": 3, "reserves": 1, "role": "main"}, ...]`` (numbers or their
+    digits; ``reserves`` default 0, ``role`` default secondary). None: no venues. The rules
+    (each venue once, exactly one main venue, ...) are ``rules.check_venue_quotas``'s."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not value or not all(isinstance(v, Mapping) for v in value):
+        raise InvalidInput(
+            "venues: give a list of {venue_id, quota, reserves, role}", code="invalid_field"
+        )
+    result = []
+    for index, item in enumerate(value):
+        prefix = f"venues[{index}]."
+        role = item.get("role", "secondary")
+        if not isinstance(role, str):
+            raise InvalidInput(f"{prefix}role: main or secondary", code="invalid_field")
+        result.append(
+            rules.VenueQuota(
+                venue_id=integer(item, "venue_id", prefix=prefix),
+                quota=integer(item, "quota", prefix=prefix),
+                reserves=integer(item, "reserves", default=0, prefix=prefix),
+                role=role,
+            )
+        )
+    return tuple(result)
+
+
+def answer_minutes(data: Mapping[str, Any]) -> int | None:
+    """The request's optional ``answer_minutes`` (a number or its digits; absent or blank: None,
+    the platform's setting), as the JSON API and the draw page give it."""
+    if data.get("answer_minutes") in (None, ""):
+        return None
+    return integer(data, "answer_minutes")
+
+
+def answer_window(request: DrawRequest) -> int:
+    """The draw's confirmation window in minutes: the request's, within
+    ``rules.ANSWER_MINUTES_MIN``..``MAX``, else the platform's setting."""
+    if request.answer_minutes is None:
+        return int(_setting("EXPERT_ANSWER_MINUTES", 120))
+    rules.check_answer_minutes(request.answer_minutes)
+    return request.answer_minutes
 
 
 def _limits() -> rules.CommitteeLimits:
@@ -338,6 +386,7 @@ def draw_experts(actor: User, tender_id: int, request: DrawRequest) -> ExpertDra
             request.representatives,
         )
         rules.check_scheduled(request.scheduled_at, now)
+        window_minutes = answer_window(request)
         known = set(session.scalars(select(Pool.region).where(Pool.region.in_(quotas))))
         unknown = sorted(set(quotas) - known)
         if unknown:
@@ -360,6 +409,7 @@ def draw_experts(actor: User, tender_id: int, request: DrawRequest) -> ExpertDra
             ]
             or None,
             scheduled_at=request.scheduled_at,
+            answer_minutes=window_minutes,
             seed_sha256="",
             seed_hex="",
             frozen={},
@@ -450,9 +500,9 @@ def _frozen_venues(
 
 def _draw_committee(actor: User, draw_id: int) -> ExpertDraw:
     now = clock.now()
-    window = timedelta(minutes=_setting("EXPERT_ANSWER_MINUTES", 120))
     with db.transaction() as session:
         draw = _load_draw(session, draw_id)
+        window = timedelta(minutes=draw.answer_minutes)
         seed = bytes.fromhex(draw.seed_hex)
         committee = rules.draw(seed, draw.frozen)
         seats = rules.seat(seed, draw.frozen, committee)
@@ -738,7 +788,11 @@ def _call_reserve(session: Session, actor: Any, vacated: DrawPlace, now: datetim
         return
     reserve.status = PlaceStatus.INVITED
     reserve.invited_at = now
-    reserve.answer_due_at = now + timedelta(minutes=_setting("EXPERT_ANSWER_MINUTES", 120))
+    # the draw's own window, as its members had
+    minutes = session.scalar(
+        select(ExpertDraw.answer_minutes).where(ExpertDraw.id == vacated.draw_id)
+    )
+    reserve.answer_due_at = now + timedelta(minutes=minutes)
     reserve.venue_id, reserve.workstation = vacated.venue_id, vacated.workstation
     vacated.replaced_by_id = reserve.id
     emit(
@@ -931,9 +985,13 @@ def _commit_supplement(actor: User | str, draw_id: int, region: str) -> int | No
 
 def _draw_supplement(actor: User | str, round_id: int) -> DrawRound:
     now = clock.now()
-    window = timedelta(minutes=_setting("EXPERT_ANSWER_MINUTES", 120))
     with db.transaction() as session:
         round_ = fetch_one(session, DrawRound, round_id, lock=True)
+        window = timedelta(
+            minutes=session.scalar(
+                select(ExpertDraw.answer_minutes).where(ExpertDraw.id == round_.draw_id)
+            )
+        )
         frozen = round_.frozen
         try:
             members = rules.draw_supplement(bytes.fromhex(round_.seed_hex), frozen)

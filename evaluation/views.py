@@ -25,6 +25,7 @@ from bidhall.db import db
 from bidhall.errors import DomainError, InvalidInput, NotFound
 from bidhall.web import actor, require, user_message
 from evaluation import rules, services
+from evaluation import venues as venue_services
 from evaluation.draw_forms import DrawForm, InvitationAnswerForm, PublishForm
 from evaluation.models import DrawPlace, Expert, ExpertDraw, PlaceStatus, Venue
 from trading import services as trading_services
@@ -267,16 +268,22 @@ def _no_draw(tender_id: int) -> DomainError:
 
 
 def _draw_form(form: DrawForm | None = None) -> DrawForm:
-    """The request form with the pools to choose from; a new one has its first row's region set
-    to the first pool."""
+    """The request form with the pools and the venues to choose from; a new one has its first
+    row's region set to the first pool and its first venue row's role to main."""
     pools = services.pools()
     choices = [option("", "—")] + [option(p.region, f"{p.region} · {p.name}") for p in pools]
+    venue_choices = [option("", "—")] + [
+        option(str(v.id), f"{v.code} · {v.name} ({v.region})") for v in venue_services.venues()
+    ]
     if form is None:
         form = DrawForm(prefix="draw", formdata=None)
         if pools:
             form.regions[0].form.region.data = pools[0].region
+        form.venues[0].form.role.data = "main"
     for entry in form.regions:
         entry.form.region.choices = choices
+    for entry in form.venues:
+        entry.form.venue.choices = venue_choices
     return form
 
 
@@ -302,6 +309,8 @@ def _render_draw_page(
         publish_form=PublishForm(prefix="publish"),
         drawable=tender.state in services.DRAWABLE_STATES,
         answer_minutes=_answer_minutes(),
+        answer_minutes_min=rules.ANSWER_MINUTES_MIN,
+        answer_minutes_max=rules.ANSWER_MINUTES_MAX,
     ), _status(error)
 
 
@@ -444,6 +453,18 @@ def _refusal_text(error: DomainError) -> str:
                     **short,
                 )
                 for short in error.details.get("regions", [])
+            ]
+        )
+    if isinstance(error, rules.VenueShort):
+        return " ".join(
+            [_("The venues cannot seat the committee; nothing was drawn.")]
+            + [
+                _(
+                    "Venue %(code)s has %(workstations)s free workstations for %(seats)s members "
+                    "(short by %(shortfall)s).",
+                    **short,
+                )
+                for short in error.details.get("venues", [])
             ]
         )
     return user_message(error)

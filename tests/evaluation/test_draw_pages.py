@@ -7,7 +7,8 @@ from __future__ import annotations
 import html
 import json
 import re
-from datetime import datetime
+from collections import Counter
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -539,6 +540,135 @@ def test_the_agency_sees_the_counts_per_venue(agency_browser, tender, drawn_at_a
     assert [name for name in NAMES if name in page] == []
 
 
+# --- venue rows and the confirmation window in the request form --------------------------------
+
+
+@pytest.fixture
+def two_venues(make_venue, make_expert, experts):
+    """A main venue of pool 310000 (SH-A) and a secondary one of pool 320000 (JS-B), with two
+    eligible experts in 320000 beside the six of 310000."""
+    main = make_venue(REGION, workstations=8, code="SH-A")
+    secondary = make_venue("320000", workstations=4, code="JS-B")
+    for _ in range(2):
+        make_expert(region="320000")
+    return main, secondary
+
+
+def venue_rows(*rows: tuple) -> dict[str, str]:
+    """The form fields of venue rows ``(venue, quota, reserves, role)``; the region rows are
+    emptied (the region quotas follow from the venues)."""
+    data = {"draw-regions-0-quota": "", "draw-regions-0-reserves": ""}
+    for index, (venue, quota, reserves, role) in enumerate(rows):
+        data |= {
+            f"draw-venues-{index}-venue": str(venue.id),
+            f"draw-venues-{index}-quota": str(quota),
+            f"draw-venues-{index}-reserves": str(reserves),
+            f"draw-venues-{index}-role": role,
+        }
+    return data
+
+
+def test_the_request_form_offers_the_venues(agency_browser, tender, two_venues):
+    page = text_of(agency_browser.get(f"/agency/tenders/{tender.id}/draw"))
+
+    main, secondary = two_venues
+    assert f'<option value="{main.id}">SH-A · ' in page
+    assert f'<option value="{secondary.id}">JS-B · ' in page
+
+
+def test_venue_rows_draw_the_committee_seated_at_those_venues(agency_browser, tender, two_venues):
+    main, secondary = two_venues
+    page = f"/agency/tenders/{tender.id}/draw"
+
+    response = agency_browser.post(
+        page,
+        data=draw_form(
+            csrf_token(agency_browser, page),
+            **venue_rows((main, 3, 1, "main"), (secondary, 2, 0, "secondary")),
+        ),
+    )
+
+    assert response.status_code == 302, text_of(response)
+    draw = the_draw(tender)
+    seated = Counter(p.venue_id for p in draw.places if p.status == "invited")
+    assert seated == {main.id: 3, secondary.id: 2}
+    assert (draw.quotas, draw.reserves) == ({REGION: 3, "320000": 2}, {REGION: 1, "320000": 0})
+    assert [(v["venue_id"], v["role"]) for v in draw.venues] == [
+        (main.id, "main"),
+        (secondary.id, "secondary"),
+    ]
+
+
+def test_a_venue_row_with_members_but_no_venue_is_refused(agency_browser, tender, two_venues):
+    main, _secondary = two_venues
+    page = f"/agency/tenders/{tender.id}/draw"
+    rows = venue_rows((main, 3, 0, "main"), (main, 2, 0, "secondary"))
+    rows["draw-venues-1-venue"] = ""
+
+    response = agency_browser.post(page, data=draw_form(csrf_token(agency_browser, page), **rows))
+
+    assert response.status_code == 400
+    assert "Choose the venue of each row with members or reserves." in text_of(response)
+    assert the_draw(tender) is None
+
+
+def test_venue_rows_with_two_main_venues_are_refused_in_chinese(agency_browser, tender, two_venues):
+    main, secondary = two_venues
+    page = f"/agency/tenders/{tender.id}/draw"
+
+    response = agency_browser.post(
+        page,
+        data=draw_form(
+            csrf_token(agency_browser, page),
+            **venue_rows((main, 3, 0, "main"), (secondary, 2, 0, "main")),
+        ),
+        headers={"Accept-Language": "zh-CN"},
+    )
+
+    assert response.status_code == 422
+    assert "须有且仅有一个主场" in text_of(response)
+    assert the_draw(tender) is None
+
+
+def test_the_confirmation_window_of_the_form_sets_the_answer_deadline(
+    agency_browser, tender, experts, clock
+):
+    page = f"/agency/tenders/{tender.id}/draw"
+
+    agency_browser.post(
+        page, data=draw_form(csrf_token(agency_browser, page), **{"draw-answer_minutes": "30"})
+    )
+
+    invited = [p for p in the_draw(tender).places if p.status == "invited"]
+    assert {p.answer_due_at for p in invited} == {clock.now() + timedelta(minutes=30)}
+
+
+def test_a_confirmation_window_out_of_bounds_is_refused_on_the_page(
+    agency_browser, tender, experts
+):
+    page = f"/agency/tenders/{tender.id}/draw"
+
+    response = agency_browser.post(
+        page, data=draw_form(csrf_token(agency_browser, page), **{"draw-answer_minutes": "2"})
+    )
+
+    assert response.status_code == 422
+    assert "the confirmation window is 5 to 1440 minutes, not 2" in text_of(response)
+    assert the_draw(tender) is None
+
+
+def test_the_drawn_page_shows_the_draws_confirmation_window(
+    agency_browser, world, tender, experts, draw_request
+):
+    from evaluation import services
+
+    services.draw_experts(world.agency, tender.id, draw_request(answer_minutes=45))
+
+    page = text_of(agency_browser.get(f"/agency/tenders/{tender.id}/draw"))
+
+    assert "Confirmation window: 45 minutes per invitation." in page
+
+
 def test_a_supervisor_is_refused_the_invitations_page(supervisor_browser):
     assert supervisor_browser.get("/expert/invitations").status_code == 403
 
@@ -601,6 +731,7 @@ def test_the_draw_refusals_have_chinese_messages():
         "committee_size",
         "quota_missing",
         "quota_negative",
+        "venue_empty",
         "quota_sum",
         "reserve_region",
         "scheduled_past",
@@ -610,6 +741,13 @@ def test_the_draw_refusals_have_chinese_messages():
         "answers_pending",
         "draw_state",
         "decline_reason_required",
+        "main_venue",
+        "venue_twice",
+        "venue_role",
+        "unknown_venue",
+        "quota_mismatch",
+        "venue_short",
+        "answer_minutes",
     )
 
     assert [

@@ -374,3 +374,121 @@ def test_too_many_tenderers_representatives_are_refused(world, tender, make_expe
     response = api_for(world.agency).post(f"/api/tenders/{tender.id}/draws", json=body)
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "representatives"
+
+
+# --- the draw's own confirmation window ---------------------------------------------------------
+
+
+def test_a_draws_answer_minutes_set_its_members_answer_due_at(
+    world, tender, make_expert, draw_request, clock
+):
+    from evaluation import services
+
+    for _ in range(5):
+        make_expert()
+
+    draw = services.draw_experts(world.agency, tender.id, draw_request(answer_minutes=30))
+
+    assert draw.answer_minutes == 30
+    assert {p.answer_due_at for p in draw.places} == {clock.now() + timedelta(minutes=30)}
+
+
+def test_a_reserve_called_later_gets_the_draws_own_window(
+    world, tender, make_expert, draw_request, answer, clock
+):
+    from evaluation import services
+
+    experts = {e.id: e for e in (make_expert() for _ in range(6))}
+    draw = services.draw_experts(
+        world.agency,
+        tender.id,
+        draw_request(reserves={"310000": 1}, answer_minutes=45),
+    )
+    member = next(experts[p.expert_id] for p in draw.places if p.status == "invited")
+    clock.advance(minutes=10)
+
+    answer(draw.id, member, accept=False)
+
+    reserve = next(p for p in services.get_draw(draw.id).places if p.position == 5)
+    assert reserve.answer_due_at == clock.now() + timedelta(minutes=45)
+
+
+def test_a_supplementary_round_gets_the_draws_own_window(
+    world, tender, make_expert, draw_request, answer, clock
+):
+    from evaluation import services
+
+    experts = {e.id: e for e in (make_expert() for _ in range(7))}
+    draw = services.draw_experts(world.agency, tender.id, draw_request(answer_minutes=20))
+    member = next(experts[p.expert_id] for p in draw.places if p.status == "invited")
+    clock.advance(minutes=5)
+
+    answer(draw.id, member, accept=False)  # no reserve: a supplementary round at once
+
+    supplementary = [p for p in services.get_draw(draw.id).places if p.round == 1]
+    assert [p.answer_due_at for p in supplementary] == [clock.now() + timedelta(minutes=20)]
+
+
+def test_without_answer_minutes_the_draw_keeps_the_platforms_setting(
+    world, tender, make_expert, draw_request
+):
+    from evaluation import services
+
+    for _ in range(5):
+        make_expert()
+
+    draw = services.draw_experts(world.agency, tender.id, draw_request())
+
+    assert draw.answer_minutes == 120
+
+
+@pytest.mark.parametrize("minutes", [4, 1441])
+def test_a_window_outside_5_to_1440_minutes_is_refused(
+    world, tender, make_expert, draw_request, minutes
+):
+    from bidhall.errors import RuleViolation
+    from evaluation import services
+
+    for _ in range(5):
+        make_expert()
+
+    with pytest.raises(RuleViolation) as refused:
+        services.draw_experts(world.agency, tender.id, draw_request(answer_minutes=minutes))
+
+    assert refused.value.code == "answer_minutes"
+
+
+def test_the_api_takes_answer_minutes_and_shows_them(world, tender, make_expert, api_for, clock):
+    from evaluation import services
+
+    for _ in range(5):
+        make_expert()
+    body = {
+        "specialties": ["A01"],
+        "members": 5,
+        "quotas": {"310000": 5},
+        "scheduled_at": (clock_module.now() + timedelta(days=1)).isoformat(),
+        "answer_minutes": 60,
+    }
+
+    response = api_for(world.agency).post(f"/api/tenders/{tender.id}/draws", json=body)
+
+    assert response.status_code == 201, response.get_data(as_text=True)
+    assert response.get_json()["answer_minutes"] == 60
+    draw = services.get_draw(response.get_json()["id"])
+    assert {p.answer_due_at for p in draw.places} == {clock.now() + timedelta(minutes=60)}
+
+
+def test_the_api_refuses_answer_minutes_that_are_not_a_number(world, tender, api_for):
+    body = {
+        "specialties": ["A01"],
+        "members": 5,
+        "quotas": {"310000": 5},
+        "scheduled_at": (clock_module.now() + timedelta(days=1)).isoformat(),
+        "answer_minutes": "an hour",
+    }
+
+    response = api_for(world.agency).post(f"/api/tenders/{tender.id}/draws", json=body)
+
+    assert response.status_code == 400
+    assert "answer_minutes" in response.get_json()["error"]["message"]

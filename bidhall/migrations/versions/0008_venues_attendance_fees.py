@@ -170,10 +170,15 @@ def upgrade() -> None:
             sa.Column("representatives", sa.Integer(), nullable=False, server_default="0")
         )
         batch_op.add_column(sa.Column("venues", sa.JSON(), nullable=True))
+        # existing draws: the EXPERT_ANSWER_MINUTES default they were drawn with
+        batch_op.add_column(
+            sa.Column("answer_minutes", sa.Integer(), nullable=False, server_default="120")
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("expert_draws", schema=None) as batch_op:
+        batch_op.drop_column("answer_minutes")
         batch_op.drop_column("venues")
         batch_op.drop_column("representatives")
 
