@@ -24,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bidhall import clock
@@ -293,15 +294,8 @@ def submit_guarantee(actor: User, data: Any) -> Guarantee:
                 f"{registry.organisation.name!r}",
                 code="issuer_name_mismatch",
             )
-        if session.scalar(
-            select(Guarantee.id).where(
-                Guarantee.issuer_organisation_id == terms.issuer_organisation_id,
-                Guarantee.number == terms.number,
-            )
-        ):
-            raise Conflict(
-                f"guarantee number {terms.number} was submitted already", code="duplicate_number"
-            )
+        if _number_taken(session, terms.issuer_organisation_id, terms.number):
+            raise _duplicate(terms.number)
         tender = _tender(session, terms.tender_id, for_update=True, missing="wrong_tender")
         applicant = session.get(Organisation, terms.applicant_organisation_id)
         if applicant is None or applicant.kind != "bidder":
@@ -331,7 +325,12 @@ def submit_guarantee(actor: User, data: Any) -> Guarantee:
             received_at=now,
         )
         session.add(guarantee)
-        session.flush()
+        try:
+            session.flush()
+        except IntegrityError:
+            # the same number committed by a concurrent submission after the check above: the
+            # unique key decides, and the unit rolls back
+            raise _duplicate(terms.number) from None
         emit(
             "guarantee.accepted",
             actor,
@@ -359,6 +358,22 @@ def submit_guarantee(actor: User, data: Any) -> Guarantee:
         if bid is not None:
             _bind(guarantee, bid, actor)
     return guarantee
+
+
+def _number_taken(session: Session, issuer_organisation_id: int, number: str) -> bool:
+    return (
+        session.scalar(
+            select(Guarantee.id).where(
+                Guarantee.issuer_organisation_id == issuer_organisation_id,
+                Guarantee.number == number,
+            )
+        )
+        is not None
+    )
+
+
+def _duplicate(number: str) -> Conflict:
+    return Conflict(f"guarantee number {number} was submitted already", code="duplicate_number")
 
 
 def attach_guarantee(actor: User | str, guarantee_id: int, bid_id: int) -> Guarantee:

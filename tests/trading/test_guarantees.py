@@ -360,6 +360,18 @@ def test_a_guarantee_for_another_tender_or_beneficiary_is_refused(
     )
 
 
+def test_a_number_racing_past_the_check_is_refused_by_the_unique_key(
+    issuer, tender, bidder, api_for, monkeypatch
+):
+    # as a concurrent submission sees it: the other one commits after this one's check
+    doc = document(tender, issuer, bidder.org_id)
+    api = api_for(issuer.user)
+    assert api.post("/api/guarantees", json=signed(doc, issuer)).status_code == 201
+    monkeypatch.setattr(guarantees, "_number_taken", lambda *args: False)
+    refused(api.post("/api/guarantees", json=signed(doc, issuer)), 409, "duplicate_number")
+    assert db.session.scalar(select(func.count(Guarantee.id))) == 1
+
+
 def test_a_guarantee_number_is_accepted_once(issuer, tender, bidder, api_for):
     doc = document(tender, issuer, bidder.org_id)
     api = api_for(issuer.user)
