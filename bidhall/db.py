@@ -9,6 +9,7 @@ ledger head; on PostgreSQL the ledger takes an advisory lock (see audit.ledger).
 from __future__ import annotations
 
 import contextvars
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
+
+logger = logging.getLogger(__name__)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -78,6 +81,7 @@ class _Unit:
     session: Session
     before_commit: list[Callable[[], None]] = field(default_factory=list)
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    after_rollback: list[Callable[[], None]] = field(default_factory=list)
     local: dict[str, Any] = field(default_factory=dict)
 
 
@@ -147,6 +151,11 @@ class Database:
             session.commit()
         except BaseException:
             session.rollback()
+            for hook in reversed(unit.after_rollback):
+                try:
+                    hook()
+                except Exception:  # the unit's own error is the one to report
+                    logger.exception("an after-rollback hook failed")
             raise
         finally:
             _immediate.reset(immediate_token)
@@ -187,6 +196,14 @@ class Database:
         if key not in unit.local:
             unit.local[key] = factory()
         return unit.local[key]
+
+    def after_rollback(self, hook: Callable[[], None]) -> None:
+        """Undo, when the unit rolls back, what the unit did outside the database (a stored
+        file): hooks run newest first; a failing hook is logged, the unit's error raised."""
+        unit = _unit.get()
+        if unit is None:
+            raise RuntimeError("after_rollback needs to run inside db.transaction()")
+        unit.after_rollback.append(hook)
 
     def after_commit(self, hook: Callable[[], None]) -> None:
         unit = _unit.get()

@@ -289,9 +289,12 @@ def complete_upload(actor: User, upload_id: str) -> Bid:
         # the receipt names the ledger position, known once the ledger appended the unit's
         # events (just before the commit): sign it then, inside the same transaction
         db.before_commit(lambda: _sign_receipt(session, bid, tender, event.seq))
-        # the file moves under its final key only once everything above was accepted; a crash
-        # after this leaves an orphan file, never a bid without its file
+        # the file moves under its final key only once everything above was accepted; if the
+        # unit still rolls back it moves back, so the upload can be completed again (a crash
+        # right here leaves an orphan file, never a bid without its file)
         store.promote(upload.storage_key, bid.storage_key)
+        upload_key, bid_key = upload.storage_key, bid.storage_key
+        db.after_rollback(lambda: store.promote(bid_key, upload_key))
     return bid
 
 

@@ -200,6 +200,7 @@ def add_document(
         rules.check_action("edit", tender.state)
         key = f"tenders/{tender.id}/documents/{clock.now():%Y%m%d%H%M%S%f}-{filename}"
         size, sha256 = storage.get().put(key, stream, max_bytes=MAX_DOCUMENT_BYTES)
+        db.after_rollback(lambda: storage.get().delete(key))  # no file without its record
         if size == 0:
             raise InvalidInput("the document is empty", code="empty_file")
         document = TenderDocument(

@@ -147,6 +147,15 @@ def test_an_empty_document_is_refused(agency_api, world):
     assert response.get_json()["error"]["code"] == "empty_file"
 
 
+def test_a_refused_document_leaves_no_file_behind(agency_api, world, app):
+    from pathlib import Path
+
+    tender = create_draft(agency_api, world)
+    upload(agency_api, tender["id"], content=b"")
+    stored = Path(app.instance_path) / "files" / "tenders" / str(tender["id"]) / "documents"
+    assert not stored.exists() or list(stored.iterdir()) == []
+
+
 # --- filing -------------------------------------------------------------------------------------
 
 

@@ -18,7 +18,8 @@ from bidhall import envelope
 from bidhall.crypto import keys
 from bidhall.db import db
 from tests.fixtures.pki import PASSPHRASE, SUMMARY, ensure_holder
-from trading.models import Bid
+from trading import bids
+from trading.models import Bid, Upload
 
 
 @pytest.fixture
@@ -539,3 +540,20 @@ def test_a_receipt_checked_against_another_root_is_refused(bidder, tender, seal)
     with pytest.raises(RuleViolation) as refused:
         verify_receipt(receipt, other_root.public_bytes(serialization.Encoding.PEM).decode())
     assert refused.value.code == "untrusted_certificate"
+
+
+def test_a_completion_that_rolls_back_leaves_the_upload_ready_to_complete_again(
+    bidder, tender, seal, monkeypatch
+):
+    path = seal(bidder, tender)
+
+    def signer_down(*args):
+        raise RuntimeError("the platform signer is unavailable")
+
+    monkeypatch.setattr(bids, "_sign_receipt", signer_down)
+    _, failed = upload(bidder, tender, path.read_bytes())
+    assert failed.status_code == 500
+    monkeypatch.undo()
+    (upload_id,) = db.session.scalars(select(Upload.id)).all()
+    answer = bidder.api.post(f"/api/uploads/{upload_id}/complete", json={})
+    assert answer.status_code == 201, answer.get_json()
