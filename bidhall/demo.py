@@ -292,7 +292,7 @@ def run_demo(instance: Path) -> dict:
                     tender.id,
                     "decrypt",
                     {"cmd_id": f"demo-decrypt-{bid.id}", "bid_id": bid.id}
-                    | _holder_keys(bid.storage_key, bundle),
+                    | _unlocked(bid.storage_key, bundle),
                 )
                 _say(
                     f"bid No. {result['bid_no']} decrypted remotely by its bidder's own key "
@@ -316,7 +316,7 @@ def run_demo(instance: Path) -> dict:
                 tender.id,
                 "share",
                 {"cmd_id": "demo-share", "bid_id": stuck.id}
-                | _custodian_shares(stuck.storage_key, supervisor_bundle),
+                | _unlocked(stuck.storage_key, supervisor_bundle, custodian=True),
             )
             _say(
                 f"agency excused bid No. {recovered['bid_no']} (not the bidder's fault); the "
@@ -426,33 +426,20 @@ def run_demo(instance: Path) -> dict:
     return summary
 
 
-def _holder_keys(storage_key: str, bundle) -> dict:
-    """What the bidder's own machine does at the opening (the browser or `bidhall open-key`):
-    unwrap both data keys with its private key."""
+def _unlocked(storage_key: str, bundle, *, custodian: bool = False) -> dict:
+    """What a party's own machine does at the opening (the browser or `bidhall open-key`): the
+    bidder unwraps its data keys, a custodian its shares, with its private key."""
     from bidhall import storage
 
     with storage.get().open(storage_key) as stream:
-        sealed = envelope.inspect(stream, hash_sections=False)
+        header = envelope.inspect(stream, hash_sections=False).header
+    fingerprint = envelope.fingerprint(bundle.encryption_cert) if custodian else None
+    suffix = "share" if custodian else "key"
     return {
-        f"{section}_key": base64.b64encode(
-            envelope.unwrap_for_holder(sealed, section, bundle.encryption_key)
-        ).decode()
-        for section in envelope.SECTIONS
-    }
-
-
-def _custodian_shares(storage_key: str, bundle) -> dict:
-    """What a custodian's machine does: unwrap its shares of both data keys."""
-    from bidhall import storage
-
-    fingerprint = envelope.fingerprint(bundle.encryption_cert)
-    with storage.get().open(storage_key) as stream:
-        sealed = envelope.inspect(stream, hash_sections=False)
-    return {
-        f"{section}_share": base64.b64encode(
-            envelope.unwrap_share(sealed, section, bundle.encryption_key, fingerprint)[1]
-        ).decode()
-        for section in envelope.SECTIONS
+        f"{section}_{suffix}": base64.b64encode(value).decode()
+        for section, value in envelope.opening_secrets(
+            header, bundle.encryption_key, fingerprint
+        ).items()
     }
 
 

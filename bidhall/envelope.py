@@ -556,17 +556,40 @@ def _sha256_range(stream: BinaryIO, offset: int, length: int) -> str:
 
 def unwrap_for_holder(envelope: Envelope, section: str, encryption_key: X25519PrivateKey) -> bytes:
     """The bidder's path at the opening: its own encryption key unlocks the data key."""
-    wrapped = envelope.section(section)["holder"]
-    return unwrap_key(wrapped, encryption_key, wrap_context(section, envelope.tender_id, "holder"))
+    return _unwrap(envelope.header, section, encryption_key, None)[1]
 
 
 def unwrap_share(
     envelope: Envelope, section: str, encryption_key: X25519PrivateKey, custodian_fingerprint: str
 ) -> tuple[int, bytes]:
     """A custodian's path: unlock its own share of a section's data key."""
-    for share in envelope.section(section)["custodians"]["shares"]:
+    x, share = _unwrap(envelope.header, section, encryption_key, custodian_fingerprint)
+    return int(x), share  # a custodian's share always has its x
+
+
+def opening_secrets(
+    header: dict, encryption_key: X25519PrivateKey, custodian_fingerprint: str | None = None
+) -> dict[str, bytes]:
+    """What a party's own machine unlocks at the opening from an envelope's header alone, per
+    section: the bidder its data keys, or (with its certificate's fingerprint) a custodian its
+    shares."""
+    return {
+        section: _unwrap(header, section, encryption_key, custodian_fingerprint)[1]
+        for section in SECTIONS
+    }
+
+
+def _unwrap(
+    header: dict, name: str, encryption_key: X25519PrivateKey, custodian_fingerprint: str | None
+) -> tuple[int | None, bytes]:
+    section = next(s for s in header["sections"] if s["name"] == name)
+    tender_id = header["tender"]["id"]
+    if custodian_fingerprint is None:
+        context = wrap_context(name, tender_id, "holder")
+        return None, unwrap_key(section["holder"], encryption_key, context)
+    for share in section["custodians"]["shares"]:
         if share["recipient"] == custodian_fingerprint:
-            context = wrap_context(section, envelope.tender_id, "custodian", share["x"])
+            context = wrap_context(name, tender_id, "custodian", share["x"])
             return share["x"], unwrap_key(share, encryption_key, context)
     raise EnvelopeRefused("this envelope holds no share for that custodian", code="no_share")
 

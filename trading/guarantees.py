@@ -48,6 +48,7 @@ from trading.models import (
     Tender,
     TenderState,
 )
+from trading.opening import Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -582,7 +583,7 @@ def _check_revoked_at_opening(session: Session, guarantee: Guarantee) -> None:
             Bid.tender_id == guarantee.tender_id,
             Bid.lot_number == guarantee.lot_number,
             Bid.organisation_id == guarantee.applicant_organisation_id,
-            Bid.opening_outcome == "revoked",
+            Bid.opening_outcome == Outcome.REVOKED,
         )
     )
     if revoked is None:

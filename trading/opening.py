@@ -202,7 +202,6 @@ def snapshot(user: User | None, role: HallRole, tender: Tender) -> dict:
         "failed_reason": opening.failed_reason if opening else None,
         "record_sha256": opening.record_sha256 if opening else None,
         "custodian_fallback": tender.custodian_fallback,
-        "bids": [],
         "objections": [],
         "read_count": opening.read_count if opening else 0,
     }
@@ -508,7 +507,7 @@ def _decrypt(session: Session, user: User, tender: Tender, opening: Opening, dat
     documents_key = _key(data, "documents_key")
     summary = _check_keys(bid, summary_key, documents_key)
     _open(session, opening, bid, summary, summary_key, documents_key)
-    number = opening.read_order.index(bid.id) + 1
+    number = _number(opening, bid)
     seq = _post(session, opening, user, "decrypted", bid_no=number, path="holder")
     emit("bid.decrypted", user, tender_id=tender.id, bid_id=bid.id, section="both", path="holder")
     _advance(session, tender, opening)
@@ -533,7 +532,7 @@ def _excuse(session: Session, user: User, tender: Tender, opening: Opening, data
     bid.excuse_reason = reason
     bid.excused_at = now
     bid.excused_by_id = user.id
-    number = opening.read_order.index(bid.id) + 1
+    number = _number(opening, bid)
     seq = _post(
         session,
         opening,
@@ -553,13 +552,8 @@ def _excuse(session: Session, user: User, tender: Tender, opening: Opening, data
     if platform is not None:
         private, _ = pki.platform_custodian()
         with storage.get().open(bid.storage_key) as stream:
-            sealed = envelope.inspect(stream, hash_sections=False)
-        shares = {
-            section: envelope.unwrap_share(
-                sealed, section, private, platform.certificate_fingerprint
-            )[1]
-            for section in envelope.SECTIONS
-        }
+            header = envelope.inspect(stream, hash_sections=False).header
+        shares = envelope.opening_secrets(header, private, platform.certificate_fingerprint)
         _take_share(session, tender, opening, bid, platform, None, shares)
     _reschedule(opening, tender, session)
     return {"seq": seq, "bid_no": number}
@@ -612,7 +606,7 @@ def _take_share(
     )
     session.flush()
     rows = list(session.scalars(select(CustodianShare).where(CustodianShare.bid_id == bid.id)))
-    number = opening.read_order.index(bid.id) + 1
+    number = _number(opening, bid)
     actor = user if user is not None else SYSTEM
     if len(rows) < tender.custodian_threshold:
         seq = _post(
@@ -1157,6 +1151,11 @@ def _bid_in_hall(session: Session, opening: Opening, bid_id: object) -> Bid:
     if bid_id not in (opening.read_order or []):
         raise NotFound(f"no bid {bid_id} in this hall", code="bid_not_found")
     return fetch_one(session, Bid, bid_id, lock=True)
+
+
+def _number(opening: Opening, bid: Bid) -> int:
+    """The bid's number in the hall (its place in the order of receipt), from 1."""
+    return opening.read_order.index(bid.id) + 1
 
 
 def _require_phase(opening: Opening, phase: Phase, why: str) -> None:

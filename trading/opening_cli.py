@@ -31,8 +31,6 @@ from trading.seal_cli import (
     token_option,
 )
 
-SECTIONS = ("summary", "documents")
-
 
 @click.command("open-key")
 @click.option("--tender", "tender_id", type=int, required=True, help="the tender's id")
@@ -78,35 +76,19 @@ def open_key(
         raise InvalidInput("nothing for you to unlock in this hall now", code="nothing_to_unlock")
     mine = envelope.fingerprint(bundle.encryption_cert)
     for entry in listed:
-        header = entry["header"]
-        sections = {s["name"]: s for s in header["sections"]}
         body: dict = {"bid_id": entry["bid_id"], "cmd_id": uuid.uuid4().hex}
         if entry["as"] == "holder":
-            name = "decrypt"
-            for section in SECTIONS:
-                key = envelope.unwrap_key(
-                    sections[section]["holder"],
-                    bundle.encryption_key,
-                    envelope.wrap_context(section, header["tender"]["id"], "holder"),
-                )
-                body[f"{section}_key"] = base64.b64encode(key).decode()
+            name, suffix, fingerprint = "decrypt", "key", None
         else:
-            name = "share"
             if entry.get("custodian_fingerprint") != mine:
                 raise InvalidInput(
                     "this key file is not the custodian certificate the tender was sealed to",
                     code="wrong_custodian_key",
                 )
-            for section in SECTIONS:
-                share = next(
-                    s for s in sections[section]["custodians"]["shares"] if s["recipient"] == mine
-                )
-                value = envelope.unwrap_key(
-                    share,
-                    bundle.encryption_key,
-                    envelope.wrap_context(section, header["tender"]["id"], "custodian", share["x"]),
-                )
-                body[f"{section}_share"] = base64.b64encode(value).decode()
+            name, suffix, fingerprint = "share", "share", mine
+        unlocked = envelope.opening_secrets(entry["header"], bundle.encryption_key, fingerprint)
+        for section, value in unlocked.items():
+            body[f"{section}_{suffix}"] = base64.b64encode(value).decode()
         answer = _send(f"{base}/{name}", token, body, retries)
         click.echo(json.dumps({"bid_id": entry["bid_id"], "command": name, **_brief(answer)}))
 
