@@ -31,6 +31,7 @@ from bidhall.db import db
 from bidhall.events import Event
 
 FORMAT = "bidhall-checkpoint/1"
+EXPORT_FORMAT = "bidhall-checkpoints/1"
 # the moments after which the chain head is signed at once
 KEY_MOMENTS = frozenset(
     {
@@ -122,6 +123,25 @@ class CheckpointFinding:
         }[self.problem]
 
 
+_SELECT = (
+    "SELECT id, seq, hash, at, reason, signature, certificate_pem FROM ledger_checkpoints "
+    "ORDER BY seq, id"
+)
+
+
+def _utc(at: datetime | str) -> datetime:
+    return clock.as_utc(at if isinstance(at, datetime) else datetime.fromisoformat(at))
+
+
+def _at_text(at: datetime | str) -> str:
+    """``at`` as it is signed; a stored value that is not a time at all as it is, for the
+    verifier to reject."""
+    try:
+        return format_at(_utc(at))
+    except (TypeError, ValueError):
+        return str(at)
+
+
 def verify(session: Session) -> tuple[int, CheckpointFinding | None]:
     """Check every checkpoint; returns (how many were checked, the first problem or None)."""
     from bidhall.crypto import services as pki
@@ -137,15 +157,8 @@ def verify(session: Session) -> tuple[int, CheckpointFinding | None]:
                 )
             ).all()
         )
-        rows = connection.execute(
-            text(
-                "SELECT id, seq, hash, at, signature, certificate_pem FROM ledger_checkpoints "
-                "ORDER BY seq, id"
-            )
-        ).all()
-    for id_, seq, hash_, at, signature, pem in rows:
-        at = at if isinstance(at, datetime) else datetime.fromisoformat(at)
-        at = clock.as_utc(at)
+        rows = connection.execute(text(_SELECT)).all()
+    for id_, seq, hash_, at, _reason, signature, pem in rows:
         try:
             cert = x509.load_pem_x509_certificate(pem.encode())
             cert.verify_directly_issued_by(issuing)
@@ -153,9 +166,10 @@ def verify(session: Session) -> tuple[int, CheckpointFinding | None]:
             return checked, CheckpointFinding(id_, seq, "untrusted_certificate")
         try:
             cert.public_key().verify(
-                base64.b64decode(signature, validate=True), statement(seq, hash_, at)
+                base64.b64decode(signature, validate=True), statement(seq, hash_, _utc(at))
             )
-        except (InvalidSignature, binascii.Error, ValueError):
+        except (InvalidSignature, binascii.Error, ValueError, TypeError):
+            # a time no writer stores (not a time at all) cannot be what was signed either
             return checked, CheckpointFinding(id_, seq, "bad_signature")
         if hashes.get(seq) is None:
             return checked, CheckpointFinding(id_, seq, "entry_missing")
@@ -163,3 +177,29 @@ def verify(session: Session) -> tuple[int, CheckpointFinding | None]:
             return checked, CheckpointFinding(id_, seq, "chain_rewritten")
         checked += 1
     return checked, None
+
+
+def export(session: Session) -> dict:
+    """Every committed checkpoint with its signing certificate, and the CA chain (issuing CA,
+    then root) that issued those certificates: with the ledger export, what an outside verifier
+    needs besides a root certificate it trusts (docs/ledger.md)."""
+    from bidhall.crypto import services as pki
+
+    with session.get_bind().connect() as connection:
+        rows = connection.execute(text(_SELECT)).all()
+    return {
+        "format": EXPORT_FORMAT,
+        "chain": pki.chain_pems(),
+        "checkpoints": [
+            {
+                "id": id_,
+                "seq": seq,
+                "hash": hash_,
+                "at": _at_text(at),
+                "reason": reason,
+                "signature": signature,
+                "certificate": pem,
+            }
+            for id_, seq, hash_, at, reason, signature, pem in rows
+        ],
+    }

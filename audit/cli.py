@@ -78,12 +78,22 @@ def checkpoint_command() -> None:
 
 @audit_group.command("export")
 @click.argument("output", type=click.File("w", encoding="utf-8", lazy=True), default="-")
+@click.option(
+    "--checkpoints",
+    "checkpoints_output",
+    type=click.File("w", encoding="utf-8", lazy=True),
+    help="also write the signed checkpoints and the CA chain that checks them to this file",
+)
 @with_appcontext
-def export_command(output: TextIO) -> None:
-    """Write the ledger as JSON Lines to OUTPUT (default: stdout), for outside verifiers
-    (docs/ledger.md)."""
-    from audit import ledger
+def export_command(output: TextIO, checkpoints_output: TextIO | None) -> None:
+    """Write the ledger as JSON Lines to OUTPUT (default: stdout), and with --checkpoints its
+    signed checkpoints, for outside verifiers (docs/ledger.md)."""
+    from audit import checkpoints, ledger
     from bidhall.db import db
 
+    # checkpoints first: the chain only grows, so every exported checkpoint's entry is exported
+    signed = checkpoints.export(db.session) if checkpoints_output is not None else None
     for line in ledger.export(db.session):
         output.write(line + "\n")
+    if checkpoints_output is not None:
+        checkpoints_output.write(json.dumps(signed, ensure_ascii=False, indent=1) + "\n")

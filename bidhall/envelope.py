@@ -417,13 +417,7 @@ def inspect(stream: BinaryIO, *, hash_sections: bool = True) -> Envelope:
     trailer = _json(stream.read(trailer_length), "malformed_trailer")
     _check_header(header)
     manifest, signer, chain = _check_trailer(trailer)
-    header_sha256 = hashlib.sha256(header_bytes).hexdigest()
-    if manifest.get("header_sha256") != header_sha256 or canonical(header) != header_bytes:
-        raise EnvelopeRefused(
-            "the header does not match the signed manifest", code="header_mismatch"
-        )
-    if manifest.get("tender_id") != header["tender"]["id"]:
-        raise EnvelopeRefused("the manifest names another tender", code="header_mismatch")
+    _check_binding(header, header_bytes, manifest)
     sections = manifest.get("sections")
     if not isinstance(sections, list) or [s.get("name") for s in sections] != list(SECTIONS):
         raise EnvelopeRefused(
@@ -476,15 +470,24 @@ def _json(data: bytes, code: str) -> dict:
     return value
 
 
+def _check_suite(document: dict, what: str) -> None:
+    """The one check of the ``format`` and ``suite`` a header or a manifest names: every reader
+    (upload, ``bidhall seal verify``, the opening, ``bidhall open-key``, a record's excerpts)
+    refuses one it does not know, even when the bidder signed it."""
+    if document.get("format") != FORMAT:
+        raise EnvelopeRefused(
+            f"the {what} names an unsupported envelope format {document.get('format')!r}",
+            code="unsupported_format",
+        )
+    if document.get("suite") != SUITE:
+        raise EnvelopeRefused(
+            f"the {what} names an unsupported algorithm suite {document.get('suite')!r}",
+            code="unsupported_suite",
+        )
+
+
 def _check_header(header: dict) -> None:
-    if header.get("format") != FORMAT:
-        raise EnvelopeRefused(
-            f"unsupported envelope format {header.get('format')!r}", code="unsupported_format"
-        )
-    if header.get("suite") != SUITE:
-        raise EnvelopeRefused(
-            f"unsupported algorithm suite {header.get('suite')!r}", code="unsupported_suite"
-        )
+    _check_suite(header, "header")
     try:
         assert isinstance(header["tender"]["id"], int)
         assert isinstance(header["tender"]["lot"], int)
@@ -502,6 +505,18 @@ def _check_header(header: dict) -> None:
         ) from None
 
 
+def _check_binding(header: dict, header_bytes: bytes, manifest: dict) -> None:
+    """The header is the one the bidder signed: its exact (canonical) bytes hash to the
+    manifest's ``header_sha256``, and both name the same tender."""
+    header_sha256 = hashlib.sha256(header_bytes).hexdigest()
+    if manifest.get("header_sha256") != header_sha256 or canonical(header) != header_bytes:
+        raise EnvelopeRefused(
+            "the header does not match the signed manifest", code="header_mismatch"
+        )
+    if manifest.get("tender_id") != header["tender"]["id"]:
+        raise EnvelopeRefused("the manifest names another tender", code="header_mismatch")
+
+
 def _check_trailer(trailer: dict) -> tuple[dict, x509.Certificate, list[x509.Certificate]]:
     try:
         manifest = trailer["manifest"]
@@ -513,6 +528,8 @@ def _check_trailer(trailer: dict) -> tuple[dict, x509.Certificate, list[x509.Cer
         raise EnvelopeRefused(
             "the envelope's signature block is malformed", code="malformed_trailer"
         ) from None
+    # before the signature: the suite names the signature algorithm
+    _check_suite(manifest, "manifest")
     public = signer.public_key()
     if not isinstance(public, Ed25519PublicKey):
         raise EnvelopeRefused(
@@ -573,6 +590,7 @@ def opening_secrets(
     """What a party's own machine unlocks at the opening from an envelope's header alone, per
     section: the bidder its data keys, or (with its certificate's fingerprint) a custodian its
     shares."""
+    _check_header(header)  # a header handed out by a server, not read by ``inspect`` here
     return {
         section: _unwrap(header, section, encryption_key, custodian_fingerprint)[1]
         for section in SECTIONS
@@ -671,10 +689,7 @@ def open_summary_excerpt(excerpt: object, key: bytes) -> tuple[dict, Envelope]:
     header = _json(header_bytes, "malformed_header")
     _check_header(header)
     manifest, signer, chain = _check_trailer(trailer)
-    if manifest.get("header_sha256") != hashlib.sha256(header_bytes).hexdigest():
-        raise EnvelopeRefused(
-            "the header does not match the signed manifest", code="header_mismatch"
-        )
+    _check_binding(header, header_bytes, manifest)
     sections = manifest.get("sections") or [{}]
     if sections[0].get("name") != "summary" or sections[0].get("ciphertext_bytes") != len(
         ciphertext

@@ -132,3 +132,132 @@ def rewrite_chain_from(seq: int, payload: str) -> None:
                 {"p": body, "ph": prev, "h": new_hash, "s": row[0]},
             )
             prev = new_hash
+
+
+# --- the export and the standalone checkpoint verifier in docs/ledger.md -------------------------
+
+
+def export_with_checkpoints(runner, tmp_path) -> tuple:
+    ledger_path, checkpoints_path = tmp_path / "ledger.jsonl", tmp_path / "checkpoints.json"
+    result = runner.invoke(
+        args=["audit", "export", str(ledger_path), "--checkpoints", str(checkpoints_path)]
+    )
+    assert result.exit_code == 0, result.output
+    return ledger_path, checkpoints_path
+
+
+def run_checkpoint_verifier(tmp_path, client, ledger_path, checkpoints_path) -> tuple[int, str]:
+    """The verifier of docs/ledger.md, as a script, with the root an outsider downloads."""
+    import subprocess
+    import sys
+
+    from tests.audit.test_ledger import doc_block
+
+    script = tmp_path / "verify_checkpoints.py"
+    script.write_text(doc_block("verify_checkpoints.py", "python"), encoding="utf-8")
+    root = tmp_path / "root.pem"
+    root.write_bytes(client.get("/ca/root.pem").data)
+    done = subprocess.run(
+        [sys.executable, str(script), str(ledger_path), str(checkpoints_path), str(root)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.returncode, done.stdout.strip()
+
+
+def test_the_export_carries_the_checkpoints_and_the_certificates_that_check_them(
+    make_tender, runner, tmp_path, client
+):
+    from bidhall.crypto import services as pki
+
+    make_tender("published")
+    _ledger_path, checkpoints_path = export_with_checkpoints(runner, tmp_path)
+    document = json.loads(checkpoints_path.read_text(encoding="utf-8"))
+    assert document["format"] == "bidhall-checkpoints/1"
+    assert document["chain"] == [pki.issuing_pem(), pki.root_pem()]
+    signed = db.session.scalars(select(LedgerCheckpoint)).one()
+    assert document["checkpoints"] == [
+        {
+            "id": signed.id,
+            "seq": signed.seq,
+            "hash": signed.hash,
+            "at": ledger.format_at(signed.at),
+            "reason": signed.reason,
+            "signature": signed.signature,
+            "certificate": signed.certificate_pem,
+        }
+    ]
+
+
+def test_the_standalone_checkpoint_verifier_passes_an_intact_export(
+    make_tender, runner, tmp_path, client
+):
+    make_tender("published")
+    make_tender("published")
+    paths = export_with_checkpoints(runner, tmp_path)
+    assert run_checkpoint_verifier(tmp_path, client, *paths) == (0, "ok: 2 checkpoints")
+
+
+def test_the_standalone_checkpoint_verifier_catches_a_fully_recomputed_chain(
+    make_tender, runner, tmp_path, client
+):
+    make_tender("published")
+    signed = db.session.scalars(select(LedgerCheckpoint)).one()
+    rewrite_chain_from(2, payload='{"rewritten":true}')
+    paths = export_with_checkpoints(runner, tmp_path)
+    assert run_checkpoint_verifier(tmp_path, client, *paths) == (
+        1,
+        f"checkpoint at seq {signed.seq}: chain_rewritten",
+    )
+
+
+def test_the_standalone_checkpoint_verifier_refuses_a_certificate_the_ca_did_not_issue(
+    make_tender, runner, tmp_path, client
+):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from tests.kernel.test_envelope import Party
+
+    make_tender("published")
+    signed = db.session.scalars(select(LedgerCheckpoint)).one()
+    intruder = Party("intruder", ed25519.Ed25519PrivateKey.generate())
+    pem = intruder.signing_cert.public_bytes(serialization.Encoding.PEM).decode()
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE ledger_checkpoints SET certificate_pem = :p"), {"p": pem})
+    paths = export_with_checkpoints(runner, tmp_path)
+    assert run_checkpoint_verifier(tmp_path, client, *paths) == (
+        1,
+        f"checkpoint at seq {signed.seq}: untrusted_certificate",
+    )
+
+
+def test_the_standalone_checkpoint_verifier_refuses_an_edited_signature(
+    make_tender, runner, tmp_path, client
+):
+    make_tender("published")
+    signed = db.session.scalars(select(LedgerCheckpoint)).one()
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE ledger_checkpoints SET hash = :h"), {"h": "0" * 64})
+    paths = export_with_checkpoints(runner, tmp_path)
+    assert run_checkpoint_verifier(tmp_path, client, *paths) == (
+        1,
+        f"checkpoint at seq {signed.seq}: bad_signature",
+    )
+
+
+def test_a_checkpoint_time_that_is_not_a_time_is_named_not_raised(
+    make_tender, runner, tmp_path, client
+):
+    make_tender("published")
+    signed = db.session.scalars(select(LedgerCheckpoint)).one()
+    with db.engine.begin() as connection:
+        connection.execute(text("UPDATE ledger_checkpoints SET at = 'yesterday'"))
+    code, answer = verify(runner)
+    assert (code, answer["problem"], answer["first_bad_seq"]) == (1, "bad_signature", signed.seq)
+    paths = export_with_checkpoints(runner, tmp_path)
+    assert run_checkpoint_verifier(tmp_path, client, *paths) == (
+        1,
+        f"checkpoint at seq {signed.seq}: bad_signature",
+    )

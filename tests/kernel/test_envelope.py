@@ -6,6 +6,7 @@ import datetime
 import hashlib
 import io
 import json
+import re
 import struct
 from pathlib import Path
 
@@ -383,3 +384,63 @@ def test_opening_in_one_pass_gives_the_same_documents(bidder, custodians, docume
     key = E.unwrap_for_holder(sealed, "documents", bidder.encryption)
     names = E.extract_documents(stream, sealed, key, tmp_path / "out")
     assert sorted(names) == ["price-schedule.xlsx", "technical/plan.pdf"]
+
+
+# --- formats and suites a reader does not know ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("suite", "bidhall-sm2-sm3-sm4gcm/1", "unsupported_suite"),
+        ("format", "x", "unsupported_format"),
+    ],
+)
+def test_a_record_excerpt_whose_signed_manifest_names_another_suite_is_refused(
+    bidder, custodians, documents, field, value, code
+):
+    excerpt, key = resigned_excerpt(bidder, custodians, documents, **{field: value})
+    with pytest.raises(E.EnvelopeRefused) as refused:
+        E.open_summary_excerpt(excerpt, key)
+    assert refused.value.code == code
+
+
+def resigned_excerpt(bidder, custodians, documents, header_bytes=None, **manifest_changes):
+    """A record's excerpt of a bid whose manifest the bidder signed again after the changes."""
+    stream = io.BytesIO(seal_bytes(bidder, custodians, documents))
+    sealed = E.inspect(stream)
+    key = E.unwrap_for_holder(sealed, "summary", bidder.encryption)
+    excerpt = E.summary_excerpt(stream, sealed)
+    manifest = excerpt["trailer"]["manifest"] | manifest_changes
+    if header_bytes is not None:
+        excerpt["header"] = E.b64(header_bytes(sealed.header))
+        manifest["header_sha256"] = hashlib.sha256(header_bytes(sealed.header)).hexdigest()
+    signature = E.b64(bidder.signing.sign(E.canonical(manifest)))
+    excerpt["trailer"] = excerpt["trailer"] | {"manifest": manifest, "signature": signature}
+    return excerpt, key
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"header_bytes": lambda header: json.dumps(header, indent=1).encode()},
+        {"tender_id": 43},
+    ],
+    ids=["non-canonical header", "manifest of another tender"],
+)
+def test_a_record_excerpt_is_bound_to_its_header_as_a_whole_envelope_is(
+    bidder, custodians, documents, change
+):
+    excerpt, key = resigned_excerpt(bidder, custodians, documents, **change)
+    with pytest.raises(E.EnvelopeRefused) as refused:
+        E.open_summary_excerpt(excerpt, key)
+    assert refused.value.code == "header_mismatch"
+
+
+def test_every_refusal_code_of_the_envelope_is_in_the_format_document():
+    root = Path(__file__).resolve().parents[2]
+    source = (root / "bidhall" / "envelope.py").read_text(encoding="utf-8")
+    codes = set(re.findall(r'code="(\w+)"', source)) | set(re.findall(r'"(malformed_\w+)"', source))
+    table = (root / "docs" / "seal-format.md").read_text(encoding="utf-8")
+    table = table.split("### Every refusal code of `bidhall/envelope.py`", 1)[1]
+    assert sorted(code for code in codes if f"| `{code}` |" not in table) == []
