@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import re
+import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -198,7 +199,11 @@ def add_document(
         tender = _load(session, tender_id, for_update=True)
         _require_manager(actor, tender)
         rules.check_action("edit", tender.state)
-        key = f"tenders/{tender.id}/documents/{clock.now():%Y%m%d%H%M%S%f}-{filename}"
+        # a random part: two documents of one name added in the same instant keep their bytes
+        key = (
+            f"tenders/{tender.id}/documents/"
+            f"{clock.now():%Y%m%d%H%M%S%f}-{secrets.token_hex(6)}-{filename}"
+        )
         size, sha256 = storage.get().put(key, stream, max_bytes=MAX_DOCUMENT_BYTES)
         db.after_rollback(lambda: storage.get().delete(key))  # no file without its record
         if size == 0:

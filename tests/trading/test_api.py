@@ -156,6 +156,19 @@ def test_a_refused_document_leaves_no_file_behind(agency_api, world, app):
     assert not stored.exists() or list(stored.iterdir()) == []
 
 
+def test_two_documents_of_one_name_added_in_the_same_instant_keep_their_own_bytes(
+    agency_api, world
+):
+    tender = create_draft(agency_api, world)
+    upload(agency_api, tender["id"], content=b"first version")
+    upload(agency_api, tender["id"], content=b"second version")
+    documents = agency_api.get(f"/api/tenders/{tender['id']}").get_json()["documents"]
+    bodies = {
+        agency_api.get(f"/api/tenders/{tender['id']}/documents/{d['id']}").data for d in documents
+    }
+    assert bodies == {b"first version", b"second version"}
+
+
 # --- filing -------------------------------------------------------------------------------------
 
 
