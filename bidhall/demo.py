@@ -3,6 +3,9 @@ default (SQLite file, local files), with a simulated clock so 20 days pass in a 
 
 It prints what it does and ends with one line of JSON. With --serve it then starts the web
 server (real clock) on the demo database so the result can be opened in a browser.
+
+The demo wipes its folder first, so it marks the folders it makes and refuses any other one: a
+BIDHALL_INSTANCE left pointing at a real instance is never emptied.
 """
 
 from __future__ import annotations
@@ -18,9 +21,11 @@ from pathlib import Path
 import click
 
 from bidhall import clock, envelope
+from bidhall.cli_support import fail_on_domain_errors
 
 DEMO_PASSWORD = "demo-password-1"
 DEMO_KEY_PASSPHRASE = "demo key passphrase 1"
+DEMO_MARKER = ".bidhall-demo"
 
 
 def _say(message: str) -> None:
@@ -41,8 +46,7 @@ def run_demo(instance: Path) -> dict:
     from trading import services as trading
     from trading.schemas import parse_draft
 
-    if instance.exists():
-        shutil.rmtree(instance)
+    _clear_demo_folder(instance)
     app = create_app(
         {"BIDHALL_INSTANCE": str(instance), "DATABASE_URL": None, "SCHEDULER_ENABLED": False}
     )
@@ -426,6 +430,26 @@ def run_demo(instance: Path) -> dict:
     return summary
 
 
+def _clear_demo_folder(instance: Path) -> None:
+    """Empty ``instance`` for a fresh demo, if the demo made it; leave it marked as the demo's."""
+    from bidhall.config import ROOT
+    from bidhall.errors import InvalidInput
+
+    if instance.exists() and any(instance.iterdir()):
+        # the default folder predates the marker; anything else must carry it
+        default = (ROOT / "instance" / "demo").resolve()
+        if not (instance / DEMO_MARKER).exists() and instance.resolve() != default:
+            raise InvalidInput(
+                f"{instance} is not a demo folder (it has files but no {DEMO_MARKER}), so the "
+                "demo will not wipe it: give an empty or new folder with --instance or "
+                "BIDHALL_INSTANCE",
+                code="not_a_demo_folder",
+            )
+        shutil.rmtree(instance)
+    instance.mkdir(parents=True, exist_ok=True)
+    (instance / DEMO_MARKER).write_text("made by `bidhall demo`, which wipes this folder\n")
+
+
 def _unlocked(storage_key: str, bundle, *, custodian: bool = False) -> dict:
     """What a party's own machine does at the opening (the browser or `bidhall open-key`): the
     bidder unwraps its data keys, a custodian its shares, with its private key."""
@@ -531,12 +555,16 @@ def _happened(report: dict) -> str:
 @click.option(
     "--instance",
     type=click.Path(file_okay=False, path_type=Path),
+    envvar="BIDHALL_INSTANCE",
     default=None,
-    help="folder for the demo's database and files (default: instance/demo)",
+    help="folder for the demo's database and files, wiped first "
+    "(or BIDHALL_INSTANCE; default: instance/demo)",
 )
 @click.option("--serve", is_flag=True, help="then start the web server on the demo data")
-@click.option("--port", default=5000, type=int)
-def demo_command(instance: Path | None, serve: bool, port: int) -> None:
+@click.option("--host", default="127.0.0.1", show_default=True, help="with --serve")
+@click.option("--port", default=5000, show_default=True, type=int, help="with --serve")
+@fail_on_domain_errors
+def demo_command(instance: Path | None, serve: bool, host: str, port: int) -> None:
     """Play a whole tender life cycle on the embedded default and print a JSON summary."""
     from bidhall.config import ROOT
 
@@ -553,11 +581,9 @@ def demo_command(instance: Path | None, serve: bool, port: int) -> None:
         app = create_app({"BIDHALL_INSTANCE": str(instance), "DATABASE_URL": None})
         scheduler.start_background(app)
         click.echo(
-            f"serving the demo on http://127.0.0.1:{port}/ — sign in as agency, "
+            f"serving the demo on http://{host}:{port}/ — sign in as agency, "
             f"supervisor, bidder1 or admin with password {DEMO_PASSWORD}"
         )
         # FlaskGroup marks the process as "flask run"; ours is a real server, not a dev reload
         os.environ.pop("FLASK_RUN_FROM_CLI", None)
-        socketio.run(
-            app, host="127.0.0.1", port=port, allow_unsafe_werkzeug=True, use_reloader=False
-        )
+        socketio.run(app, host=host, port=port, allow_unsafe_werkzeug=True, use_reloader=False)

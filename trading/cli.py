@@ -1,4 +1,7 @@
-"""`bidhall tender ...`: run a tender from the command line, authenticated by an API token."""
+"""`bidhall tender ...`: run a tender from the command line, authenticated by an API token.
+
+Most verbs work on the server's own database; `tender download`, a bidder's verb, talks to a
+bidhall server over HTTP (standard library only), like `bidhall bid ...`."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from flask.cli import with_appcontext
 
 from bidhall.cli_support import fail_on_domain_errors
 from bidhall.errors import Unauthenticated
+from trading.seal_cli import _call, _download, server_option
 
 token_option = click.option(
     "--token",
@@ -166,3 +170,51 @@ def terminate_command(tender_id: int, reason: str, token: str) -> None:
     from trading import serialize, services
 
     _echo(serialize.tender_managed(services.terminate_tender(_user(token), tender_id, reason)))
+
+
+@tender_group.command("download")
+@click.argument("tender_id", type=int)
+@server_option
+@token_option
+@click.option(
+    "-o",
+    "--output",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="folder to save the documents in (made if missing)",
+)
+@fail_on_domain_errors
+def download_command(tender_id: int, server: str, token: str, folder: Path) -> None:
+    """Download a tender's documents (needed to bid).
+
+    Only holders of the documents may bid: the first download makes your organisation one, in
+    the download period. Each file is checked against the sha256 the server publishes for it."""
+    tender = _call("GET", f"{server}/api/tenders/{tender_id}", token)
+    folder.mkdir(parents=True, exist_ok=True)
+    saved, names = [], set()
+    for document in tender["documents"]:
+        name = _local_name(document, names)
+        path = folder / name
+        size, sha256 = _download(
+            f"{server}/api/tenders/{tender_id}/documents/{document['id']}",
+            token,
+            path,
+            document.get("sha256"),
+        )
+        saved.append(
+            {"document_id": document["id"], "path": str(path), "size": size, "sha256": sha256}
+        )
+    click.echo(json.dumps({"tender": tender["reference"], "saved": saved}, ensure_ascii=False))
+
+
+def _local_name(document: dict, taken: set[str]) -> str:
+    """The document's own file name, never a path; prefixed by its id if two share a name."""
+    name = Path(str(document["filename"]).replace("\\", "/")).name
+    if name in ("", ".", ".."):
+        name = f"document-{document['id']}"
+    if name in taken:
+        name = f"{document['id']}-{name}"
+    taken.add(name)
+    return name

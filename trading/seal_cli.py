@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
@@ -329,9 +330,42 @@ def _call(
         with urllib.request.urlopen(request, timeout=120) as response:
             return json.loads(response.read())
     except urllib.error.HTTPError as error:
-        try:
-            payload = json.loads(error.read())["error"]
-        except (ValueError, KeyError, TypeError):
-            payload = {"code": f"http_{error.code}", "message": error.reason}
-        click.echo(f"error: {payload['code']}: {payload['message']}", err=True)
-        sys.exit(2)
+        _refused(error)
+
+
+def _download(url: str, token: str, path: Path, sha256: str | None = None) -> tuple[int, str]:
+    """GET a file into ``path``; returns its size and sha256 hex. It goes through
+    ``path.part``: a broken download, or one whose sha256 is not the expected one, leaves
+    nothing under the real name."""
+    request = urllib.request.Request(url)
+    request.add_header("Authorization", f"Bearer {token}")
+    digest, size = hashlib.sha256(), 0
+    partial = path.with_name(path.name + ".part")
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response, open(partial, "wb") as out:
+            while piece := response.read(1024 * 1024):
+                digest.update(piece)
+                size += len(piece)
+                out.write(piece)
+        if sha256 and digest.hexdigest() != sha256:
+            raise InvalidInput(
+                f"{path.name} arrived with sha256 {digest.hexdigest()}, not the published "
+                f"{sha256}: not kept; download it again",
+                code="sha256_mismatch",
+            )
+        partial.replace(path)
+    except urllib.error.HTTPError as error:
+        _refused(error)
+    finally:
+        partial.unlink(missing_ok=True)
+    return size, digest.hexdigest()
+
+
+def _refused(error: urllib.error.HTTPError) -> NoReturn:
+    """Print the server's refusal as `error: code: message` and exit 2, like a local one."""
+    try:
+        payload = json.loads(error.read())["error"]
+    except (ValueError, KeyError, TypeError):
+        payload = {"code": f"http_{error.code}", "message": error.reason}
+    click.echo(f"error: {payload['code']}: {payload['message']}", err=True)
+    sys.exit(2)

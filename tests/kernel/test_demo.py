@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
+
+import pytest
+
+BIDHALL = os.path.join(os.path.dirname(sys.executable), "bidhall")
+
+
+def demo_env(**extra: str) -> dict:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL", "BIDHALL_INSTANCE")
+    }
+    return env | {"PYTHONUNBUFFERED": "1"} | extra
 
 
 def test_the_demo_plays_the_life_cycle_and_ends_with_a_json_summary(tmp_path):
-    bidhall = os.path.join(os.path.dirname(sys.executable), "bidhall")
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    # --instance wins over BIDHALL_INSTANCE
+    env = demo_env(BIDHALL_INSTANCE=str(tmp_path / "from-environment"))
     result = subprocess.run(
-        [bidhall, "demo", "--instance", str(tmp_path / "demo")],
+        [BIDHALL, "demo", "--instance", str(tmp_path / "demo")],
         env=env,
         capture_output=True,
         text=True,
@@ -27,3 +43,53 @@ def test_the_demo_plays_the_life_cycle_and_ends_with_a_json_summary(tmp_path):
     assert summary["deadline_moved"] is True
     assert "decrypted remotely" in result.stdout
     assert (tmp_path / "demo" / "bidhall.db").exists()
+    assert not (tmp_path / "from-environment").exists()
+
+
+def test_the_demo_served_on_another_host_runs_in_the_bidhall_instance_folder(tmp_path):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.2", 0))
+        port = probe.getsockname()[1]
+    instance = tmp_path / "from-environment"
+    process = subprocess.Popen(
+        [BIDHALL, "demo", "--serve", "--host", "127.0.0.2", "--port", str(port)],
+        env=demo_env(BIDHALL_INSTANCE=str(instance)),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while process.poll() is None and time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.2", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            process.kill()
+            pytest.fail("the demo server did not start: " + process.stdout.read().decode())
+        with urllib.request.urlopen(f"http://127.0.0.2:{port}/api/tenders", timeout=10) as answer:
+            assert len(json.loads(answer.read())) == 2  # the demo's two tenders
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        assert (instance / "bidhall.db").exists()
+    finally:
+        process.terminate()
+        output = process.communicate(timeout=10)[0].decode()
+    assert f"serving the demo on http://127.0.0.2:{port}/" in output, output
+
+
+def test_the_demo_refuses_to_wipe_a_folder_it_did_not_make(tmp_path):
+    precious = tmp_path / "instance"
+    precious.mkdir()
+    (precious / "bidhall.db").write_bytes(b"a real database")
+    result = subprocess.run(
+        [BIDHALL, "demo"],
+        env=demo_env(BIDHALL_INSTANCE=str(precious)),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "error: not_a_demo_folder: " in result.stderr
+    assert (precious / "bidhall.db").read_bytes() == b"a real database"
