@@ -79,6 +79,14 @@ def verification(draw_id: int) -> Any:
     return jsonify(services.verification_document(draw_id))
 
 
+@blueprint.get("/draws/<int:draw_id>/commitment")
+def commitment(draw_id: int) -> Any:
+    """Public from the commit on: the bytes as signed and kept (the ledger holds their hash);
+    ``?round=N`` for a supplementary round's."""
+    text = services.signed_commitment(draw_id, integer(request.args, "round", default=0))
+    return Response(text, mimetype="application/json")
+
+
 @blueprint.get("/my/invitations")
 @require(Role.EXPERT)
 def my_invitations() -> Any:

@@ -119,6 +119,9 @@ class ExpertDraw(Base):
     seed_hex: Mapped[str] = mapped_column(String(64))  # secret until the result is published
     frozen: Mapped[dict] = mapped_column(JSON)  # the candidate list, see docs/draw.md
     list_sha256: Mapped[str] = mapped_column(String(64))
+    # the platform-signed bidhall-draw-commitment/1 (canonical JSON), made in the commit's unit;
+    # None for draws committed before revision 0010
+    commitment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]
     drawn_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
@@ -186,6 +189,7 @@ class DrawRound(Base):
     seed_hex: Mapped[str] = mapped_column(String(64))  # revealed with the draw's result
     frozen: Mapped[dict] = mapped_column(JSON)
     list_sha256: Mapped[str] = mapped_column(String(64))
+    commitment: Mapped[str | None] = mapped_column(Text)  # signed when the round commits
     members: Mapped[list] = mapped_column(JSON)  # the expert ids drawn, one per seat
     created_at: Mapped[datetime]
     drawn_at: Mapped[datetime | None]

@@ -22,6 +22,7 @@ from bidhall.errors import InvalidInput, RuleViolation
 FORMAT = "bidhall-draw/1"  # quotas per region pool
 FORMAT_VENUES = "bidhall-draw/2"  # quotas per venue: /1 plus the venues and their workstations
 SUPPLEMENT_FORMAT = "bidhall-draw-supplement/1"  # a later round filling seats left empty
+COMMITMENT_FORMAT = "bidhall-draw-commitment/1"  # what the platform signs when a round commits
 DECLARATION_FORMAT = "bidhall-recusal/1"
 SPECIALTY_CODE = re.compile(r"^[A-Z][0-9]{2}(?:[0-9]{2}){0,3}$")
 REGION_CODE = re.compile(r"^[0-9A-Za-z]{2,12}$")
@@ -468,6 +469,78 @@ def draw(seed: bytes, frozen: Mapping[str, Any]) -> dict[str, dict[str, list[int
             "reserves": order[quota : quota + reserves],
         }
     return result
+
+
+def exclusions_sha256(frozen: Mapping[str, Any]) -> str:
+    """SHA-256 of the canonical form of a frozen list's ``excluded`` array."""
+    return sha256_hex(canonical(frozen.get("excluded") if isinstance(frozen, Mapping) else None))
+
+
+def commitment(frozen: Mapping[str, Any], seed_sha256: str, committed_at: datetime) -> dict:
+    """What the platform signs and publishes the moment a draw (or a supplementary round)
+    commits: hashes and ids only, so that it names no expert and tells nothing of the result,
+    yet binds the seed, the candidate list and its exclusions before anything is drawn."""
+    body = {
+        "format": COMMITMENT_FORMAT,
+        "draw_id": frozen["draw_id"],
+        "tender_id": frozen["tender_id"],
+        "round": frozen.get("round", 0),
+        "list_format": frozen["format"],
+        "seed_sha256": seed_sha256,
+        "list_sha256": sha256_hex(canonical(frozen)),
+        "exclusions_sha256": exclusions_sha256(frozen),
+        "committed_at": committed_at.isoformat(),
+    }
+    if frozen["format"] == SUPPLEMENT_FORMAT:
+        body["region"] = frozen["region"]
+    return body
+
+
+def check_commitment(document: Mapping[str, Any], committed: Mapping[str, Any]) -> list[str]:
+    """Every way a DRAW.json differs from a commitment's body (its signature checked by the
+    caller): the round it names must be in the file, and its seed, candidate list and
+    exclusions must hash to the committed values."""
+    number = committed.get("round")
+    if committed.get("draw_id") != document.get("draw_id"):
+        return [
+            f"the commitment is for draw {committed.get('draw_id')}, the file for draw "
+            f"{document.get('draw_id')}"
+        ]
+    if committed.get("tender_id") != document.get("tender_id"):
+        return [
+            f"the commitment is for tender {committed.get('tender_id')}, the file for tender "
+            f"{document.get('tender_id')}"
+        ]
+    if number == 0:
+        name, part = "the draw", document
+    else:
+        supplements = document.get("supplements") or []
+        rounds = [s for s in supplements if isinstance(s, Mapping) and s.get("round") == number]
+        if not rounds:
+            return [f"the commitment is for supplementary round {number}, not in the file"]
+        name, part = f"supplementary round {number}", rounds[0]
+    frozen = part.get("frozen")
+    problems = []
+    try:
+        seed_hash = sha256_hex(bytes.fromhex(part.get("seed")))
+    except (TypeError, ValueError):
+        seed_hash = None
+    if seed_hash != committed.get("seed_sha256"):
+        problems.append(f"{name}: the seed does not hash to the committed seed_sha256")
+    list_format = frozen.get("format") if isinstance(frozen, Mapping) else None
+    if list_format != committed.get("list_format"):
+        problems.append(
+            f"{name}: the candidate list is a {list_format}, the committed one a "
+            f"{committed.get('list_format')}"
+        )
+    if sha256_hex(canonical(frozen)) != committed.get("list_sha256"):
+        problems.append(f"{name}: the candidate list does not hash to the committed list_sha256")
+    if exclusions_sha256(frozen) != committed.get("exclusions_sha256"):
+        problems.append(
+            f"{name}: the exclusions do not hash to the committed exclusions_sha256 (an "
+            "excluded expert was added or removed, or its reasons changed)"
+        )
+    return problems
 
 
 def verify(document: Mapping[str, Any]) -> list[str]:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bidhall import clock, config
 from bidhall.accounts.models import Organisation, Role, User
+from bidhall.crypto import signed
 from bidhall.crypto.models import Certificate, CertificatePurpose
 from bidhall.db import db, fetch_one
 from bidhall.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
@@ -436,6 +437,7 @@ def draw_experts(actor: User, tender_id: int, request: DrawRequest) -> ExpertDra
         draw.seed_sha256 = rules.sha256_hex(seed)
         draw.frozen = frozen
         draw.list_sha256 = rules.sha256_hex(rules.canonical(frozen))
+        draw.commitment = _signed_commitment(frozen, draw.seed_sha256, now)
         emit(
             "draw.committed",
             actor,
@@ -443,11 +445,20 @@ def draw_experts(actor: User, tender_id: int, request: DrawRequest) -> ExpertDra
             tender_id=tender.id,
             seed_sha256=draw.seed_sha256,
             list_sha256=draw.list_sha256,
+            exclusions_sha256=rules.exclusions_sha256(frozen),
+            commitment_sha256=rules.sha256_hex(draw.commitment.encode()),
             eligible={r["region"]: len(r["candidates"]) for r in frozen["regions"]},
             excluded=len(frozen["excluded"]),
         )
         draw_id = draw.id
     return _draw_committee(actor, draw_id)
+
+
+def _signed_commitment(frozen: Mapping[str, Any], seed_sha256: str, at: datetime) -> str:
+    """The commitment as the platform signs it (bidhall.crypto.signed), in canonical JSON: kept
+    as these very bytes, whose hash the ledger's commit event holds."""
+    body = rules.commitment(frozen, seed_sha256, at)
+    return rules.canonical(signed.sign(body, "commitment")).decode()
 
 
 def _load_venues(session: Session, venue_ids: Sequence[int]) -> dict[int, Venue]:
@@ -964,6 +975,7 @@ def _commit_supplement(actor: User | str, draw_id: int, region: str) -> int | No
             seed_hex=seed.hex(),
             frozen=frozen,
             list_sha256=rules.sha256_hex(rules.canonical(frozen)),
+            commitment=_signed_commitment(frozen, rules.sha256_hex(seed), now),
             members=[],
             created_at=now,
         )
@@ -978,6 +990,8 @@ def _commit_supplement(actor: User | str, draw_id: int, region: str) -> int | No
             seats=len(seats),
             seed_sha256=round_.seed_sha256,
             list_sha256=round_.list_sha256,
+            exclusions_sha256=rules.exclusions_sha256(frozen),
+            commitment_sha256=rules.sha256_hex(round_.commitment.encode()),
             eligible=len(frozen["candidates"]),
         )
         return round_.id
@@ -1125,6 +1139,29 @@ def invitations(actor: User) -> Sequence[DrawPlace]:
             .order_by(DrawPlace.id.desc())
         )
     )
+
+
+def signed_commitment(draw_id: int, round_number: int = 0) -> str:
+    """The platform-signed commitment of a draw (round 0) or of one of its supplementary
+    rounds, as kept when it committed: public from that moment on, to anyone, since it holds
+    hashes and ids only (``rules.commitment``)."""
+    draw = get_draw(draw_id)
+    if round_number == 0:
+        text = draw.commitment
+    else:
+        text = db.session.scalar(
+            select(DrawRound.commitment).where(
+                DrawRound.draw_id == draw.id, DrawRound.number == round_number
+            )
+        )
+    if text is None:
+        where = "the draw" if round_number == 0 else f"supplementary round {round_number}"
+        raise NotFound(
+            f"no signed commitment of {where} of draw {draw_id} (a round committed before "
+            "commitments were signed has only the ledger's commit event)",
+            code="commitment_not_found",
+        )
+    return text
 
 
 def verification_document(draw_id: int) -> dict[str, Any]:

@@ -361,6 +361,36 @@ def test_the_downloaded_draw_document_passes_the_verify_command(
     assert result.exit_code == 0, result.output
 
 
+def test_the_draw_document_and_commitment_downloaded_from_the_page_pass_verify_with_the_root(
+    supervisor_browser, world, drawn, experts, answer, runner, tmp_path
+):
+    answer_all(drawn, experts, answer)
+    publish(world, drawn)
+    page = text_of(supervisor_browser.get(f"/supervision/draws/{drawn.id}"))
+    files = {}
+    for testid, name in (("download-draw", "DRAW.json"), ("download-commitment", "C.json")):
+        link = re.search(rf'data-testid="{testid}"[^>]*href="([^"]+)"', page).group(1)
+        files[name] = tmp_path / name
+        files[name].write_bytes(supervisor_browser.get(link).data)
+    root = tmp_path / "root.pem"
+    root.write_bytes(supervisor_browser.get("/ca/root.pem").data)
+
+    result = runner.invoke(
+        args=[
+            "draw",
+            "verify",
+            str(files["DRAW.json"]),
+            "--commitment",
+            str(files["C.json"]),
+            "--root",
+            str(root),
+        ]
+    )
+
+    assert result.exit_code == 0, result.output
+    assert "--commitment COMMITMENT.json" in page
+
+
 def test_the_supervisor_publishes_from_the_monitor_once_all_answered(
     supervisor_browser, drawn, experts, answer
 ):

@@ -492,3 +492,260 @@ def test_the_api_refuses_answer_minutes_that_are_not_a_number(world, tender, api
 
     assert response.status_code == 400
     assert "answer_minutes" in response.get_json()["error"]["message"]
+
+
+# --- the signed commitment ----------------------------------------------------------------------
+
+
+COMMITMENT_KEYS = {
+    "format",
+    "draw_id",
+    "tender_id",
+    "round",
+    "list_format",
+    "seed_sha256",
+    "list_sha256",
+    "exclusions_sha256",
+    "committed_at",
+}
+
+
+def rehashed(document):
+    """The draw file as someone rewriting it consistently would: the list's hash recomputed."""
+    from evaluation import rules
+
+    document["list_sha256"] = rules.sha256_hex(rules.canonical(document["frozen"]))
+    return document
+
+
+@pytest.fixture
+def draw_files(published, client, tmp_path):
+    """``draw_files(document=None) -> (DRAW.json, commitment.json, root.pem)`` of the published
+    draw: its verification file (or ``document``), its signed commitment, the platform's root."""
+    draw, _experts = published
+
+    def write(document=None):
+        if document is None:
+            document = client.get(f"/api/draws/{draw.id}/verification").get_json()
+        paths = tmp_path / "DRAW.json", tmp_path / "commitment.json", tmp_path / "root.pem"
+        paths[0].write_text(json.dumps(document))
+        paths[1].write_bytes(client.get(f"/api/draws/{draw.id}/commitment").data)
+        paths[2].write_bytes(client.get("/ca/root.pem").data)
+        return paths
+
+    return write
+
+
+def verify_args(draw_file, commitment=None, root=None):
+    args = ["draw", "verify", str(draw_file)]
+    if commitment is not None:
+        args += ["--commitment", str(commitment)]
+    if root is not None:
+        args += ["--root", str(root)]
+    return args
+
+
+def test_the_signed_commitment_is_public_right_after_the_commit_with_hashes_only(
+    world, tender, holder, make_expert, draw_request, client
+):
+    from audit.models import LedgerEntry
+    from evaluation import rules, services
+
+    experts = [make_expert() for _ in range(6)]
+    excluded = make_expert(employer_organisation_id=holder.organisation_id)
+    draw = services.draw_experts(world.agency, tender.id, draw_request())
+
+    response = client.get(f"/api/draws/{draw.id}/commitment")  # anonymous, before the reveal
+
+    assert draw.state == "drawn"
+    assert response.status_code == 200
+    body = response.get_json()["commitment"]
+    assert set(body) == COMMITMENT_KEYS
+    assert body == {
+        "format": "bidhall-draw-commitment/1",
+        "draw_id": draw.id,
+        "tender_id": tender.id,
+        "round": 0,
+        "list_format": "bidhall-draw/1",
+        "seed_sha256": draw.seed_sha256,
+        "list_sha256": draw.list_sha256,
+        "exclusions_sha256": rules.sha256_hex(rules.canonical(draw.frozen["excluded"])),
+        "committed_at": draw.created_at.isoformat(),
+    }
+    text = response.get_data(as_text=True)
+    assert draw.seed_hex not in text
+    assert not any(e.name in text for e in [*experts, excluded])
+    payload = json.loads(
+        db.session.scalar(select(LedgerEntry.payload).where(LedgerEntry.type == "draw.committed"))
+    )
+    # made and signed in the commit's own unit: the ledger holds its hash
+    assert payload["commitment_sha256"] == hashlib.sha256(response.data).hexdigest()
+    assert payload["exclusions_sha256"] == body["exclusions_sha256"]
+
+
+def test_the_commitments_signature_verifies_against_the_platforms_root(draw_files, client):
+    from bidhall.crypto import signed
+
+    _draw_file, commitment, root = draw_files()
+
+    body = signed.verify(
+        json.loads(commitment.read_text()),
+        "commitment",
+        "bidhall-draw-commitment/1",
+        "draw commitment",
+        root.read_text(),
+    )
+
+    assert body["round"] == 0
+
+
+def test_an_honest_draw_file_passes_against_its_signed_commitment(draw_files, runner):
+    draw_file, commitment, root = draw_files()
+
+    result = runner.invoke(args=verify_args(draw_file, commitment, root))
+
+    assert result.exit_code == 0, result.output
+    assert "committed" in result.output and "root given" in result.output
+    assert "internal consistency" not in result.output
+
+
+def test_a_file_whose_exclusions_were_removed_and_list_rehashed_fails_against_the_commitment(
+    world, tender, holder, make_expert, draw_request, answer, api_for, client, runner, tmp_path
+):
+    from evaluation import services
+
+    experts = {e.id: e for e in (make_expert() for _ in range(5))}
+    make_expert(employer_organisation_id=holder.organisation_id)
+    draw = services.draw_experts(world.agency, tender.id, draw_request())
+    for place in draw.places:
+        assert answer(draw.id, experts[place.expert_id], True).status_code == 200
+    assert api_for(world.agency).post(f"/api/draws/{draw.id}/publish").status_code == 200
+    document = client.get(f"/api/draws/{draw.id}/verification").get_json()
+    assert document["frozen"]["excluded"]
+    document["frozen"]["excluded"] = []
+    draw_file = tmp_path / "DRAW.json"
+    draw_file.write_text(json.dumps(rehashed(document)))
+    commitment = tmp_path / "commitment.json"
+    commitment.write_bytes(client.get(f"/api/draws/{draw.id}/commitment").data)
+
+    alone = runner.invoke(args=verify_args(draw_file))
+    against = runner.invoke(args=verify_args(draw_file, commitment))
+
+    # consistent in itself, so the file alone passes, and says that is all it showed
+    assert alone.exit_code == 0, alone.output
+    assert "only the file's internal consistency was checked" in alone.output
+    assert against.exit_code == 1
+    assert "the exclusions do not hash to the committed exclusions_sha256" in against.output
+    assert "the candidate list does not hash to the committed list_sha256" in against.output
+    assert "seed does not" not in against.output
+
+
+def test_a_file_with_another_seed_recomputed_consistently_fails_naming_the_seed(
+    published, draw_files, runner
+):
+    import secrets
+
+    from evaluation import rules
+
+    draw_file, commitment, _root = draw_files()
+    document = json.loads(draw_file.read_text())
+    seed = secrets.token_bytes(32)
+    document["seed"], document["seed_sha256"] = seed.hex(), rules.sha256_hex(seed)
+    document["committee"] = rules.draw(seed, document["frozen"])
+    draw_file.write_text(json.dumps(document))
+
+    assert runner.invoke(args=verify_args(draw_file)).exit_code == 0
+    result = runner.invoke(args=verify_args(draw_file, commitment))
+
+    assert result.exit_code == 1
+    assert "the seed does not hash to the committed seed_sha256" in result.output
+    assert "candidate list does not" not in result.output
+
+
+def test_a_commitment_with_one_changed_digit_fails(draw_files, runner):
+    draw_file, commitment, root = draw_files()
+    document = json.loads(commitment.read_text())
+    digest = document["commitment"]["list_sha256"]
+    document["commitment"]["list_sha256"] = ("1" if digest[0] != "1" else "2") + digest[1:]
+    commitment.write_text(json.dumps(document))
+
+    result = runner.invoke(args=verify_args(draw_file, commitment, root))
+
+    assert result.exit_code == 1
+    assert "signature does not verify" in result.output
+
+
+def test_a_commitment_checked_against_another_root_fails(draw_files, runner, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    from tests.kernel.test_envelope import Party
+
+    draw_file, commitment, _root = draw_files()
+    other_root = tmp_path / "other-root.pem"
+    other_root.write_bytes(
+        Party("other-root", ed25519.Ed25519PrivateKey.generate()).signing_cert.public_bytes(
+            serialization.Encoding.PEM
+        )
+    )
+
+    result = runner.invoke(args=verify_args(draw_file, commitment, other_root))
+
+    assert result.exit_code == 1
+    assert "does not chain to the platform's root" in result.output
+
+
+def test_a_commitment_of_another_draw_is_refused(
+    published, draw_files, world, make_tender, make_expert, draw_request, client, runner
+):
+    from evaluation import services
+
+    draw_file, commitment, root = draw_files()
+    for _ in range(5):
+        make_expert()
+    other = services.draw_experts(world.agency, make_tender("published").id, draw_request())
+    commitment.write_bytes(client.get(f"/api/draws/{other.id}/commitment").data)
+
+    result = runner.invoke(args=verify_args(draw_file, commitment, root))
+
+    assert result.exit_code == 1
+    assert f"the commitment is for draw {other.id}" in result.output
+
+
+def test_a_root_without_a_commitment_is_a_usage_error(draw_files, runner):
+    draw_file, _commitment, root = draw_files()
+
+    result = runner.invoke(args=verify_args(draw_file, root=root))
+
+    assert result.exit_code == 2
+    assert "--commitment" in result.output
+
+
+def test_an_unreadable_commitment_file_exits_2(draw_files, runner):
+    draw_file, commitment, _root = draw_files()
+    commitment.write_text("not json")
+
+    result = runner.invoke(args=verify_args(draw_file, commitment))
+
+    assert result.exit_code == 2
+    assert f"{commitment} is not a signed draw commitment" in result.output
+
+
+def test_there_is_no_commitment_of_an_unknown_draw_or_round(published, client):
+    draw, _experts = published
+
+    assert client.get("/api/draws/999999/commitment").status_code == 404
+    missing = client.get(f"/api/draws/{draw.id}/commitment?round=1")
+    assert missing.status_code == 404
+    assert missing.get_json()["error"]["code"] == "commitment_not_found"
+    assert client.get(f"/api/draws/{draw.id}/commitment?round=one").status_code == 400
+
+
+def test_a_root_that_is_not_a_certificate_exits_2(draw_files, runner):
+    draw_file, commitment, root = draw_files()
+    root.write_text("not a certificate")
+
+    result = runner.invoke(args=verify_args(draw_file, commitment, root))
+
+    assert result.exit_code == 2
+    assert f"{root} is not a PEM certificate" in result.output

@@ -78,6 +78,68 @@ def test_the_supplementary_round_verifies_and_a_changed_round_seed_fails(
     assert "supplementary round 1" in result.output
 
 
+def test_each_supplementary_round_publishes_its_signed_commitment_when_it_commits(
+    exhausted, client
+):
+    from evaluation import rules
+    from evaluation.models import DrawRound
+
+    draw, experts, _members = exhausted
+    round_ = db.session.scalar(select(DrawRound).where(DrawRound.draw_id == draw.id))
+
+    response = client.get(f"/api/draws/{draw.id}/commitment?round=1")  # before the reveal
+
+    assert response.status_code == 200
+    assert response.get_json()["commitment"] == {
+        "format": "bidhall-draw-commitment/1",
+        "draw_id": draw.id,
+        "tender_id": draw.tender_id,
+        "round": 1,
+        "region": "310000",
+        "list_format": "bidhall-draw-supplement/1",
+        "seed_sha256": round_.seed_sha256,
+        "list_sha256": round_.list_sha256,
+        "exclusions_sha256": rules.sha256_hex(rules.canonical(round_.frozen["excluded"])),
+        "committed_at": round_.created_at.isoformat(),
+    }
+    assert not any(e.name in response.get_data(as_text=True) for e in experts.values())
+
+
+def test_a_rewritten_supplementary_round_fails_against_its_commitment(
+    exhausted, answer, api_for, world, client, runner, tmp_path
+):
+    from evaluation import rules
+    from evaluation.services import get_draw
+
+    draw, experts, _members = exhausted
+    for place in get_draw(draw.id).places:
+        if place.status == "invited":
+            assert answer(draw.id, experts[place.expert_id], True).status_code == 200
+    assert api_for(world.agency).post(f"/api/draws/{draw.id}/publish").status_code == 200
+    document = client.get(f"/api/draws/{draw.id}/verification").get_json()
+    supplement = document["supplements"][0]
+    supplement["frozen"]["excluded"].append({"expert_id": 999999, "reasons": ["penalised"]})
+    supplement["list_sha256"] = rules.sha256_hex(rules.canonical(supplement["frozen"]))
+    path = tmp_path / "DRAW.json"
+    path.write_text(json.dumps(document))
+    main, first = tmp_path / "commitment.json", tmp_path / "commitment-1.json"
+    main.write_bytes(client.get(f"/api/draws/{draw.id}/commitment").data)
+    first.write_bytes(client.get(f"/api/draws/{draw.id}/commitment?round=1").data)
+
+    main_only = runner.invoke(args=["draw", "verify", str(path), "--commitment", str(main)])
+    both = runner.invoke(
+        args=["draw", "verify", str(path), "--commitment", str(main), "--commitment", str(first)]
+    )
+
+    assert main_only.exit_code == 0, main_only.output
+    assert "supplementary round 1: only its internal consistency was checked" in main_only.output
+    assert both.exit_code == 1
+    assert (
+        "supplementary round 1: the exclusions do not hash to the committed exclusions_sha256"
+        in both.output
+    )
+
+
 def test_an_exhausted_pool_is_recorded_once_and_blocks_publication(
     world, tender, make_expert, draw_request, answer, api_for, clock
 ):
