@@ -11,7 +11,7 @@ from typing import Any
 from flask import Flask, g, request
 
 from bidhall import config as config_module
-from bidhall import events, scheduler, storage
+from bidhall import events, scheduler, security_headers, storage
 from bidhall.accounts import services as account_services
 from bidhall.crypto import services as crypto_services
 from bidhall.db import db
@@ -100,6 +100,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(evaluation_pages)
     app.register_blueprint(checkin_pages)
     register_error_handlers(app)
+    security_headers.install(app)
     app.before_request(_authenticate)
     # one session per request (and per app context outside requests): nothing stale survives
     app.teardown_request(db.remove_session)

@@ -37,6 +37,13 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
+    # sent on every response (bidhall/security_headers.py); no page has an inline script or style.
+    # A centre extends it here or by the environment, e.g. img-src for a map tile server
+    "CONTENT_SECURITY_POLICY": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
     # accounts
     "LOGIN_MAX_FAILURES": 5,  # failed logins per account inside the window before it is locked
     "LOGIN_MAX_FAILURES_PER_IP": 20,
