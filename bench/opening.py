@@ -308,6 +308,9 @@ def start_bidhall(world: dict, count: int, args, tmp: Path) -> Servers:
         BIDHALL_INSTANCE=str(world["instance"]),
         BIDHALL_ENV="production",
         SECRET_KEY=world["secret_key"],
+        # production refuses to start without one (the bench's CA was made unencrypted by the
+        # set-up process: loading it only warns)
+        BIDHALL_CA_PASSPHRASE=world["secret_key"][:24],
         SCHEDULER_ENABLED="true",
     )
     if count > 1:

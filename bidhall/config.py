@@ -45,7 +45,12 @@ DEFAULTS: dict[str, Any] = {
         "form-action 'self'; frame-ancestors 'none'"
     ),
     # accounts
-    "LOGIN_MAX_FAILURES": 5,  # failed logins per account inside the window before it is locked
+    # logins are throttled by source (an IPv4 address or IPv6 /64), never for a whole account:
+    # after LOGIN_FAILURES_BEFORE_DELAY failures of one account from one source each next try
+    # from there waits 2, 4, 8... seconds (at most LOGIN_MAX_DELAY_SECONDS); a source with
+    # LOGIN_MAX_FAILURES_PER_IP failures against any accounts inside the window is refused
+    "LOGIN_FAILURES_BEFORE_DELAY": 5,
+    "LOGIN_MAX_DELAY_SECONDS": 300,
     "LOGIN_MAX_FAILURES_PER_IP": 20,
     "LOGIN_WINDOW_MINUTES": 15,
     "PASSWORD_MIN_LENGTH": 10,
@@ -77,6 +82,7 @@ DEFAULTS: dict[str, Any] = {
     "EXPERT_FEE_TRAVEL": {"default": 0},
     # certificate authority (bidhall.crypto): files in <instance>/ca
     "BIDHALL_CA_PASSPHRASE": None,  # set: the CA's private keys are encrypted with it
+    "CA_PASSPHRASE_MIN_LENGTH": 12,  # production refuses to start with a shorter (or no) one
     "CA_NAME": "bidhall",  # O of the CA certificates, start of their CN
     "CERT_VALIDITY_DAYS": 730,  # holders' signing and encryption certificates
     "CRL_NEXT_UPDATE_HOURS": 24,
@@ -86,13 +92,15 @@ _ENV_TYPES: dict[str, type] = {
     "SCHEDULER_ENABLED": bool,
     "HALL_COALESCE_MS": int,
     "TICK_SECONDS": int,
-    "LOGIN_MAX_FAILURES": int,
+    "LOGIN_FAILURES_BEFORE_DELAY": int,
+    "LOGIN_MAX_DELAY_SECONDS": int,
     "LOGIN_MAX_FAILURES_PER_IP": int,
     "LOGIN_WINDOW_MINUTES": int,
     "PASSWORD_MIN_LENGTH": int,
     "MAX_CONTENT_LENGTH": int,
     "CERT_VALIDITY_DAYS": int,
     "CRL_NEXT_UPDATE_HOURS": int,
+    "CA_PASSPHRASE_MIN_LENGTH": int,
     "COMMITTEE_MIN_MEMBERS": int,
     "GP_LARGE_BUDGET": int,
     "GP_LARGE_MIN_MEMBERS": int,
@@ -137,6 +145,13 @@ def check(config: Mapping[str, Any]) -> None:
             raise ConfigError(
                 "refusing to start in production with the default or a short SECRET_KEY: "
                 "set SECRET_KEY to at least 32 random characters"
+            )
+        passphrase = config["BIDHALL_CA_PASSPHRASE"] or ""
+        if len(passphrase) < config["CA_PASSPHRASE_MIN_LENGTH"]:
+            raise ConfigError(
+                "refusing to start in production with no or a short BIDHALL_CA_PASSPHRASE: "
+                "the CA's private keys must be encrypted; set it to at least "
+                f"{config['CA_PASSPHRASE_MIN_LENGTH']} characters"
             )
 
 

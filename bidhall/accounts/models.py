@@ -92,13 +92,14 @@ class ApiToken(Base):
 
 
 class LoginAttempt(Base):
-    """Failed and successful logins, for throttling password guessing (kept in the database so
-    every worker process sees the same count)."""
+    """Failed and successful logins, for throttling password guessing by source (kept in the
+    database so every worker process sees the same count)."""
 
     __tablename__ = "login_attempts"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(80), index=True)
+    username: Mapped[str] = mapped_column(String(80), index=True)  # as typed: may be no account
+    # the source (accounts.rules.login_source): an IPv4 address or an IPv6 /64 network
     remote_addr: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(index=True)
     succeeded: Mapped[bool]

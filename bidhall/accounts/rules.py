@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
+import math
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NoReturn
 
 from bidhall.errors import InvalidInput, TooManyAttempts
 
@@ -28,20 +32,68 @@ def check_password(password: str, min_length: int) -> None:
         )
 
 
+@dataclass(frozen=True)
+class LoginLimits:
+    """The login throttle's settings (bidhall.config: LOGIN_*)."""
+
+    max_failures_per_source: int  # failures against any accounts inside the window
+    window: timedelta
+    failures_before_delay: int  # failures of one account from one source before delays start
+    max_delay: timedelta
+
+
+def login_source(remote_addr: str) -> str:
+    """The source a login is counted against: the IPv4 address, or the IPv6 /64 network (one
+    subscriber usually holds a whole /64, so single addresses would be free to change)."""
+    try:
+        address = ipaddress.ip_address(remote_addr)
+    except ValueError:
+        return remote_addr[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
+def login_delay(failures: int, failures_before_delay: int, max_delay: timedelta) -> timedelta:
+    """How long to wait after the latest of ``failures`` consecutive failed logins of one account
+    from one source: nothing for the first ``failures_before_delay``, then 2, 4, 8... seconds,
+    never more than ``max_delay``."""
+    if failures < failures_before_delay:
+        return timedelta(0)
+    exponent = min(failures - failures_before_delay + 1, 32)  # 2**32 s is past any cap
+    return min(timedelta(seconds=2**exponent), max_delay)
+
+
 def check_login_allowed(
-    recent_failures_for_user: int,
-    recent_failures_from_addr: int,
-    oldest_counted_failure: datetime | None,
+    failures_from_source: int,
+    oldest_source_failure: datetime | None,
+    failures_for_account_from_source: int,
+    latest_account_failure: datetime | None,
     now: datetime,
-    max_per_user: int,
-    max_per_addr: int,
-    window: timedelta,
+    limits: LoginLimits,
 ) -> None:
-    """Refuse a login once too many failures were seen inside the sliding window."""
-    if recent_failures_for_user >= max_per_user or recent_failures_from_addr >= max_per_addr:
-        retry = window if oldest_counted_failure is None else oldest_counted_failure + window - now
-        minutes = max(1, int(retry.total_seconds() // 60) + 1)
-        raise TooManyAttempts(
-            f"too many failed logins: try again in {minutes} minutes",
-            retry_after_minutes=minutes,
+    """Refuse a login from a source that failed too often inside the window (against any
+    accounts), or that tries one account again before its growing delay has passed. Only the
+    source's own failures count: nobody elsewhere can lock an account's owner out."""
+    if failures_from_source >= limits.max_failures_per_source:
+        since = oldest_source_failure or now
+        _refuse(since + limits.window - now)
+    if latest_account_failure is not None:
+        delay = login_delay(
+            failures_for_account_from_source, limits.failures_before_delay, limits.max_delay
         )
+        if now < latest_account_failure + delay:
+            _refuse(latest_account_failure + delay - now)
+
+
+def _refuse(retry: timedelta) -> NoReturn:
+    seconds = max(1, math.ceil(retry.total_seconds()))
+    minutes = math.ceil(seconds / 60)
+    wait = f"{seconds} seconds" if seconds < 120 else f"{minutes} minutes"
+    raise TooManyAttempts(
+        f"too many failed logins: try again in {wait}",
+        retry_after_seconds=seconds,
+        retry_after_minutes=minutes,
+    )

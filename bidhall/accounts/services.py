@@ -9,7 +9,8 @@ from datetime import timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from bidhall import clock
 from bidhall.accounts import rules
@@ -29,10 +30,14 @@ logger = logging.getLogger(__name__)
 
 _settings = {
     "PASSWORD_MIN_LENGTH": 10,
-    "LOGIN_MAX_FAILURES": 5,
+    "LOGIN_FAILURES_BEFORE_DELAY": 5,
+    "LOGIN_MAX_DELAY_SECONDS": 300,
     "LOGIN_MAX_FAILURES_PER_IP": 20,
     "LOGIN_WINDOW_MINUTES": 15,
 }
+# the first key of the two-key advisory locks that serialize logins per source (PostgreSQL);
+# the ledger's one-key lock lives in another key space
+_LOGIN_LOCK_SPACE = 0x6C6F67  # "log"
 _hasher = PasswordHasher()
 # a hash to verify against when the user does not exist, so timing does not reveal usernames
 _dummy_hash: str | None = None
@@ -120,50 +125,51 @@ def create_user(
 
 
 def authenticate(username: str, password: str, remote_addr: str) -> User:
-    """Check a password login, throttled per account and per address. Failures are recorded."""
+    """Check a password login. Throttled by where it comes from, never for the account as a
+    whole (a rival who knows a user name must not lock its owner out before a deadline): one
+    source trying one account waits longer after each failure, and a source failing too often
+    against any accounts is refused for a while. Every attempt is recorded."""
     now = clock.now()
     window = timedelta(minutes=_settings["LOGIN_WINDOW_MINUTES"])
+    since = now - window
+    source = rules.login_source(remote_addr)
+    username = username[:80]
     with db.transaction() as session:
-        since = now - window
-        failed = select(LoginAttempt).where(
-            LoginAttempt.at > since, LoginAttempt.succeeded.is_(False)
-        )
-        by_user = session.scalar(
-            select(func.count()).select_from(
-                failed.where(LoginAttempt.username == username).subquery()
-            )
-        )
-        by_addr = session.scalar(
-            select(func.count()).select_from(
-                failed.where(LoginAttempt.remote_addr == remote_addr).subquery()
-            )
-        )
-        oldest = session.scalar(
-            select(func.min(LoginAttempt.at)).where(
-                LoginAttempt.at > since,
+        _serialize_logins_from(session, source)
+        source_failures, oldest_source_failure = session.execute(
+            select(func.count(), func.min(LoginAttempt.at)).where(
+                LoginAttempt.remote_addr == source,
                 LoginAttempt.succeeded.is_(False),
-                LoginAttempt.username == username,
+                LoginAttempt.at > since,
             )
+        ).one()
+        pair = (LoginAttempt.username == username, LoginAttempt.remote_addr == source)
+        last_success = session.scalar(
+            select(func.max(LoginAttempt.at)).where(*pair, LoginAttempt.succeeded.is_(True))
         )
+        # a success ends the run of failures: the owner who typed wrongly starts afresh
+        counted_from = max(since, clock.as_utc(last_success)) if last_success else since
+        account_failures, latest_account_failure = session.execute(
+            select(func.count(), func.max(LoginAttempt.at)).where(
+                *pair, LoginAttempt.succeeded.is_(False), LoginAttempt.at > counted_from
+            )
+        ).one()
         rules.check_login_allowed(
-            by_user,
-            by_addr,
-            oldest and clock.as_utc(oldest),
+            source_failures,
+            oldest_source_failure and clock.as_utc(oldest_source_failure),
+            account_failures,
+            latest_account_failure and clock.as_utc(latest_account_failure),
             now,
-            _settings["LOGIN_MAX_FAILURES"],
-            _settings["LOGIN_MAX_FAILURES_PER_IP"],
-            window,
+            _login_limits(window),
         )
         user = session.scalar(select(User).where(User.username == username))
         ok = _password_matches(user.password_hash if user else None, password)
         ok = ok and user is not None and user.active
-        session.add(
-            LoginAttempt(username=username[:80], remote_addr=remote_addr[:64], at=now, succeeded=ok)
-        )
+        session.add(LoginAttempt(username=username, remote_addr=source, at=now, succeeded=ok))
         if ok and _hasher.check_needs_rehash(user.password_hash):
             user.password_hash = _hasher.hash(password)
     if not ok:
-        logger.info("failed login for a username from %s", remote_addr)
+        logger.info("failed login for a username from %s", source)
         raise Unauthenticated("wrong username or password", code="bad_credentials")
     return user
 
@@ -222,6 +228,25 @@ def list_organisations(kind: str | None = None) -> list[Organisation]:
     if kind:
         query = query.where(Organisation.kind == kind)
     return list(db.session.scalars(query))
+
+
+def _login_limits(window: timedelta) -> rules.LoginLimits:
+    return rules.LoginLimits(
+        max_failures_per_source=_settings["LOGIN_MAX_FAILURES_PER_IP"],
+        window=window,
+        failures_before_delay=_settings["LOGIN_FAILURES_BEFORE_DELAY"],
+        max_delay=timedelta(seconds=_settings["LOGIN_MAX_DELAY_SECONDS"]),
+    )
+
+
+def _serialize_logins_from(session: Session, source: str) -> None:
+    """One login at a time per source, so a burst of parallel guesses cannot all pass the
+    count before any is recorded. SQLite write units take the database's write lock already."""
+    if db.dialect == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:space, hashtext(:source))"),
+            {"space": _LOGIN_LOCK_SPACE, "source": source},
+        )
 
 
 def _password_matches(stored: str | None, password: str) -> bool:

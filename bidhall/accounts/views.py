@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    after_this_request,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
 from bidhall.accounts import services
 from bidhall.accounts.forms import LoginForm, OrganisationForm, UserForm, option
 from bidhall.accounts.models import Role
-from bidhall.errors import DomainError, InvalidInput
+from bidhall.errors import DomainError, InvalidInput, TooManyAttempts
 from bidhall.web import actor, json_body, require, user_message
 
 blueprint = Blueprint("core", __name__)
@@ -29,13 +41,10 @@ def login() -> Any:
             )
         except DomainError as error:
             flash(user_message(error), "danger")
-            return render_template("accounts/login.html", form=form), error.http_status
+            page = render_template("accounts/login.html", form=form)
+            return page, error.http_status, _retry_after(error)
         login_user(user)
-        target = request.args.get("next") or ""
-        # only local paths: never an open redirect
-        if not target.startswith("/") or target.startswith("//"):
-            target = url_for("trading.home")
-        return redirect(target)
+        return redirect(_same_site_path(request.args.get("next")) or url_for("trading.home"))
     return render_template("accounts/login.html", form=form)
 
 
@@ -52,8 +61,11 @@ def set_language(code: str) -> Any:
     if code not in current_app.config["LANGUAGES"]:
         raise InvalidInput(f"unknown language {code!r}", code="invalid_language")
     session["lang"] = code
-    target = request.referrer or url_for("trading.home")
-    return redirect(target)
+    # back to the page the switch was on, when it is one of ours (never another site)
+    referrer = urlsplit(request.referrer or "")
+    same_host = referrer.netloc == request.host
+    back = referrer.path + (f"?{referrer.query}" if referrer.query else "") if same_host else None
+    return redirect(_same_site_path(back) or url_for("trading.home"))
 
 
 # --- administration pages -----------------------------------------------------------------------
@@ -156,9 +168,21 @@ def api_create_user() -> Any:
 def api_create_token() -> Any:
     """Exchange a username and password for an API token (for scripts); throttled like login."""
     data = json_body()
-    user = services.authenticate(
-        str(data.get("username") or ""), str(data.get("password") or ""), request.remote_addr or "?"
-    )
+    try:
+        user = services.authenticate(
+            str(data.get("username") or ""),
+            str(data.get("password") or ""),
+            request.remote_addr or "?",
+        )
+    except TooManyAttempts as error:
+        headers = _retry_after(error)
+
+        @after_this_request
+        def _add_retry_after(response: Any) -> Any:  # on the error handler's answer
+            response.headers.extend(headers)
+            return response
+
+        raise
     token, secret = services.issue_token(user.id, str(data.get("name") or "api"))
     return jsonify({"id": token.id, "token": secret, "user": _user(user)}), 201
 
@@ -167,6 +191,48 @@ def api_create_token() -> Any:
 @require()
 def api_me() -> Any:
     return jsonify(_user(actor()))
+
+
+def _retry_after(error: DomainError) -> dict[str, str]:
+    """The Retry-After header (RFC 9110 §10.2.3) of a throttled login, else none."""
+    seconds = error.details.get("retry_after_seconds")
+    return {"Retry-After": str(seconds)} if isinstance(error, TooManyAttempts) and seconds else {}
+
+
+def _same_site_path(target: str | None) -> str | None:
+    """``target`` when it is a path of this site (with its query), else None: never an open
+    redirect. Parsed, not prefix-checked: browsers drop tabs and newlines, read a backslash as
+    a slash and ``///host`` as ``//host``, and a proxy may decode ``%2F`` once more, so the
+    path must stay one local path after each of those readings."""
+    if not target or len(target) > _MAX_NEXT_LENGTH or not _is_local(target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    path = parts.path
+    for _decoding in range(_MAX_DECODINGS):
+        if not _is_local(path):
+            return None
+        decoded = unquote(path)
+        if decoded == path:
+            return target
+        path = decoded
+    return None  # still percent-encoded after several decodings: nobody needs that
+
+
+_MAX_NEXT_LENGTH = 2000
+_MAX_DECODINGS = 4
+
+
+def _is_local(text: str) -> bool:
+    """Starts with exactly one slash; no backslash, whitespace, control or invisible char."""
+    return (
+        text.startswith("/")
+        and not text.startswith("//")
+        and not any(
+            char == "\\" or char.isspace() or unicodedata.category(char)[0] in "CZ" for char in text
+        )
+    )
 
 
 def _org(org: Any) -> dict:

@@ -9,7 +9,8 @@
     platform-encryption-key.pem       as an opening custodian
 
 Private keys are PKCS#8 PEM, encrypted with ``BIDHALL_CA_PASSPHRASE`` when it is set, otherwise
-unencrypted with mode 0600 (and a warning). The folder is built beside its final place and renamed
+unencrypted with mode 0600 (and a warning); production refuses to start without that passphrase
+(bidhall.config.check). The folder is built beside its final place and renamed
 into place in one step, so two processes starting at once never mix halves of two CAs.
 """
 
@@ -199,6 +200,13 @@ def load_ca(directory: Path, passphrase: str | None) -> Authority:
             "missing): restore it from its backup",
             code="ca_incomplete",
         ) from None
+    if passphrase and not keys_encrypted(directory):
+        # a CA made before the passphrase was set: it loads, but its keys are still in clear
+        logger.warning(
+            "the CA's private keys in %s are NOT encrypted although BIDHALL_CA_PASSPHRASE is "
+            "set: re-encrypt them (openssl pkcs8 -topk8 -v2 aes-256-cbc) with that passphrase",
+            directory,
+        )
     return Authority(
         directory,
         certs["root"],

@@ -68,7 +68,8 @@ def ca_group() -> None:
 @fail_on_domain_errors
 def ca_init() -> None:
     """Create the root CA, the issuing CA and the platform's signing certificate. Keys are
-    encrypted with BIDHALL_CA_PASSPHRASE when set. An existing CA is never overwritten."""
+    encrypted with BIDHALL_CA_PASSPHRASE, which production requires (it refuses to start
+    without); elsewhere it may be unset. An existing CA is never overwritten."""
     from bidhall.crypto import ca, services
 
     authority = services.init_authority()

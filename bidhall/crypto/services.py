@@ -11,7 +11,8 @@
 
 The CA lives in the instance folder (bidhall.crypto.ca). In development and testing it is created
 the first time it is needed; production needs ``bidhall ca init`` and otherwise refuses every
-signing operation with an error naming that command.
+signing operation with an error naming that command (and refuses to start at all without a
+``BIDHALL_CA_PASSPHRASE`` to encrypt the CA's keys: bidhall.config.check).
 """
 
 from __future__ import annotations

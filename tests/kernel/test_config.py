@@ -40,7 +40,13 @@ def test_production_refuses_a_short_secret():
 
 
 def test_production_starts_with_a_real_secret():
-    settings = config.load(environ={"BIDHALL_ENV": "production", "SECRET_KEY": "x" * 40})
+    settings = config.load(
+        environ={
+            "BIDHALL_ENV": "production",
+            "SECRET_KEY": "x" * 40,
+            "BIDHALL_CA_PASSPHRASE": "a long ca passphrase",
+        }
+    )
     assert settings["BIDHALL_ENV"] == "production"
 
 
