@@ -16,6 +16,8 @@ from bidhall.accounts import services as account_services
 from bidhall.crypto import services as crypto_services
 from bidhall.db import db
 from bidhall.extensions import babel, bootstrap, csrf, login_manager, socketio
+from bidhall.inputs import SocketJSON
+from bidhall.web import IdConverter, JSONProvider, check_request_text
 
 ROOT = Path(__file__).resolve().parent.parent
 logger = logging.getLogger(__name__)
@@ -33,6 +35,9 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         instance_path=str(instance.resolve()),
     )
     app.config.update(settings)
+    # before any blueprint adds a rule: every <int:...> is bounded, every JSON body checked
+    app.url_map.converters["int"] = IdConverter
+    app.json = JSONProvider(app)
     app.config.update(
         TESTING=settings["BIDHALL_ENV"] == "testing",
         WTF_CSRF_CHECK_DEFAULT=False,  # checked in _authenticate unless a bearer token is used
@@ -67,7 +72,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         message_queue=settings["REDIS_URL"],
         channel=settings["SOCKETIO_CHANNEL"],
         async_mode=settings["SOCKETIO_ASYNC_MODE"] or "threading",
-        cors_allowed_origins=[],
+        # None: only the page's own origin (Host), as a browser's same-origin rule; a list
+        # names the platform's public origins when a proxy rewrites the Host
+        cors_allowed_origins=settings["SOCKETIO_ALLOWED_ORIGINS"] or None,
+        json=SocketJSON,
     )
     from trading import opening_sockets
     from trading import sockets as trading_sockets
@@ -100,6 +108,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(evaluation_pages)
     app.register_blueprint(checkin_pages)
     register_error_handlers(app)
+    app.before_request(check_request_text)
     security_headers.install(app)
     app.before_request(_authenticate)
     # one session per request (and per app context outside requests): nothing stale survives
@@ -131,10 +140,13 @@ def _wire_domains() -> None:
 
 def _authenticate() -> None:
     """A bearer token authenticates API scripts; everything cookie-based needs CSRF."""
+    from bidhall.inputs import check_text
+
     g.api_user = None
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        user = account_services.user_for_token(header.removeprefix("Bearer ").strip())
+        secret = check_text(header.removeprefix("Bearer ").strip(), "Authorization")
+        user = account_services.user_for_token(secret)
         if user is None:
             from bidhall.errors import Unauthenticated
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import datetime
 
 import click
@@ -173,7 +174,7 @@ def _find_org(name_or_id: str):
     from bidhall.accounts.models import Organisation
     from bidhall.db import db
 
-    if name_or_id.isdigit():
+    if re.fullmatch(r"[0-9]{1,9}", name_or_id):
         return db.session.get(Organisation, int(name_or_id))
     return db.session.scalar(select(Organisation).where(Organisation.name == name_or_id))
 

@@ -28,6 +28,9 @@ DEFAULTS: dict[str, Any] = {
     # the opening hall's fan-out: a message is sent at once when its room was quiet for this
     # long; a burst inside the window goes out as one `hall.batch` frame (0: never batch)
     "HALL_COALESCE_MS": 50,
+    # origins allowed to open a Socket.IO connection, comma-separated in the environment
+    # (e.g. "https://ggzy.example.gov.cn"); empty: the origin of the Host the page was served from
+    "SOCKETIO_ALLOWED_ORIGINS": [],
     "SOCKETIO_ASYNC_MODE": None,  # None lets Flask-SocketIO choose (gevent when installed)
     "SCHEDULER_ENABLED": True,
     "TICK_SECONDS": 30,
@@ -128,6 +131,12 @@ def load(
     for key, default in DEFAULTS.items():
         if key in environ and not isinstance(default, list | dict):
             config[key] = _coerce(key, environ[key])
+    if environ.get("SOCKETIO_ALLOWED_ORIGINS"):
+        config["SOCKETIO_ALLOWED_ORIGINS"] = [
+            origin.strip().rstrip("/")
+            for origin in environ["SOCKETIO_ALLOWED_ORIGINS"].split(",")
+            if origin.strip()
+        ]
     config.update(overrides or {})
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = "sqlite:///" + str(Path(config["BIDHALL_INSTANCE"]) / "bidhall.db")

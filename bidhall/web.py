@@ -10,10 +10,13 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import g, jsonify, render_template, request
+from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
+from bidhall import inputs
 from bidhall.accounts.models import Role, User
 from bidhall.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
 
@@ -43,6 +46,45 @@ def require(*roles: Role) -> Callable:
         return wrapped
 
     return decorate
+
+
+class JSONProvider(DefaultJSONProvider):
+    """Request bodies are read by ``bidhall.inputs.loads``: a body nested too deeply or holding
+    a control character is refused (400) before anything else reads it."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return inputs.loads(s, **kwargs)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every URL rule: ASCII digits, and no larger than the database's INTEGER
+    (a larger number in a path is a 404 like any unknown id, never an overflow)."""
+
+    regex = r"[0-9]+"
+
+    def __init__(self, map: Any, *args: Any, **kwargs: Any) -> None:  # noqa: A002
+        kwargs.setdefault("max", inputs.INT_MAX)
+        super().__init__(map, *args, **kwargs)
+
+
+def check_request_text() -> None:
+    """Query strings, form fields and path segments follow the text rule of JSON strings."""
+    for source in (request.args, request.form):
+        for key, values in source.lists():
+            inputs.check_text(key, key)
+            for value in values:
+                inputs.check_text(value, key)
+    for key, value in (request.view_args or {}).items():
+        if isinstance(value, str):
+            inputs.check_text(value, key)
+
+
+def query_integer(name: str, default: int | None = None, **bounds: Any) -> int | None:
+    """An integer from the query string, parsed by ``bidhall.inputs.integer``."""
+    raw = request.args.get(name)
+    if raw is None or raw == "":
+        return default
+    return inputs.integer(raw, name, **bounds)
 
 
 def json_body() -> dict[str, Any]:

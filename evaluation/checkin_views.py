@@ -9,26 +9,26 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, IntegerField
 from wtforms.validators import Optional
 
-from bidhall import config
+from bidhall import config, inputs
 from bidhall.accounts.models import Role
 from bidhall.errors import DomainError, InvalidInput
+from bidhall.forms import PageForm
 from bidhall.web import actor, require, user_message
 from evaluation import venues
 
 blueprint = Blueprint("checkin", __name__)
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(PageForm):
     expert_id = HiddenField()
     identity_confirmed = BooleanField(_l("Identity confirmed"))
     phone_handed_in = BooleanField(_l("Phone handed in"))
 
 
-class CheckOutForm(FlaskForm):
+class CheckOutForm(PageForm):
     expert_id = HiddenField()
     bids_reviewed = IntegerField(_l("Bids reviewed"), validators=[Optional()])
 
@@ -73,11 +73,13 @@ def leave(draw_id: int) -> Any:
     form = CheckOutForm()
     try:
         raw = request.form.get("bids_reviewed", "").strip()
-        if raw and not raw.isdigit():
-            raise InvalidInput(_("Bids reviewed must be a whole number."), field="bids_reviewed")
-        venues.check_out(
-            actor(), draw_id, _expert_id(form.expert_id.data), int(raw) if raw else None
-        )
+        try:
+            reviewed = inputs.optional_integer(raw, "bids_reviewed")
+        except InvalidInput:
+            raise InvalidInput(
+                _("Bids reviewed must be a whole number."), field="bids_reviewed"
+            ) from None
+        venues.check_out(actor(), draw_id, _expert_id(form.expert_id.data), reviewed)
     except DomainError as error:
         return _render(draw_id, error)
     flash(_("The expert is checked out."), "success")
@@ -86,8 +88,8 @@ def leave(draw_id: int) -> Any:
 
 def _expert_id(value: Any) -> int:
     try:
-        return int(value)
-    except (TypeError, ValueError):
+        return inputs.identifier(value, "expert_id")
+    except InvalidInput:
         raise InvalidInput(_("Choose an expert."), field="expert_id") from None
 
 

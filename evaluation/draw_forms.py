@@ -7,11 +7,11 @@ import re
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import FieldList, Form, FormField, SelectField, StringField, TextAreaField
 from wtforms.widgets import DateTimeLocalInput, NumberInput
 
 from bidhall.errors import InvalidInput
+from bidhall.forms import PageForm
 from evaluation import services
 from evaluation.rules import ANSWER_MINUTES_MAX, ANSWER_MINUTES_MIN
 from evaluation.services import DrawRequest
@@ -51,7 +51,7 @@ class VenueRow(Form):
         )
 
 
-class DrawForm(FlaskForm):
+class DrawForm(PageForm):
     specialties = StringField(_l("Specialty codes"))
     members = StringField(_l("Committee members"), widget=NumberInput(min=1))
     scheduled_at = StringField(_l("Evaluation starts at"), widget=DateTimeLocalInput())
@@ -121,10 +121,10 @@ class DrawForm(FlaskForm):
         return rows or None
 
 
-class InvitationAnswerForm(FlaskForm):
+class InvitationAnswerForm(PageForm):
     # the decision is the name/value of the button pressed: accept or decline
     reason = TextAreaField(_l("Reason for declining"))
 
 
-class PublishForm(FlaskForm):
+class PublishForm(PageForm):
     pass

@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from bidhall import inputs
 from bidhall.canonical import canonical as canonical_bytes
 from bidhall.errors import InvalidInput, RuleViolation
 
@@ -739,9 +740,9 @@ def _optional_int(text: str, name: str) -> int | None | str:
     if not text:
         return None
     try:
-        return int(text)
-    except ValueError:
-        return f"{name} {text!r} is not a whole number"
+        return inputs.integer(text, name)
+    except InvalidInput:
+        return f"{name} {text!r} is not a whole number up to {inputs.INT_MAX}"
 
 
 # --- venues, the recusal declaration and check-in -----------------------------------------------

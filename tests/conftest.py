@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.fixtures.pki",
     "tests.fixtures.experts",
     "tests.fixtures.opening",
+    "tests.fixtures.cast",
 ]

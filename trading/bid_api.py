@@ -16,10 +16,11 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from bidhall import inputs
 from bidhall.accounts.models import Role
 from bidhall.errors import InvalidInput
 from bidhall.web import actor, json_body, require
-from trading import bids
+from trading import bids, serialize
 from trading.schemas import integer, moment, text
 
 blueprint = Blueprint("bids_api", __name__, url_prefix="/api")
@@ -38,7 +39,7 @@ def start_upload(tender_id: int) -> Any:
         actor(),
         tender_id,
         integer(data, "lot", default=1),
-        integer(data, "size"),
+        integer(data, "size", maximum=inputs.BIGINT_MAX),
     )
     return jsonify(_upload(upload)), 201
 
@@ -53,11 +54,12 @@ def upload_status(upload_id: str) -> Any:
 @require(Role.BIDDER)
 def append_upload(upload_id: str) -> Any:
     raw = request.headers.get("Upload-Offset")
-    if raw is None or not raw.isdigit():
+    if raw is None:
         raise InvalidInput(
             "send the Upload-Offset header: the bytes already received", code="missing_offset"
         )
-    upload = bids.append_upload(actor(), upload_id, int(raw), request.stream)
+    offset = inputs.integer(raw, "Upload-Offset", maximum=inputs.BIGINT_MAX, what="a byte count")
+    upload = bids.append_upload(actor(), upload_id, offset, request.stream)
     return jsonify(_upload(upload))
 
 

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -23,7 +22,9 @@ from wtforms import (
 )
 from wtforms.widgets import DateTimeLocalInput, NumberInput
 
+from bidhall import inputs
 from bidhall.errors import InvalidInput
+from bidhall.forms import PageForm
 
 try:  # WTForms 3.3 declares options as SelectChoice; plain (value, label) tuples are deprecated
     from wtforms.fields.choices import SelectChoice as option
@@ -101,7 +102,7 @@ class CriterionRow(Form):
         return not (self.name.data or "").strip() and not (self.max_score.data or "").strip()
 
 
-class TenderForm(FlaskForm):
+class TenderForm(PageForm):
     title = StringField(_l("Title"))
     description = TextAreaField(_l("Description"))
     qualification = TextAreaField(_l("Qualification requirements"))
@@ -254,17 +255,20 @@ def _whole_number(raw: str | None) -> int | str | None:
     raw = (raw or "").strip()
     if not raw:
         return None
-    return int(raw) if raw.isdigit() else raw
+    try:
+        return inputs.integer(raw, "value")
+    except InvalidInput:
+        return raw
 
 
 # --- the management page's action forms ---------------------------------------------------------
 
 
-class UploadForm(FlaskForm):
+class UploadForm(PageForm):
     file = FileField(_l("Document"))
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(PageForm):
     kind = SelectField(
         _l("Kind"),
         choices=[
@@ -280,24 +284,24 @@ class NoticeForm(FlaskForm):
     question_id = SelectField(_l("Answers the question"), validate_choice=False)
 
 
-class TerminateForm(FlaskForm):
+class TerminateForm(PageForm):
     reason = TextAreaField(_l("Reason for termination"))
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(PageForm):
     answer = TextAreaField(_l("Answer"))
 
 
-class FilingDecisionForm(FlaskForm):
+class FilingDecisionForm(PageForm):
     reason = TextAreaField(_l("Reasons (required to return the filing)"))
 
 
 # --- the bidder's forms on the public detail page -----------------------------------------------
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(PageForm):
     body = TextAreaField(_l("Your question"))
 
 
-class ObjectionForm(FlaskForm):
+class ObjectionForm(PageForm):
     body = TextAreaField(_l("Your objection to the documents"))

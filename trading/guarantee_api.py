@@ -34,7 +34,7 @@ from flask_babel import gettext as _
 
 from bidhall.accounts.models import Role
 from bidhall.errors import DomainError, InvalidInput
-from bidhall.web import actor, json_body, require, user_message
+from bidhall.web import actor, json_body, query_integer, require, user_message
 from trading import guarantees
 from trading.models import Deposit, Guarantee, GuaranteeIssuer
 from trading.schemas import integer, moment, money, text
@@ -382,5 +382,4 @@ def _iso(value: Any) -> str | None:
 
 
 def _query_int(name: str) -> int | None:
-    raw = request.args.get(name)
-    return integer({name: raw}, name) if raw not in (None, "") else None
+    return query_integer(name)

@@ -27,7 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bidhall import clock
+from bidhall import clock, inputs
 from bidhall.accounts.models import Organisation, Role, User
 from bidhall.crypto import keys
 from bidhall.crypto import services as pki
@@ -1173,8 +1173,8 @@ def _string(data: Mapping, key: str, max_length: int, prefix: str = "") -> str:
 def _integer(data: Mapping, key: str, prefix: str = "") -> int:
     value = data.get(key)
     name = f"document.{prefix}{key}"
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise _malformed(f"{name}: expected a whole number", name)
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= inputs.INT_MAX:
+        raise _malformed(f"{name}: expected a whole number up to {inputs.INT_MAX}", name)
     return value
 
 

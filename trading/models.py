@@ -330,16 +330,20 @@ class HallMessage(Base):
 
 
 class HallCommand(Base):
-    """A client command applied once: a retry with the same id gets the first result back."""
+    """A client command applied once: a retry with the same id, in the same hall, for the same
+    command and with the same content gets the first result back; the same id with other content
+    is refused (``cmd_id_reused``), never answered with another command's result."""
 
     __tablename__ = "hall_commands"
-    __table_args__ = (UniqueConstraint("user_id", "cmd_id"),)
+    __table_args__ = (UniqueConstraint("user_id", "tender_id", "name", "cmd_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     cmd_id: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(20))
+    # SHA-256 of the canonical JSON of the command's data without its cmd_id
+    request_sha256: Mapped[str] = mapped_column(String(64), server_default="")
     at: Mapped[datetime]
     result: Mapped[dict] = mapped_column(JSON)
 

@@ -32,7 +32,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload
 
-from bidhall import canonical, clock, envelope, storage
+from bidhall import canonical, clock, envelope, inputs, storage
 from bidhall.accounts.models import Organisation, Role, User
 from bidhall.crypto import services as pki
 from bidhall.crypto import signed
@@ -329,12 +329,17 @@ def envelope_headers(user: User, tender_id: int) -> list[dict]:
 
 def record(tender_id: int) -> dict:
     """The signed opening record, public once the hall is closed."""
-    opening = _find_opening(db.session, tender_id)
+    return json.loads(record_bytes(tender_id))
+
+
+def record_bytes(tender_id: int) -> bytes:
+    """The record exactly as signed and hashed: its SHA-256 is the hall's ``record_sha256``."""
+    opening = _find_opening(db.session, inputs.identifier(tender_id, "tender_id"))
     if opening is None or opening.record is None:
         raise NotFound(
             "this tender has no published opening record (yet)", code="record_not_published"
         )
-    return json.loads(opening.record)
+    return opening.record.encode()
 
 
 # --- commands -----------------------------------------------------------------------------------
@@ -395,7 +400,8 @@ def run(user: User | None, tender_id: int, name: str, data: object) -> dict:
                     code="invalid_field",
                     field="cmd_id",
                 )
-            previous = _previous(session, user.id, cmd_id)
+            digest = _request_digest(data)
+            previous = _previous(session, user.id, tender.id, name, cmd_id, digest)
             if previous is not None:
                 return previous
             if tender.state == TenderState.TERMINATED:
@@ -410,6 +416,7 @@ def run(user: User | None, tender_id: int, name: str, data: object) -> dict:
                     user_id=user.id,
                     cmd_id=cmd_id,
                     name=name,
+                    request_sha256=digest,
                     at=clock.now(),
                     result=result,
                 )
@@ -417,7 +424,9 @@ def run(user: User | None, tender_id: int, name: str, data: object) -> dict:
             session.flush()
     except IntegrityError:
         # the same id raced in from another connection or process: the first one won
-        previous = _previous(db.session, user.id, data["cmd_id"])
+        previous = _previous(
+            db.session, user.id, tender_id, name, data["cmd_id"], _request_digest(data)
+        )
         db.session.rollback()
         if previous is None:
             raise
@@ -433,14 +442,35 @@ def _authorize(command: Command, role: HallRole) -> None:
         )
 
 
-def _previous(session: Session, user_id: int, cmd_id: str) -> dict | None:
-    """The first result of a command this user already sent with this id (a retry)."""
-    result = session.scalar(
-        select(HallCommand.result).where(
-            HallCommand.user_id == user_id, HallCommand.cmd_id == cmd_id
+def _request_digest(data: dict) -> str:
+    # tender_id is the hall, already part of the scope (in the socket data, in the HTTP path)
+    content = {key: value for key, value in data.items() if key not in ("cmd_id", "tender_id")}
+    return hashlib.sha256(canonical.canonical(content)).hexdigest()
+
+
+def _previous(
+    session: Session, user_id: int, tender_id: int, name: str, cmd_id: str, digest: str
+) -> dict | None:
+    """The first result of this command if this user already sent it to this hall with this id
+    (a retry); the same id with other content is refused, never taken for the first command."""
+    row = session.execute(
+        select(HallCommand.result, HallCommand.request_sha256).where(
+            HallCommand.user_id == user_id,
+            HallCommand.tender_id == tender_id,
+            HallCommand.name == name,
+            HallCommand.cmd_id == cmd_id,
         )
-    )
-    return dict(result) | {"replayed": True} if result is not None else None
+    ).first()
+    if row is None:
+        return None
+    if row.request_sha256 and row.request_sha256 != digest:  # "": recorded before 0011
+        raise Conflict(
+            f"cmd_id {cmd_id!r} was already used for another {name} in this hall: "
+            "make a new id for each command",
+            code="cmd_id_reused",
+            field="cmd_id",
+        )
+    return dict(row.result) | {"replayed": True}
 
 
 _KEY_COMMANDS = ("decrypt", "share")
@@ -731,9 +761,7 @@ def _object(session: Session, user: User, tender: Tender, opening: Opening, data
 
 @_command("answer", HallRole.MANAGER)
 def _answer(session: Session, user: User, tender: Tender, opening: Opening, data: dict) -> dict:
-    number = data.get("number")
-    if not isinstance(number, int) or isinstance(number, bool):
-        raise InvalidInput("number: the objection's number", code="invalid_field", field="number")
+    number = inputs.integer(data.get("number"), "number", minimum=1, what="the objection's number")
     text = _text(data, "text", MAX_TEXT, minimum=2)
     row = session.scalar(
         select(OpeningObjection).where(
@@ -1102,8 +1130,7 @@ def hall_message(event: Event) -> dict | None:
 def _tender(session: Session, tender_id: object, *, lock: bool = False) -> Tender:
     """The tender alone (none of its lots, documents or notices: the hall needs none of them),
     locked for the unit with ``lock``."""
-    if not isinstance(tender_id, int) or isinstance(tender_id, bool):
-        raise InvalidInput("tender_id must be a number", code="invalid_field", field="tender_id")
+    tender_id = inputs.identifier(tender_id, "tender_id")
     query = select(Tender).where(Tender.id == tender_id).options(lazyload("*"))
     if lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Tender)
@@ -1146,8 +1173,7 @@ def _bids_in_order(session: Session, opening: Opening) -> list[tuple[int, Bid]]:
 
 
 def _bid_in_hall(session: Session, opening: Opening, bid_id: object) -> Bid:
-    if not isinstance(bid_id, int) or isinstance(bid_id, bool):
-        raise InvalidInput("bid_id must be a number", code="invalid_field", field="bid_id")
+    bid_id = inputs.identifier(bid_id, "bid_id")
     if bid_id not in (opening.read_order or []):
         raise NotFound(f"no bid {bid_id} in this hall", code="bid_not_found")
     return fetch_one(session, Bid, bid_id, lock=True)

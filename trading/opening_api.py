@@ -14,8 +14,7 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from bidhall.errors import InvalidInput
-from bidhall.web import actor, json_body, require
+from bidhall.web import actor, json_body, query_integer, require
 from trading import opening
 
 blueprint = Blueprint("opening_api", __name__, url_prefix="/api/tenders/<int:tender_id>/opening")
@@ -28,10 +27,8 @@ def state(tender_id: int) -> Any:
 
 @blueprint.get("/messages")
 def messages(tender_id: int) -> Any:
-    raw = request.args.get("after", "0")
-    if not raw.isdigit():
-        raise InvalidInput("after: the last seq you saw", code="invalid_field", field="after")
-    return jsonify({"messages": opening.messages_after(actor(), tender_id, int(raw))})
+    after = query_integer("after", 0, what="the last seq you saw")
+    return jsonify({"messages": opening.messages_after(actor(), tender_id, after)})
 
 
 @blueprint.get("/envelopes")
@@ -48,8 +45,9 @@ def command(tender_id: int, command: str) -> Any:
 
 @blueprint.get("/record")
 def record(tender_id: int) -> Any:
-    document = opening.record(tender_id)
-    response: Response = jsonify(document)
+    # the stored canonical bytes, not a re-encoding: `sha256sum` of the download is the hall's
+    # record_sha256
+    response = Response(opening.record_bytes(tender_id), mimetype="application/json")
     if request.args.get("download"):
         response.headers["Content-Disposition"] = (
             f'attachment; filename="opening-record-{tender_id}.json"'

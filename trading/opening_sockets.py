@@ -23,15 +23,16 @@ from typing import Any
 
 from flask import request
 from flask_login import current_user
-from flask_socketio import ConnectionRefusedError, Namespace, emit, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
+from bidhall import inputs
 from bidhall.accounts import services as account_services
 from bidhall.accounts.models import User
 from bidhall.db import db
-from bidhall.errors import DomainError, InvalidInput
+from bidhall.errors import InvalidInput
 from bidhall.events import Event
 from bidhall.extensions import socketio
-from bidhall.web import user_message
+from bidhall.realtime import AnsweringNamespace
 from trading import opening
 
 logger = logging.getLogger(__name__)
@@ -44,11 +45,17 @@ def room(tender_id: int) -> str:
     return f"hall:{tender_id}"
 
 
-class OpeningNamespace(Namespace):
+class OpeningNamespace(AnsweringNamespace):
+    error_event = "hall.error"
+
     def on_connect(self, auth: Any = None) -> None:
         token = auth.get("token") if isinstance(auth, dict) else None
         if token:
-            user = account_services.user_for_token(str(token))
+            user = (
+                account_services.user_for_token(token)
+                if isinstance(token, str) and not _has_control(token)
+                else None
+            )
             if user is None:
                 raise ConnectionRefusedError(
                     {"error": {"code": "invalid_token", "message": "the API token is unknown"}}
@@ -65,74 +72,49 @@ class OpeningNamespace(Namespace):
     # --- reading -----------------------------------------------------------------------------
 
     def on_join(self, data: Any) -> dict:
-        def join() -> dict:
-            tender_id = _tender_id(data)
-            last = data.get("last_seq")
-            if last is not None and (not isinstance(last, int) or isinstance(last, bool)):
-                raise InvalidInput(
-                    "last_seq: the last seq you saw, or null",
-                    code="invalid_field",
-                    field="last_seq",
-                )
-            user = self._user()
-            role, tender = opening.enter(user, tender_id)
-            # join first, then read: a message committed in between arrives twice (the client
-            # drops the duplicate seq) instead of never
-            join_room(room(tender_id))
-            hall = opening.snapshot(user, role, tender)
-            return {
-                "ok": True,
-                "tender_id": tender_id,
-                "role": role.value,
-                "seq": hall["seq"],
-                "state": hall,
-                "missed": opening.missed(tender_id, last),
-            }
-
-        return self._reply(join)
+        tender_id = _tender_id(data)
+        last = inputs.optional_integer(
+            data.get("last_seq"), "last_seq", what="the last seq you saw"
+        )
+        user = self._user()
+        role, tender = opening.enter(user, tender_id)
+        # join first, then read: a message committed in between arrives twice (the client
+        # drops the duplicate seq) instead of never
+        join_room(room(tender_id))
+        hall = opening.snapshot(user, role, tender)
+        return {
+            "ok": True,
+            "tender_id": tender_id,
+            "role": role.value,
+            "seq": hall["seq"],
+            "state": hall,
+            "missed": opening.missed(tender_id, last),
+        }
 
     def on_leave(self, data: Any) -> dict:
-        return self._reply(lambda: (leave_room(room(_tender_id(data))), {"ok": True})[1])
+        leave_room(room(_tender_id(data)))
+        return {"ok": True}
 
     def on_state(self, data: Any) -> dict:
-        return self._reply(
-            lambda: {"ok": True, "state": opening.state(self._user(), _tender_id(data))}
-        )
+        return {"ok": True, "state": opening.state(self._user(), _tender_id(data))}
 
     def on_replay(self, data: Any) -> dict:
-        def replay() -> dict:
-            tender_id = _tender_id(data)
-            after = data.get("after")
-            if not isinstance(after, int) or isinstance(after, bool):
-                raise InvalidInput("after: a seq", code="invalid_field", field="after")
-            return {"ok": True, "messages": opening.messages_after(self._user(), tender_id, after)}
-
-        return self._reply(replay)
+        tender_id = _tender_id(data)
+        after = inputs.integer(data.get("after"), "after", what="the last seq you saw")
+        return {"ok": True, "messages": opening.messages_after(self._user(), tender_id, after)}
 
     # --- commands ----------------------------------------------------------------------------
-
-    def _command(self, name: str, data: Any) -> dict:
-        return opening.run(self._user(), _tender_id(data), name, data)
 
     def _user(self) -> User | None:
         user_id = _users.get(request.sid)
         return db.session.get(User, user_id) if user_id is not None else None
-
-    def _reply(self, action) -> dict:  # noqa: ANN001
-        try:
-            return action()
-        except DomainError as error:
-            payload = error.to_payload()
-            payload["error"]["message"] = user_message(error)  # in the connection's language
-            emit("hall.error", payload)
-            return payload
         # the request context Flask-SocketIO pushes per event ends by removing the session, so
         # no connection is held between events
 
 
 def _command_handler(name: str):  # noqa: ANN202
-    def handler(self: OpeningNamespace, data: Any = None) -> dict:
-        return self._reply(lambda: self._command(name, data))
+    def handler(self: OpeningNamespace, data: Any) -> dict:
+        return opening.run(self._user(), _tender_id(data), name, data)
 
     handler.__name__ = f"on_{name}"
     return handler
@@ -143,12 +125,19 @@ for _name in opening.command_names():
 
 
 def _tender_id(data: Any) -> int:
-    value = data.get("tender_id") if isinstance(data, dict) else None
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not isinstance(data, dict):
         raise InvalidInput(
-            'send {"tender_id": <number>, ...}', code="invalid_field", field="tender_id"
+            'send {"tender_id": <number>, ...}', code="invalid_body", field="tender_id"
         )
-    return value
+    return inputs.identifier(data.get("tender_id"), "tender_id")
+
+
+def _has_control(value: str) -> bool:
+    try:
+        inputs.check_text(value, "token")
+    except InvalidInput:
+        return True
+    return False
 
 
 class Coalescer:

@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from bidhall import inputs
 from bidhall.errors import InvalidInput
 from trading.rules import LotTerms
 
@@ -91,45 +92,24 @@ def _lot(item: Any, index: int) -> LotTerms:
 def text(
     data: Mapping, key: str, *, required: bool = True, max_length: int = 10000, prefix: str = ""
 ) -> str:
-    value = data.get(key)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InvalidInput(
-                f"{prefix}{key} is required", code="missing_field", field=prefix + key
-            )
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInput(f"{prefix}{key} must be text", code="invalid_field", field=prefix + key)
-    value = value.strip()
-    if len(value) > max_length:
-        raise InvalidInput(
-            f"{prefix}{key} is longer than {max_length} characters",
-            code="invalid_field",
-            field=prefix + key,
-        )
-    return value
+    return inputs.text(data.get(key), prefix + key, required=required, max_length=max_length)
 
 
-def integer(data: Mapping, key: str, *, default: int | None = None, prefix: str = "") -> int:
+def integer(
+    data: Mapping,
+    key: str,
+    *,
+    default: int | None = None,
+    prefix: str = "",
+    minimum: int | None = 0,
+    maximum: int = inputs.INT_MAX,
+) -> int:
     value = data.get(key, default)
     if value is None or value == "":
         if default is not None:
             return default
         raise InvalidInput(f"{prefix}{key} is required", code="missing_field", field=prefix + key)
-    if isinstance(value, bool):
-        raise InvalidInput(
-            f"{prefix}{key} must be a whole number", code="invalid_field", field=prefix + key
-        )
-    try:
-        if isinstance(value, str):
-            value = int(value.strip())
-        if isinstance(value, float) and not value.is_integer():
-            raise ValueError
-        return int(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(
-            f"{prefix}{key} must be a whole number", code="invalid_field", field=prefix + key
-        ) from None
+    return inputs.integer(value, prefix + key, minimum=minimum, maximum=maximum)
 
 
 def money(data: Mapping, key: str, *, prefix: str = "") -> Decimal:

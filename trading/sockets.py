@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_socketio import Namespace, join_room, leave_room
+from flask_socketio import join_room, leave_room
 
-from bidhall.errors import DomainError, InvalidInput
+from bidhall import inputs
+from bidhall.errors import InvalidInput
 from bidhall.events import Event
 from bidhall.extensions import socketio
+from bidhall.realtime import AnsweringNamespace
 from trading import services
 
 NAMESPACE = "/tenders"
@@ -30,13 +32,12 @@ PUBLIC_EVENTS = {
 }
 
 
-class TendersNamespace(Namespace):
+class TendersNamespace(AnsweringNamespace):
+    error_event = "tender.error"
+
     def on_watch(self, data: Any) -> dict:
-        try:
-            tender_id = _tender_id(data)
-            tender = services.get_visible_tender(None, tender_id)  # public tenders only
-        except DomainError as error:
-            return error.to_payload()
+        tender_id = _tender_id(data)
+        tender = services.get_visible_tender(None, tender_id)  # public tenders only
         join_room(f"tender:{tender.id}")
         return {
             "ok": True,
@@ -46,19 +47,14 @@ class TendersNamespace(Namespace):
         }
 
     def on_unwatch(self, data: Any) -> dict:
-        try:
-            tender_id = _tender_id(data)
-        except DomainError as error:
-            return error.to_payload()
-        leave_room(f"tender:{tender_id}")
+        leave_room(f"tender:{_tender_id(data)}")
         return {"ok": True}
 
 
 def _tender_id(data: Any) -> int:
-    value = data.get("tender_id") if isinstance(data, dict) else None
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise InvalidInput('send {"tender_id": <number>}', code="invalid_field", field="tender_id")
-    return value
+    if not isinstance(data, dict):
+        raise InvalidInput('send {"tender_id": <number>}', code="invalid_body", field="tender_id")
+    return inputs.identifier(data.get("tender_id"), "tender_id")
 
 
 def broadcast(event: Event) -> None:

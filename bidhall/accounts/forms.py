@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
 from bidhall.accounts.models import ORG_KIND_FOR_ROLE, Role
+from bidhall.forms import PageForm
 
 try:  # WTForms 3.3 declares options as SelectChoice; plain (value, label) tuples are deprecated
     from wtforms.fields.choices import SelectChoice as option
@@ -37,12 +37,12 @@ ORG_KIND_NAMES = {
 }
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PageForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
 
 
-class OrganisationForm(FlaskForm):
+class OrganisationForm(PageForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(
         _l("Kind"),
@@ -56,7 +56,7 @@ class OrganisationForm(FlaskForm):
     )
 
 
-class UserForm(FlaskForm):
+class UserForm(PageForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=80)])
     display_name = StringField(_l("Display name"), validators=[Optional(), Length(max=120)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])

@@ -20,6 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
+from bidhall import inputs
 from bidhall.accounts import services
 from bidhall.accounts.forms import LoginForm, OrganisationForm, UserForm, option
 from bidhall.accounts.models import Role
@@ -133,7 +134,10 @@ def api_organisations() -> Any:
 def api_create_organisation() -> Any:
     data = json_body()
     org = services.create_organisation(
-        actor(), data.get("name"), data.get("kind"), data.get("credit_code")
+        actor(),
+        inputs.text(data.get("name"), "name", max_length=200),
+        inputs.text(data.get("kind"), "kind", max_length=20),
+        inputs.optional_text(data.get("credit_code"), "credit_code", max_length=18),
     )
     return jsonify(_org(org)), 201
 
@@ -148,18 +152,13 @@ def api_users() -> Any:
 @require(Role.ADMIN)
 def api_create_user() -> Any:
     data = json_body()
-    organisation_id = data.get("organisation_id")
-    if not isinstance(organisation_id, int) or isinstance(organisation_id, bool):
-        raise InvalidInput(
-            "organisation_id must be a whole number", code="invalid_field", field="organisation_id"
-        )
     user = services.create_user(
         actor(),
-        data.get("username") or "",
-        data.get("password") or "",
-        data.get("role") or "",
-        organisation_id,
-        data.get("display_name"),
+        inputs.text(data.get("username"), "username", max_length=80),
+        inputs.text(data.get("password"), "password", max_length=1000, strip=False),
+        inputs.text(data.get("role"), "role", max_length=30),
+        inputs.identifier(data.get("organisation_id"), "organisation_id"),
+        inputs.optional_text(data.get("display_name"), "display_name", max_length=120),
     )
     return jsonify(_user(user)), 201
 
@@ -170,8 +169,8 @@ def api_create_token() -> Any:
     data = json_body()
     try:
         user = services.authenticate(
-            str(data.get("username") or ""),
-            str(data.get("password") or ""),
+            inputs.text(data.get("username"), "username", max_length=80),
+            inputs.text(data.get("password"), "password", max_length=1000, strip=False),
             request.remote_addr or "?",
         )
     except TooManyAttempts as error:
@@ -183,7 +182,8 @@ def api_create_token() -> Any:
             return response
 
         raise
-    token, secret = services.issue_token(user.id, str(data.get("name") or "api"))
+    name = inputs.text(data.get("name"), "name", required=False, max_length=80) or "api"
+    token, secret = services.issue_token(user.id, name)
     return jsonify({"id": token.id, "token": secret, "user": _user(user)}), 201
 
 

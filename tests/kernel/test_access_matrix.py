@@ -8,8 +8,6 @@ A route missing from the table fails the test, so a new route cannot ship withou
 
 from __future__ import annotations
 
-import pytest
-
 ACTORS = (
     "anonymous",
     "tenderer",
@@ -144,6 +142,8 @@ TABLE = [
     ("POST", "/api/draws/X/publish", OWNERS | {"supervisor"}),
     # the verification file (with the seed) exists only once the result is published
     ("GET", "/api/draws/X/verification", set()),
+    # the signed commitment (hashes only) is public from the commit on
+    ("GET", "/api/draws/X/commitment", ALL),
     ("GET", "/api/my/invitations", {"expert"}),
     # venues, the recusal declaration, check-in and fees (the cast's draw has no venues: the
     # supervisor's roster is empty and a check-in is refused as a state error, not by role;
@@ -211,115 +211,16 @@ def test_every_route_of_the_app_has_a_row_in_the_table(app):
     assert table - routes == set(), "rows for routes that do not exist"
 
 
-@pytest.fixture
-def cast(app, world, make_user, make_tender, api_for, enroll, make_expert, draw_request):
-    """A published tender with a document, its expert draw and an objection, the bidder's
-    certificates, and one signed-in client per actor."""
-    from tests.fixtures.pki import submit_bid
-    from trading import bids, services
-
-    tender = make_tender("published")
-    bidder = world.bidder()
-    services.download_document(bidder, tender.id, tender.documents[0].id)[1].close()
-    # drawn before the objection below suspends the tender
-    expert = make_user("expert")
-    draw = _draw(world, tender, expert, make_expert, draw_request)
-    bundle = enroll(bidder)
-    bid = submit_bid(bidder, bundle, tender.id)
-    upload = bids.start_upload(bidder, tender.id, 1, 100)
-    objection = services.raise_objection(bidder, tender.id, "Criterion 3 is unclear.")
-    issuer, admin = make_user("issuer"), make_user("admin")
-    registry, guarantee, deposit = _bid_security(tender, bidder, issuer, admin, enroll)
-    users = {
-        "tenderer": world.tenderer,
-        "agency": world.agency,
-        "other_agency": make_user("agency"),
-        "bidder": bidder,
-        "expert": expert,
-        "supervisor": world.supervisor,
-        "issuer": issuer,
-        "admin": admin,
-    }
-    clients = {"anonymous": None} | {name: api_for(user) for name, user in users.items()}
-    serial = format(bundle.signing_cert.serial_number, "x")
-    ids = {
-        "T": tender.id,
-        "D": tender.documents[0].id,
-        "O": objection.id,
-        "S": serial,
-        "U": upload.id,
-        "B": bid.id,
-        "G": bidder.organisation_id,
-        "I": registry.id,
-        "E": guarantee.id,
-        "C": deposit.id,
-        "X": draw.id,
-        "K": "say",
-    }
-    return clients, ids
-
-
-def _draw(world, tender, expert, make_expert, draw_request):
-    """A committee of 5 drawn from a pool of 5: the cast's expert is one of its members."""
-    from evaluation import services
-
-    make_expert(user=expert)
-    for _ in range(4):
-        make_expert()
-    return services.draw_experts(world.agency, tender.id, draw_request())
-
-
-def _bid_security(tender, bidder, issuer, admin, enroll):
-    """The issuer registered and enrolled, its guarantee for the bidder's bid, and the bidder's
-    cash deposit from its basic account."""
-    from datetime import timedelta
-    from decimal import Decimal
-
-    from bidhall import clock
-    from bidhall.crypto import keys
-    from trading import guarantees
-
-    registry = guarantees.register_issuer(admin, issuer.organisation_id, "bank", "B-000001")
-    bundle = enroll(issuer)
-    document = {
-        "format": "bidhall-guarantee/1",
-        "number": "BG-0001",
-        "issuer": {"organisation_id": issuer.organisation_id, "name": issuer.organisation.name},
-        "applicant": {"organisation_id": bidder.organisation_id},
-        "beneficiary": {"organisation_id": tender.tenderer_id},
-        "tender": {"id": tender.id, "reference": tender.reference},
-        "lot": 1,
-        "amount": "200000.00",
-        "currency": "CNY",
-        "valid_from": tender.issue_start.isoformat(),
-        "valid_until": (tender.bid_deadline + timedelta(days=120)).isoformat(),
-        "kind": "bank_guarantee",
-    }
-    pem = keys.certificate_pem(bundle.signing_cert)
-    guarantee = guarantees.submit_guarantee(
-        issuer, guarantees.sign_guarantee(document, bundle.signing_key, pem)
-    )
-    account = "6222 0200 0000 0001"
-    guarantees.set_basic_account(admin, bidder.organisation_id, account, "Bidder", "ICBC")
-    deposit = guarantees.record_deposit(
-        admin,
-        guarantees.DepositPayment(
-            tender.id,
-            1,
-            bidder.organisation_id,
-            Decimal("200000.00"),
-            clock.now(),
-            account,
-            "Bidder",
-            "ICBC",
-        ),
-    )
-    return registry, guarantee, deposit
-
-
 def _url(path: str, ids: dict) -> str:
     parts = [str(ids.get(part, part)) for part in path.split("/")]
     return "/".join(parts)
+
+
+def _body(url: str, method: str) -> dict:
+    """An empty body of the kind the route takes: JSON for the API, a form for a page."""
+    if method == "GET":
+        return {}
+    return {"json": {}} if url.startswith("/api/") else {"data": {}}
 
 
 def _refused(response) -> bool:
@@ -345,14 +246,11 @@ def test_each_route_admits_exactly_the_actors_of_its_row(cast, client):
             url = _url(path, ids)
             if api is None:
                 response = client.open(
-                    url,
-                    method=method,
-                    headers=anonymous_headers,
-                    json={} if method != "GET" else None,
+                    url, method=method, headers=anonymous_headers, **_body(url, method)
                 )
             else:
                 response = api.client.open(
-                    url, method=method, headers=api.headers, json={} if method != "GET" else None
+                    url, method=method, headers=api.headers, **_body(url, method)
                 )
             if _refused(response) == (actor in allowed):
                 wrong.append(

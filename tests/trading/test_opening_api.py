@@ -111,6 +111,16 @@ def test_the_record_is_public_once_published(make_hall, client):
     assert answer.get_json()["record"]["format"] == "bidhall-opening-record/1"
 
 
+def test_the_downloaded_record_hashes_to_the_halls_record_sha256(make_hall, client):
+    import hashlib
+
+    hall = make_hall(3)
+    opened_and_read(hall)
+    closed = hall.run(hall.agency, "close")
+    body = client.get(f"/api/tenders/{hall.id}/opening/record?download=1").data
+    assert hashlib.sha256(body).hexdigest() == closed["record_sha256"]
+
+
 def test_the_record_publishes_summary_keys_but_never_document_keys(make_hall, client):
     hall = make_hall(3)
     opened_and_read(hall)
