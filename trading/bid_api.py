@@ -97,7 +97,7 @@ def summary(bid_id: int) -> Any:
 @blueprint.get("/tenders/<int:tender_id>/submissions")
 @require(Role.AGENCY, Role.TENDERER, Role.SUPERVISOR)
 def submissions(tender_id: int) -> Any:
-    return jsonify(bids.submission_count(actor(), tender_id))
+    return jsonify(serialize.submissions(bids.submission_count(actor(), tender_id)))
 
 
 @blueprint.post("/organisations/<int:organisation_id>/blacklist")

@@ -13,7 +13,7 @@ import hashlib
 import json
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
@@ -34,6 +34,8 @@ from trading.models import (
     Bid,
     BidState,
     Blacklisting,
+    Opening,
+    Participation,
     Tender,
     TenderCustodian,
     TenderState,
@@ -406,23 +408,29 @@ def withdraw_bid(actor: User, bid_id: int) -> Bid:
 
 
 def read_bid_summary(actor: User, bid_id: int) -> dict:
-    """A decrypted summary, to the bidder itself or the tender's managers and supervisors, only
-    after the opening time; before it the attempt is refused and recorded."""
+    """A decrypted summary: to the bidder itself after the opening time (before it the attempt
+    is refused and recorded); to the tender's managers and supervisors from the reading out,
+    when the summary is announced with its bidder's name. Before that a bid is, to them, no
+    bid at all (an attempt before the opening time is still recorded): a refusal that told a
+    bid of the tender from no bid would let them count the bids by trying ids (Law Art 22)."""
     bid = db.session.get(Bid, bid_id)
     if bid is None:
         raise NotFound(f"no bid {bid_id}", code="bid_not_found")
     tender = db.session.get(Tender, bid.tender_id)
     from trading.services import can_manage
 
-    allowed = (
-        (
-            getattr(actor, "organisation_id", None) == bid.organisation_id
-            and actor.role == Role.BIDDER
-        )
-        or can_manage(actor, tender)
-        or getattr(actor, "role", None) == Role.SUPERVISOR
+    own = (
+        getattr(actor, "organisation_id", None) == bid.organisation_id
+        and getattr(actor, "role", None) == Role.BIDDER
     )
-    if not allowed:
+    staff = can_manage(actor, tender) or getattr(actor, "role", None) == Role.SUPERVISOR
+    if not (own or staff):
+        raise NotFound(f"no bid {bid_id}", code="bid_not_found")
+    if not own and not disclosure(tender).names:
+        try:
+            guard_opening(actor, tender, bid.id, "summary")
+        except Forbidden:
+            pass
         raise NotFound(f"no bid {bid_id}", code="bid_not_found")
     guard_opening(actor, tender, bid.id, "summary")
     if bid.summary is None:
@@ -507,22 +515,69 @@ def my_bids(actor: User, tender_id: int) -> Sequence[Bid]:
     )
 
 
-def submission_count(actor: User, tender_id: int) -> dict:
-    """What a tender's managers and supervisors may know before the deadline: counts only."""
+def submission_count(actor: User, tender_id: int) -> Counts:
+    """How many bids a tender's managers and supervisors may know of: none before the opening
+    (Law Art 22), the count of sealed bids from it, never who."""
     from trading.services import can_manage, get_tender
 
     tender = get_tender(tender_id)
     if not (can_manage(actor, tender) or getattr(actor, "role", None) == Role.SUPERVISOR):
         raise Forbidden("only the tender's managers and supervisors see submission counts")
-    count = (
-        db.session.scalar(
+    return counts(tender)
+
+
+# --- what may be known of the participants (Law Art 22) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How many firms hold a tender's documents and have a sealed bid in it, as far as anyone
+    may know now: None until the counts are disclosed (``rules.disclosure``)."""
+
+    tender_id: int
+    opening: datetime  # the bid deadline: the counts are disclosed from it
+    shown: rules.Disclosure
+    holders: int | None
+    sealed_bids: int | None
+
+
+def disclosure(tender: Tender) -> rules.Disclosure:
+    """What of this tender's participants may be shown now: its deadline and its opening
+    hall's phase decide (``rules.disclosure``)."""
+    return disclosures([tender])[tender.id]
+
+
+def disclosures(tenders: Iterable[Tender]) -> dict[int, rules.Disclosure]:
+    """``disclosure`` of several tenders with one query."""
+    tenders = {tender.id: tender for tender in tenders}
+    phases = dict(
+        db.session.execute(
+            select(Opening.tender_id, Opening.phase).where(Opening.tender_id.in_(list(tenders)))
+        ).all()
+    )
+    now = clock.now()
+    return {
+        tender_id: rules.disclosure(tender.bid_deadline, now, phases.get(tender_id))
+        for tender_id, tender in tenders.items()
+    }
+
+
+def counts(tender: Tender) -> Counts:
+    """The tender's holders and sealed bids, counted only once they may be known."""
+    shown = disclosure(tender)
+    holders = sealed = None
+    if shown.counts:
+        holders = db.session.scalar(
+            select(func.count())
+            .select_from(Participation)
+            .where(Participation.tender_id == tender.id)
+        )
+        sealed = db.session.scalar(
             select(func.count())
             .select_from(Bid)
-            .where(Bid.tender_id == tender_id, Bid.state == BidState.SEALED)
+            .where(Bid.tender_id == tender.id, Bid.state == BidState.SEALED)
         )
-        or 0
-    )
-    return {"tender_id": tender_id, "sealed_bids": count}
+    return Counts(tender.id, tender.bid_deadline, shown, holders, sealed)
 
 
 def get_own_bid(actor: User, bid_id: int) -> Bid:

@@ -8,16 +8,19 @@ URL rules
     POST /api/issuers/<id>/status                      admin: suspend or reinstate
     PUT  /api/organisations/<id>/basic-account         admin: a bidder's basic account (基本账户)
     POST /api/guarantees                               issuer: a signed bidhall-guarantee/1
-    GET  /api/guarantees                               issuer (its own), supervisor, admin
-    GET  /api/guarantees/<id>                          its issuer, applicant, supervisors, admin;
-                                                       the tender's managers after the opening
+    GET  /api/guarantees                               issuer (its own), admin; supervisor (of
+                                                       tenders read out)
+    GET  /api/guarantees/<id>                          its issuer, applicant, admin; supervisors
+                                                       and the tender's managers from the
+                                                       reading out (Law Art 22)
     POST /api/guarantees/<id>/claims                   the tender's managers: a claim (索赔)
     POST /api/guarantees/<id>/release                  admin: record a release that was due
     GET  /api/tenders/<id>/guarantee                   bidder: its own security, per lot
-    GET  /api/tenders/<id>/guarantees/summary          managers, supervisors: counts only
-                                                       before the opening
+    GET  /api/tenders/<id>/guarantees/summary          managers, supervisors: nothing before
+                                                       the opening, counts from it, the
+                                                       guarantees from the reading out
     POST /api/deposits                                 admin: record a cash deposit
-    GET  /api/deposits                                 admin, supervisor
+    GET  /api/deposits                                 admin; supervisor (of tenders read out)
     POST /api/deposits/<id>/refund                     admin: record a refund that was due
     GET  /issuer/guarantees                            issuer: its guarantees and the paste form
     POST /issuer/guarantees                            issuer: submit a pasted or uploaded file
@@ -35,7 +38,7 @@ from flask_babel import gettext as _
 from bidhall.accounts.models import Role
 from bidhall.errors import DomainError, InvalidInput
 from bidhall.web import actor, json_body, query_integer, require, user_message
-from trading import guarantees
+from trading import guarantees, serialize
 from trading.models import Deposit, Guarantee, GuaranteeIssuer
 from trading.schemas import integer, moment, money, text
 
@@ -163,10 +166,25 @@ def my_security(tender_id: int) -> Any:
 @require(Role.SUPERVISOR, *MANAGERS)
 def security_summary(tender_id: int) -> Any:
     summary = guarantees.security_summary(actor(), tender_id)
-    if "guarantees" in summary:
-        summary["guarantees"] = [guarantee_json(g) for g in summary["guarantees"]]
-        summary["deposits"] = [deposit_json(d) for d in summary["deposits"]]
-    return jsonify(summary)
+    data: dict[str, Any] = {
+        "tender_id": summary.tender_id,
+        "disclosure": serialize.disclosure(summary.shown, summary.opening),
+        "lots": [
+            {
+                "lot": lot.lot,
+                "sealed_bids": lot.sealed_bids,
+                "secured": lot.secured,
+                "secured_by_guarantee": lot.secured_by_guarantee,
+                "secured_by_deposit": lot.secured_by_deposit,
+                "unsecured": lot.unsecured,
+            }
+            for lot in summary.lots
+        ],
+    }
+    if summary.guarantees is not None:
+        data["guarantees"] = [guarantee_json(g) for g in summary.guarantees]
+        data["deposits"] = [deposit_json(d) for d in summary.deposits]
+    return jsonify(data)
 
 
 # --- cash deposits ------------------------------------------------------------------------------

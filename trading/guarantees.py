@@ -18,7 +18,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -430,15 +430,49 @@ def my_security(actor: User, tender_id: int) -> list[Security]:
     return [_security(db.session, tender, lot.number, actor.organisation_id) for lot in tender.lots]
 
 
-def security_summary(actor: User, tender_id: int) -> dict:
-    """What the tender's managers (and supervisors) may know: per lot, how many sealed bids are
-    secured. Before the opening only counts; after it, the guarantees and deposits themselves
-    (the managers need them to claim)."""
+@dataclass(frozen=True)
+class LotSecurity:
+    """How many of a lot's sealed bids are secured, and how (None before the opening)."""
+
+    lot: int
+    sealed_bids: int | None = None
+    secured: int | None = None
+    secured_by_guarantee: int | None = None
+    secured_by_deposit: int | None = None
+
+    @property
+    def unsecured(self) -> int | None:
+        return None if self.sealed_bids is None else self.sealed_bids - self.secured
+
+
+@dataclass(frozen=True)
+class SecuritySummary:
+    """What a tender's managers and supervisors may know of its bid security: counts from the
+    opening, the guarantees and deposits themselves (they name the bidders) from the reading
+    out (Law Art 22; ``rules.disclosure``)."""
+
+    tender_id: int
+    opening: datetime
+    shown: rules.Disclosure
+    lots: list[LotSecurity]
+    guarantees: list[Guarantee] | None = None
+    deposits: list[Deposit] | None = None
+
+
+def security_summary(actor: User, tender_id: int) -> SecuritySummary:
+    """Per lot, how many sealed bids are secured and how; the managers need the guarantees
+    themselves to claim, and get them with the bidders' names."""
+    from trading.bids import disclosure
     from trading.services import can_manage
 
     tender = _tender(db.session, tender_id)
     if not (can_manage(actor, tender) or getattr(actor, "role", None) == Role.SUPERVISOR):
         raise Forbidden("only the tender's managers and supervisors see its bid security")
+    shown = disclosure(tender)
+    if not shown.counts:
+        # a count of secured bids before the opening is a count of bidders
+        lots = [LotSecurity(lot.number) for lot in tender.lots]
+        return SecuritySummary(tender.id, tender.bid_deadline, shown, lots)
     lots = []
     for lot in tender.lots:
         bids = list(
@@ -456,29 +490,20 @@ def security_summary(actor: User, tender_id: int) -> dict:
             by_guarantee += security.guarantee is not None and security.covers
             by_deposit += security.deposit is not None
             secured += security.secured
-        lots.append(
-            {
-                "lot": lot.number,
-                "sealed_bids": len(bids),
-                "secured": secured,
-                "secured_by_guarantee": by_guarantee,
-                "secured_by_deposit": by_deposit,
-                "unsecured": len(bids) - secured,
-            }
-        )
-    summary: dict[str, Any] = {
-        "tender_id": tender.id,
-        "opened": clock.now() >= tender.bid_deadline,
-        "lots": lots,
-    }
-    if summary["opened"]:
-        summary["guarantees"] = list(_tender_guarantees(db.session, tender.id))
-        summary["deposits"] = list(_tender_deposits(db.session, tender.id))
-    return summary
+        lots.append(LotSecurity(lot.number, len(bids), secured, by_guarantee, by_deposit))
+    summary = SecuritySummary(tender.id, tender.bid_deadline, shown, lots)
+    if not shown.names:
+        return summary
+    return replace(
+        summary,
+        guarantees=list(_tender_guarantees(db.session, tender.id)),
+        deposits=list(_tender_deposits(db.session, tender.id)),
+    )
 
 
 def visible_guarantees(actor: User, tender_id: int | None = None) -> Sequence[Guarantee]:
-    """An issuer's own guarantees; every guarantee for supervisors and the platform."""
+    """An issuer's own guarantees; every guarantee for the platform; for supervisors those of
+    tenders read out already (a guarantee names its bidder, Law Art 22)."""
     query = select(Guarantee).order_by(Guarantee.id.desc())
     if tender_id is not None:
         query = query.where(Guarantee.tender_id == tender_id)
@@ -486,12 +511,15 @@ def visible_guarantees(actor: User, tender_id: int | None = None) -> Sequence[Gu
         query = query.where(Guarantee.issuer_organisation_id == actor.organisation_id)
     elif actor.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise Forbidden("guarantees are listed for their issuers, supervisors and the platform")
-    return list(db.session.scalars(query))
+    rows = list(db.session.scalars(query))
+    if actor.role == Role.SUPERVISOR:
+        return _names_disclosed(rows)
+    return rows
 
 
 def get_guarantee(actor: User, guarantee_id: int) -> Guarantee:
-    """One guarantee, for its issuer, its applicant, supervisors and the platform; for the
-    tender's managers only from the opening on. Anyone else: it does not exist."""
+    """One guarantee, for its issuer, its applicant and the platform; for supervisors and the
+    tender's managers only from the reading out. Anyone else: it does not exist."""
     from trading.services import can_manage
 
     guarantee = db.session.get(Guarantee, guarantee_id)
@@ -501,28 +529,45 @@ def get_guarantee(actor: User, guarantee_id: int) -> Guarantee:
 
 
 def _may_see(actor: User, guarantee: Guarantee, can_manage: Callable) -> bool:
+    from trading.bids import disclosure
+
     role = getattr(actor, "role", None)
-    if role in (Role.SUPERVISOR, Role.ADMIN):
+    if role == Role.ADMIN:
         return True
     if role == Role.ISSUER:
         return actor.organisation_id == guarantee.issuer_organisation_id
     if role == Role.BIDDER:
         return actor.organisation_id == guarantee.applicant_organisation_id
-    return can_manage(actor, guarantee.tender) and clock.now() >= guarantee.tender.bid_deadline
+    staff = role == Role.SUPERVISOR or can_manage(actor, guarantee.tender)
+    return staff and disclosure(guarantee.tender).names
+
+
+def _names_disclosed(rows: list) -> list:
+    """The guarantees or deposits whose tender's bidders are named already (for staff)."""
+    from trading.bids import disclosures
+
+    tenders = {row.tender_id: row.tender for row in rows}
+    shown = disclosures(tenders.values())
+    return [row for row in rows if shown[row.tender_id].names]
 
 
 # --- claims and releases ------------------------------------------------------------------------
 
 
 def require_claimant(actor: User, guarantee_id: int) -> Guarantee:
-    """Refuse early (before the body is read) anyone who may not claim on this guarantee."""
+    """Refuse early (before the body is read) anyone who may not claim on this guarantee: the
+    tender's managers, once they may see it (from the reading out). To anyone else, and to them
+    before, it does not exist: a refusal that told a guarantee of the tender from none would
+    let them count the guarantees by trying ids (Law Art 22)."""
     from trading.services import can_manage
 
     guarantee = db.session.get(Guarantee, guarantee_id)
-    if guarantee is None:
+    if (
+        guarantee is None
+        or not can_manage(actor, guarantee.tender)
+        or not _may_see(actor, guarantee, can_manage)
+    ):
         raise NotFound(f"no guarantee {guarantee_id}", code="guarantee_not_found")
-    if not can_manage(actor, guarantee.tender):
-        raise Forbidden("only the tenderer or its agency may claim on this guarantee")
     return guarantee
 
 
@@ -740,11 +785,16 @@ def refund_deposit(actor: User, deposit_id: int, bank_reference: str, interest: 
 
 
 def list_deposits(actor: User, tender_id: int | None = None) -> Sequence[Deposit]:
+    """Every deposit for the platform (it records and refunds them); for supervisors those of
+    tenders read out already (a deposit names its bidder, Law Art 22)."""
     _require_role(actor, Role.ADMIN, Role.SUPERVISOR)
     query = select(Deposit).order_by(Deposit.id.desc())
     if tender_id is not None:
         query = query.where(Deposit.tender_id == tender_id)
-    return list(db.session.scalars(query))
+    rows = list(db.session.scalars(query))
+    if actor.role == Role.SUPERVISOR:
+        return _names_disclosed(rows)
+    return rows
 
 
 # --- the tick: overdue refunds and releases -----------------------------------------------------

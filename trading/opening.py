@@ -39,6 +39,7 @@ from bidhall.crypto import signed
 from bidhall.db import db, fetch_one
 from bidhall.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from bidhall.events import Event, emit
+from trading import rules
 from trading.bids import guard_opening
 from trading.models import (
     Bid,
@@ -175,8 +176,9 @@ def message_json(row: HallMessage) -> dict:
 
 
 def state(user: User | None, tender_id: int) -> dict:
-    """The hall as this caller may see it: phase, clock, the bid list (names only to staff and
-    only after the deadline, to everyone once reading starts) and the caller's own tasks."""
+    """The hall as this caller may see it: phase, clock, presence and the bid list (counted
+    from the deadline, named from the reading out, to staff as to everyone: Law Art 22,
+    ``rules.disclosure``; a bidder's own always) and the caller's own tasks."""
     role, tender = enter(user, tender_id)
     return snapshot(user, role, tender)
 
@@ -185,7 +187,7 @@ def snapshot(user: User | None, role: HallRole, tender: Tender) -> dict:
     """``state`` for a caller already admitted by ``enter`` (the socket's join: one check)."""
     opening = _find_opening(db.session, tender.id)
     phase = Phase(opening.phase) if opening else Phase.WAITING
-    names_public = phase in (Phase.READING, Phase.READ, Phase.CLOSED)
+    shown = rules.disclosure(tender.bid_deadline, clock.now(), phase)
     staff = role in (HallRole.MANAGER, HallRole.SUPERVISOR)
     result: dict[str, Any] = {
         "tender_id": tender.id,
@@ -205,10 +207,11 @@ def snapshot(user: User | None, role: HallRole, tender: Tender) -> dict:
         "objections": [],
         "read_count": opening.read_count if opening else 0,
     }
-    result["present"], result["signed_in_at"] = _presence(tender.id, user, with_names=staff)
+    result["present"], result["signed_in_at"] = _presence(tender.id, user, shown, staff=staff)
     bids = _bids_in_order(db.session, opening) if opening is not None else []
     result["bids"] = [
-        _bid_view(number, bid, names=staff or names_public or _own(user, bid))
+        # the host and the custodians act on a bid by its id, which names no firm
+        _bid_view(number, bid, names=shown.names or _own(user, bid), with_id=staff)
         for number, bid in bids
     ]
     if role == HallRole.BIDDER:
@@ -225,9 +228,11 @@ def snapshot(user: User | None, role: HallRole, tender: Tender) -> dict:
         result["objections"] = [
             _objection_view(
                 o,
-                names=staff
-                or names_public
-                or o.organisation_id == getattr(user, "organisation_id", None),
+                names=shown.names
+                or (
+                    role == HallRole.BIDDER
+                    and o.organisation_id == getattr(user, "organisation_id", None)
+                ),
             )
             for o in _objections(db.session, tender.id)
         ]
@@ -241,10 +246,10 @@ def _own(user: User | None, bid: Bid) -> bool:
     )
 
 
-def _bid_view(number: int, bid: Bid, *, names: bool) -> dict:
+def _bid_view(number: int, bid: Bid, *, names: bool, with_id: bool = False) -> dict:
     return {
         "bid_no": number,
-        "bid_id": bid.id if names else None,
+        "bid_id": bid.id if names or with_id else None,
         "lot": bid.lot_number,
         "bidder": bid.organisation.name if names else None,
         "manifest_sha256": bid.manifest_sha256,
@@ -253,8 +258,12 @@ def _bid_view(number: int, bid: Bid, *, names: bool) -> dict:
     }
 
 
-def _presence(tender_id: int, user: User | None, *, with_names: bool) -> tuple[dict, str | None]:
-    """Who signed in (counts; names for staff) and when the caller did, if it did."""
+def _presence(
+    tender_id: int, user: User | None, shown: rules.Disclosure, *, staff: bool
+) -> tuple[dict, str | None]:
+    """Who signed in, and when the caller did. The bidders present are counted only from the
+    opening and named only from the reading out; until then they are numbered entries, for
+    every role (Law Art 22). The staff's names are for the staff."""
     rows = db.session.execute(
         select(HallAttendance, User.display_name, Organisation.name)
         .join(User, User.id == HallAttendance.user_id)
@@ -262,17 +271,35 @@ def _presence(tender_id: int, user: User | None, *, with_names: bool) -> tuple[d
         .where(HallAttendance.tender_id == tender_id)
         .order_by(HallAttendance.id)
     ).all()
+    bidders = [(r, name, org) for r, name, org in rows if r.role == HallRole.BIDDER]
     result: dict[str, Any] = {
-        "bidders": sum(1 for r, _, _ in rows if r.role == HallRole.BIDDER),
-        "staff": sum(1 for r, _, _ in rows if r.role != HallRole.BIDDER),
+        "bidders": len(bidders) if shown.counts else None,
+        "staff": len(rows) - len(bidders),
+        "entries": [],
     }
-    if with_names:
-        result["names"] = [
-            {"role": r.role, "name": name, "organisation": org, "at": r.signed_in_at.isoformat()}
-            for r, name, org in rows
-        ]
+    numbers = {r.id: number for number, (r, _, _) in enumerate(bidders, start=1)}
+    caller = getattr(user, "organisation_id", None) if _is_bidder(user) else None
+    for r, name, org in rows:
+        if r.role == HallRole.BIDDER:
+            if not shown.counts:
+                continue
+            named = shown.names or r.organisation_id == caller
+            entry = {"role": r.role, "number": numbers[r.id]}
+        else:
+            named = staff
+            entry = {"role": r.role}
+        entry |= {
+            "name": name if named else None,
+            "organisation": org if named else None,
+            "at": r.signed_in_at.isoformat(),
+        }
+        result["entries"].append(entry)
     mine = next((r for r, _, _ in rows if user is not None and r.user_id == user.id), None)
     return result, mine.signed_in_at.isoformat() if mine else None
+
+
+def _is_bidder(user: User | None) -> bool:
+    return getattr(user, "role", None) == Role.BIDDER
 
 
 def _objection_view(o: OpeningObjection, *, names: bool = True) -> dict:
@@ -501,6 +528,13 @@ def _sign_in(session: Session, user: User, tender: Tender, opening: Opening, dat
     )
     session.add(row)
     session.flush()
+    shown = rules.disclosure(tender.bid_deadline, row.signed_in_at, opening.phase)
+    if role == HallRole.BIDDER and not shown.counts:
+        # before the opening even a nameless "a bidder signed in" lets the hall count the
+        # bidders (Law Art 22): the ledger records it, the hall counts the present from the
+        # opening on
+        emit("opening.signed_in", user, tender_id=tender.id, role=role.value)
+        return {"signed_in_at": row.signed_in_at.isoformat()}
     roles = list(
         session.scalars(select(HallAttendance.role).where(HallAttendance.tender_id == tender.id))
     )
@@ -510,8 +544,8 @@ def _sign_in(session: Session, user: User, tender: Tender, opening: Opening, dat
         opening,
         user,
         "signed_in",
-        role=role.value,  # never a bidder's name before the reading out (Law Art 22)
-        bidders_present=bidders,
+        role=role.value,  # never a bidder's name before the reading out, nor a count before
+        bidders_present=bidders if shown.counts else None,  # the opening (Law Art 22)
         staff_present=len(roles) - bidders,
     )
     return {"seq": seq, "signed_in_at": row.signed_in_at.isoformat()}

@@ -383,6 +383,31 @@ def check_submission_open(state: str, deadline: datetime, now: datetime) -> None
         raise Conflict(f"a tender that is {state} takes no bids", code="invalid_state", state=state)
 
 
+# --- what may be known of a tender's participants (Law Art 22; E-Rules Art 30) ------------------
+
+# the opening hall's phases from the reading out (唱标) on, when every bidder's name is announced
+NAMES_PHASES = ("reading", "read", "closed")
+
+
+@dataclass(frozen=True)
+class Disclosure:
+    """What of a tender's participants may be shown, to anyone but the platform's own ledger.
+    A bidder's own documents, bids and security are its own: this rule never hides them."""
+
+    counts: bool  # how many firms hold the documents, have bid, are secured, are present
+    names: bool  # which firms: their names and whatever tells one bid or guarantee from another
+
+
+def disclosure(deadline: datetime, now: datetime, hall_phase: str | None) -> Disclosure:
+    """Law Art 22: before the opening nobody may disclose how many firms hold the documents or
+    have bid, nor which. The opening is the bid deadline: from it the counts are out (the hall
+    announces them as it locks the bids); the names only from the reading out (E-Rules Art 30),
+    to the tender's own staff as to everyone. A hall that failed (fewer than 3 bids) never
+    reads out: its bidders stay unnamed."""
+    opened = now >= deadline
+    return Disclosure(counts=opened, names=opened and hall_phase in NAMES_PHASES)
+
+
 def check_opening_reached(deadline: datetime, now: datetime) -> None:
     """Nothing is decrypted before the opening time (= the bid deadline) (E-Rules Art 28)."""
     if now < deadline:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from trading import rules
+from trading.bids import Counts
 from trading.models import Notice, Objection, Question, Tender, TenderDocument
 
 
@@ -102,4 +105,19 @@ def objection(item: Objection) -> dict[str, Any]:
         "answer_due_at": item.answer_due_at.isoformat(),
         "answer": item.answer,
         "answered_at": item.answered_at.isoformat() if item.answered_at else None,
+    }
+
+
+def disclosure(shown: rules.Disclosure, opening: datetime) -> dict[str, Any]:
+    """What of a tender's participants an answer may show (Law Art 22): counts from the
+    opening (the bid deadline), names from the reading out."""
+    return {"counts": shown.counts, "names": shown.names, "opening": opening.isoformat()}
+
+
+def submissions(counts: Counts) -> dict[str, Any]:
+    # counts only, never who; none before the opening
+    return {
+        "tender_id": counts.tender_id,
+        "sealed_bids": counts.sealed_bids,
+        "disclosure": disclosure(counts.shown, counts.opening),
     }

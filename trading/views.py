@@ -1,7 +1,7 @@
 """Trading web pages: the public notice list and detail (with the bidder's question and objection
 forms), the bidder's tender page (sealing kit, sealed-bid upload, its bids, receipts and
 withdrawal), the agency console (drafts, documents, filing, publication, notices, objections,
-the count of sealed bids) and the supervisor's filing queue.
+the count of sealed bids from the opening on) and the supervisor's filing queue.
 
 Every action is POST → one service call → flash → redirect (PRG). A refused action (a
 DomainError) re-renders the page it came from with the message flashed, the user's input kept, and
@@ -137,7 +137,7 @@ def _render_detail(tender_id: int, error: DomainError | None = None) -> Any:
         tender=tender,
         manager=services.can_manage(user, tender),
         holder=services.held_by(user, tender.id),
-        holders=services.holder_count(tender.id),
+        counts=bids.counts(tender),  # none before the opening (Law Art 22)
         my_questions=services.questions_for(user, tender.id) if bidder else [],
         my_objections=services.objections_for(user, tender.id) if bidder else [],
         rule_set=services.rule_set_of(tender.rule_set),
@@ -466,9 +466,8 @@ def _render_manage(tender_id: int, error: DomainError | None = None) -> Any:
         objections=objections,
         notices_by_id={n.id: n for n in tender.notices},
         filings=services.filing_history(tender.id),
-        holders=services.holder_count(tender.id),
-        # counts only, never who: the bids stay sealed until the opening
-        sealed_bids=bids.submission_count(user, tender.id)["sealed_bids"],
+        # counts only, never who, and none before the opening (Law Art 22)
+        counts=bids.submission_count(user, tender.id),
         rule_set=services.rule_set_of(tender.rule_set),
         upload_form=UploadForm(prefix="upload"),
         notice_form=notice_form,

@@ -194,6 +194,7 @@
   // --- rendering the state --------------------------------------------------------------------------
   function setState(next) {
     state = next;
+    if (state.signed_in_at) signedInAt = state.signed_in_at;
     clockOffset = Date.parse(state.now) - Date.now();
     root.dataset.phase = state.phase;
     const phase = $("hall-phase");
@@ -209,18 +210,23 @@
 
   function renderPresence() {
     const present = state.present || {};
-    $("presence-bidders").textContent = String(present.bidders || 0);
+    // the bidders present are not counted before the opening, nor named before the reading out
+    // (Law Art 22): the server sends null and numbered entries, the page shows what it gets
+    const bidders = $("presence-bidders");
+    const counted = present.bidders !== null && present.bidders !== undefined;
+    bidders.textContent = counted ? String(present.bidders) : "—";
+    bidders.title = counted ? "" : L.countAtOpening;
     $("presence-staff").textContent = String(present.staff || 0);
     const names = $("presence-names");
     names.replaceChildren();
-    if (Array.isArray(present.names) && present.names.length) {
-      for (const person of present.names) {
-        names.append(el("li", {}, `${L.role[person.role] || person.role}: ${person.name}${person.organisation ? " · " + person.organisation : ""} (${time(person.at)})`));
-      }
-      names.hidden = false;
-    } else {
-      names.hidden = true;
+    const entries = Array.isArray(present.entries) ? present.entries : [];
+    for (const person of entries) {
+      const who = person.name
+        ? `${person.name}${person.organisation ? " · " + person.organisation : ""}`
+        : person.number ? fmt(L.presentBidder, { n: person.number }) : L.role[person.role] || person.role;
+      names.append(el("li", { "data-role": person.role }, `${L.role[person.role] || person.role}: ${who} (${time(person.at)})`));
     }
+    names.hidden = !entries.length;
     const failed = $("failed-reason");
     failed.hidden = !state.failed_reason;
     failed.textContent = state.failed_reason || "";
@@ -265,10 +271,9 @@
     const typing = {};
     for (const input of list.querySelectorAll("[data-role=answer-text]")) typing[input.dataset.number] = input.value;
     list.replaceChildren();
-    const namesPublic = ["reading", "read", "closed"].includes(state.phase) || role === "manager" || role === "supervisor";
     for (const o of objections) {
       const card = el("div", { className: "card card-body mb-2", "data-testid": "hall-objection", "data-number": o.number, "data-answered": o.answer ? "yes" : "no" },
-        el("div", { className: "fw-semibold" }, fmt(L.objectionHead, { n: o.number }), " · ", namesPublic && o.bidder ? o.bidder : L.anonymousBidder, " · ", el("small", { className: "text-muted" }, time(o.raised_at))),
+        el("div", { className: "fw-semibold" }, fmt(L.objectionHead, { n: o.number }), " · ", o.bidder || L.anonymousBidder, " · ", el("small", { className: "text-muted" }, time(o.raised_at))),
         el("p", { className: "mb-1", "data-role": "text" }, o.text));
       if (o.answer) {
         card.append(el("div", { className: "border-start border-3 border-success ps-2", "data-testid": "hall-objection-answer" },
@@ -368,7 +373,8 @@
   function describe(message) {
     const p = message.payload || {};
     const kind = message.type.replace(/^hall\./, "");
-    const template = L.msg[kind];
+    // a sign-in said before the opening counts the staff only
+    const template = kind === "signed_in" && (p.bidders_present === null || p.bidders_present === undefined) ? L.msg.signed_in_staff : L.msg[kind];
     if (!template) return `${kind}: ${JSON.stringify(p)}`;
     const values = Object.assign({}, p);
     if (kind === "signed_in") Object.assign(values, { role: L.role[p.role] || p.role, bidders: p.bidders_present, staff: p.staff_present });

@@ -100,15 +100,16 @@ def test_a_whole_opening_with_three_bidders_in_their_own_browsers(
     for page in everyone:
         page.get_by_test_id("sign-in").click()
         expect(page.get_by_test_id("signed-in")).to_be_visible()
+    # before the opening the bidders present are neither counted nor named, to anyone (Law
+    # Art 22): a bidder's sign-in is not even announced
     for page in everyone:
-        expect(page.get_by_test_id("presence-bidders")).to_have_text("3")
         expect(page.get_by_test_id("presence-staff")).to_have_text("1")
+        expect(page.get_by_test_id("presence-bidders")).to_have_text("—")
         left = int(page.get_by_test_id("hall-countdown").get_attribute("data-seconds-left"))
         assert 0 < left <= 120
-    expect(agency.get_by_test_id("hall-countdown-box")).to_contain_text("Opening in")
-    expect(agency.get_by_test_id("presence-names")).to_contain_text(names[0])
-    for page in bidders:  # sign-ins are announced without names
         assert not any(name in page.locator("main").inner_text() for name in names)
+    expect(agency.get_by_test_id("hall-countdown-box")).to_contain_text("Opening in")
+    expect(agency.locator("[data-testid=presence-names] li[data-role=bidder]")).to_have_count(0)
     shot(agency, "1-signed-in-agency")
     shot(bidders[0], "1-signed-in-bidder")
 
@@ -116,7 +117,11 @@ def test_a_whole_opening_with_three_bidders_in_their_own_browsers(
     hall.reach_deadline()
     phase_is(everyone, "decrypting")
     expect(agency.get_by_test_id("hall-bid")).to_have_count(3)
-    expect(agency.get_by_test_id("hall-bids")).to_contain_text(names[2])  # staff see names
+    # from the opening the bidders present are counted and numbered; named from the reading out
+    for page in everyone:
+        expect(page.get_by_test_id("presence-bidders")).to_have_text("3")
+    expect(agency.get_by_test_id("presence-names")).to_contain_text("bidder No. 3")
+    assert not any(name in agency.locator("main").inner_text() for name in names)
     first = bidders[0]
     expect(first.get_by_test_id("hall-bids")).to_contain_text(names[0])  # its own bid
     assert names[1] not in first.get_by_test_id("hall-bids").inner_text()

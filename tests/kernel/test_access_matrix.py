@@ -122,9 +122,10 @@ TABLE = [
     ("PUT", "/api/organisations/G/basic-account", {"admin"}),
     ("POST", "/api/guarantees", {"issuer"}),
     ("GET", "/api/guarantees", {"issuer", "supervisor", "admin"}),
-    # the tender's managers see a guarantee only from the opening on
-    ("GET", "/api/guarantees/E", {"issuer", "bidder", "supervisor", "admin"}),
-    ("POST", "/api/guarantees/E/claims", OWNERS),
+    # a guarantee names its bidder: the tender's managers and the supervisors see it (and the
+    # managers claim on it) only from the reading out (Law Art 22; the cast's tender is open)
+    ("GET", "/api/guarantees/E", {"issuer", "bidder", "admin"}),
+    ("POST", "/api/guarantees/E/claims", set()),
     ("POST", "/api/guarantees/E/release", {"admin"}),
     ("GET", "/api/tenders/T/guarantee", {"bidder"}),
     ("GET", "/api/tenders/T/guarantees/summary", OWNERS | {"supervisor"}),

@@ -1,7 +1,7 @@
 """The bidder's tender page and the managers' count of sealed bids, through the HTTP test client
 with real sessions and CSRF tokens: the sealing kit, the bidder's own bids only, withdrawal
 through the page form before and after the deadline, the receipt download, and a console that
-counts bids without naming anyone."""
+counts holders and bids only from the opening, without naming anyone (Law Art 22)."""
 
 from __future__ import annotations
 
@@ -249,29 +249,74 @@ def test_a_receipt_under_another_tender_is_not_found(tender, bidder, make_tender
 # --- the managers' console ----------------------------------------------------------------------
 
 
-def test_the_manager_console_counts_sealed_bids_and_names_no_bidder(tender, world, enroll, login):
-    bidders = [world.bidder() for _ in range(3)]
-    placed = [submit_bid(user, enroll(user), tender.id) for user in bidders]
-    bids.withdraw_bid(bidders[2], placed[2].id)
+def shown_after(label: str, page: str) -> str | None:
+    """The text after ``label:`` on its line of the page, without tags."""
+    match = re.search(re.escape(label) + r": (.*)", page)
+    return re.sub(r"<[^>]+>", "", match.group(1)).strip() if match else None
+
+
+def holders_line(page: str) -> str | None:
+    return shown_after("Holders of the documents", page)
+
+
+def sealed_bids_line(page: str) -> str | None:
+    return shown_after("Sealed bids received", page)
+
+
+def test_before_the_deadline_the_console_counts_neither_holders_nor_bids(
+    tender, world, enroll, login
+):
+    """Law Art 22: how many firms hold the documents or have bid is not disclosed before the
+    opening, to the tender's own managers either."""
+    for user in [world.bidder() for _ in range(2)]:
+        submit_bid(user, enroll(user), tender.id)
 
     page = text_of(login(world.agency).get(f"/agency/tenders/{tender.id}", headers=ENGLISH))
 
-    counter = re.search(r'data-testid="sealed-bids"[^>]*>([^<]*)<strong>(\d+)</strong>', page)
-    assert counter and counter.group(1).startswith("Sealed bids received")
-    assert counter.group(2) == "2"
+    assert holders_line(page) == sealed_bids_line(page) == "disclosed at the opening"
+    assert not re.search(r"Sealed bids received: <strong>\d", page)
+
+
+def test_from_the_deadline_the_console_counts_sealed_bids_and_names_no_bidder(
+    tender, world, enroll, login, clock
+):
+    bidders = [world.bidder() for _ in range(3)]
+    placed = [submit_bid(user, enroll(user), tender.id) for user in bidders]
+    bids.withdraw_bid(bidders[2], placed[2].id)
+    clock.set(tender.bid_deadline)
+
+    page = text_of(login(world.agency).get(f"/agency/tenders/{tender.id}", headers=ENGLISH))
+
+    assert sealed_bids_line(page) == "2"
+    assert holders_line(page) == "3"
     for user, bid in zip(bidders, placed, strict=True):
         assert user.organisation.name not in page
         assert user.username not in page
         assert bid.manifest_sha256[:16] not in page
 
 
+def test_the_public_page_counts_the_holders_only_from_the_deadline(
+    tender, world, enroll, client, clock
+):
+    for user in [world.bidder() for _ in range(2)]:
+        submit_bid(user, enroll(user), tender.id)
+
+    before = text_of(client.get(f"/tenders/{tender.id}", headers=ENGLISH))
+    clock.set(tender.bid_deadline)
+    after = text_of(client.get(f"/tenders/{tender.id}", headers=ENGLISH))
+
+    assert holders_line(before) == "disclosed at the opening"
+    assert holders_line(after) == "2"
+
+
 # a browser that states no language gets the platform's default, Chinese
 NO_LANGUAGE = {"Accept-Language": ""}
 
 
-def test_the_tenderer_sees_the_count_in_chinese(tender, world, enroll, login):
+def test_the_tenderer_sees_the_count_in_chinese(tender, world, enroll, login, clock):
     user = world.bidder()
     submit_bid(user, enroll(user), tender.id)
+    clock.set(tender.bid_deadline)
 
     page = text_of(login(world.tenderer).get(f"/agency/tenders/{tender.id}", headers=NO_LANGUAGE))
 

@@ -17,7 +17,7 @@ from audit.models import LedgerEntry
 from bidhall import envelope
 from bidhall.crypto import keys
 from bidhall.db import db
-from tests.fixtures.pki import PASSPHRASE, SUMMARY, ensure_holder
+from tests.fixtures.pki import PASSPHRASE, SUMMARY, ensure_holder, submit_bid
 from trading import bids
 from trading.models import Bid, Upload
 
@@ -368,10 +368,26 @@ def test_a_black_listed_bidder_is_refused_with_the_reason(bidder, tender, world,
     assert "Collusion" in answer.get_json()["error"]["message"]
 
 
-def test_managers_see_only_a_count_before_the_deadline(bidder, tender, seal, world, api_for):
-    submit(bidder, tender, seal(bidder, tender))
-    answer = api_for(world.agency).get(f"/api/tenders/{tender.id}/submissions")
-    assert answer.get_json() == {"tender_id": tender.id, "sealed_bids": 1}
+def test_before_the_deadline_the_submissions_answer_counts_nothing(
+    tender, world, enroll, api_for, clock
+):
+    """Law Art 22: not even the tender's managers and supervisors learn how many have bid
+    before the opening; from the deadline they get the count (never who)."""
+    rivals = [world.bidder() for _ in range(2)]
+    for user in rivals:
+        submit_bid(user, enroll(user), tender.id)
+    closed = {"counts": False, "names": False, "opening": tender.bid_deadline.isoformat()}
+    for who in (world.agency, world.tenderer, world.supervisor):
+        answer = api_for(who).get(f"/api/tenders/{tender.id}/submissions")
+        assert answer.status_code == 200
+        assert answer.get_json() == {"tender_id": tender.id, "sealed_bids": None} | {
+            "disclosure": closed
+        }
+    clock.set(tender.bid_deadline)
+    answer = api_for(world.agency).get(f"/api/tenders/{tender.id}/submissions").get_json()
+    assert answer["sealed_bids"] == 2
+    assert answer["disclosure"] == closed | {"counts": True}
+    assert not any(user.organisation.name in json.dumps(answer) for user in rivals)
 
 
 def test_another_bidder_cannot_see_a_bid_or_its_receipt(make_bidder, tender, seal):
@@ -413,20 +429,57 @@ def test_keys_handed_in_to_the_hall_before_the_opening_are_refused_and_recorded(
     assert json.loads(recorded[0].payload)["bid_id"] == bid["bid_id"]
 
 
+def early_access_records() -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(LedgerEntry)
+        .where(LedgerEntry.type == "crypto.early_access_refused")
+    )
+
+
 def test_reading_a_summary_before_the_opening_is_refused_and_recorded(
     bidder, tender, seal, world, api_for
 ):
     bid = submit(bidder, tender, seal(bidder, tender))
-    answer = api_for(world.agency).get(f"/api/bids/{bid['bid_id']}/summary")
-    assert answer.status_code == 403
-    assert (
-        db.session.scalar(
-            select(func.count())
-            .select_from(LedgerEntry)
-            .where(LedgerEntry.type == "crypto.early_access_refused")
-        )
-        == 1
-    )
+    own = bidder.api.get(f"/api/bids/{bid['bid_id']}/summary")
+    assert own.status_code == 403
+    assert own.get_json()["error"]["code"] == "before_opening"
+    assert api_for(world.agency).get(f"/api/bids/{bid['bid_id']}/summary").status_code == 404
+    assert early_access_records() == 2
+
+
+def test_probing_summaries_before_the_opening_tells_no_bid_from_none(
+    tender, world, enroll, api_for
+):
+    """A refusal that differed for a real bid of the tender would let its managers (or a
+    supervisor, from the opening time in the answer) count the bids by trying ids."""
+    user = world.bidder()
+    bid_id = submit_bid(user, enroll(user), tender.id).id
+    for who in (world.agency, world.supervisor):
+        api = api_for(who)
+        real, missing = api.get(f"/api/bids/{bid_id}/summary"), api.get("/api/bids/99999/summary")
+        assert real.status_code == missing.status_code == 404
+        real_error, missing_error = real.get_json()["error"], missing.get_json()["error"]
+        assert real_error.keys() == missing_error.keys()
+        assert real_error["code"] == missing_error["code"] == "bid_not_found"
+        assert real_error["message"] == missing_error["message"].replace("99999", str(bid_id))
+    # the attempts on the real bid are still in the ledger for the audit
+    assert early_access_records() == 2
+
+
+def test_after_the_deadline_staff_read_summaries_only_from_the_reading_out(make_hall, api_for):
+    hall = make_hall(3)
+    hall.reach_deadline()
+    seat = hall.bidders[0]
+    hall.run(seat.user, "decrypt", bid_id=seat.bid_id, **hall.keys(seat))
+    url = f"/api/bids/{seat.bid_id}/summary"
+    assert api_for(seat.user).get(url).get_json()["price"] == seat.summary["price"]
+    for staff in (hall.agency, hall.supervisor):
+        assert api_for(staff).get(url).status_code == 404
+    for other in hall.bidders[1:]:
+        hall.run(other.user, "decrypt", bid_id=other.bid_id, **hall.keys(other))
+    for staff in (hall.agency, hall.supervisor):
+        assert api_for(staff).get(url).get_json()["price"] == seat.summary["price"]
 
 
 def test_the_server_cannot_decrypt_with_everything_it_holds(bidder, tender, seal, app, bid_folder):

@@ -153,6 +153,17 @@ def refused(response, status: int, code: str) -> None:
     assert response.get_json()["error"]["code"] == code, response.get_json()
 
 
+def read_out(tender, clock) -> None:
+    """Move to the tender's deadline and put its hall at the reading out, when the bidders'
+    names are announced (tests/trading/test_opening*.py run whole openings; these tests need
+    only the moment)."""
+    from trading.models import Opening
+
+    clock.set(max(clock.now(), tender.bid_deadline))
+    with db.transaction() as session:
+        session.add(Opening(tender_id=tender.id, phase="reading", last_seq=0, read_order=[]))
+
+
 # --- the issuer registry ------------------------------------------------------------------------
 
 
@@ -505,43 +516,97 @@ def test_a_guarantee_cannot_be_attached_to_another_bidders_bid(
 # --- who sees what ------------------------------------------------------------------------------
 
 
-def test_the_managers_see_only_counts_before_the_opening(issuer, tender, world, enroll, api_for):
+def test_before_the_deadline_the_security_summary_counts_nothing(
+    issuer, tender, world, enroll, api_for
+):
+    """Law Art 22: a count of secured bids before the opening is a count of bidders."""
     secured, unsecured = world.bidder(), world.bidder()
     submit_bid(secured, enroll(secured), tender.id)
     submit_bid(unsecured, enroll(unsecured), tender.id)
     submit(issuer, tender, secured.organisation_id)
-    answer = api_for(world.agency).get(f"/api/tenders/{tender.id}/guarantees/summary")
-    assert answer.status_code == 200
+    for who in (world.agency, world.tenderer, world.supervisor):
+        answer = api_for(who).get(f"/api/tenders/{tender.id}/guarantees/summary")
+        assert answer.status_code == 200
+        assert answer.get_json() == {
+            "tender_id": tender.id,
+            "disclosure": {
+                "counts": False,
+                "names": False,
+                "opening": tender.bid_deadline.isoformat(),
+            },
+            "lots": [
+                {
+                    "lot": 1,
+                    "sealed_bids": None,
+                    "secured": None,
+                    "secured_by_guarantee": None,
+                    "secured_by_deposit": None,
+                    "unsecured": None,
+                }
+            ],
+        }
+
+
+def test_from_the_deadline_the_summary_counts_but_names_nobody_until_the_reading_out(
+    issuer, tender, world, enroll, api_for, clock
+):
+    secured, unsecured = world.bidder(), world.bidder()
+    submit_bid(secured, enroll(secured), tender.id)
+    submit_bid(unsecured, enroll(unsecured), tender.id)
+    guarantee_id = submit(issuer, tender, secured.organisation_id).id
+    clock.set(tender.bid_deadline)
+    api = api_for(world.agency)
+    answer = api.get(f"/api/tenders/{tender.id}/guarantees/summary")
     summary = answer.get_json()
-    assert summary == {
-        "tender_id": tender.id,
-        "opened": False,
-        "lots": [
-            {
-                "lot": 1,
-                "sealed_bids": 2,
-                "secured": 1,
-                "secured_by_guarantee": 1,
-                "secured_by_deposit": 0,
-                "unsecured": 1,
-            }
-        ],
-    }
+    assert summary["disclosure"]["counts"] is True
+    assert summary["disclosure"]["names"] is False
+    assert summary["lots"] == [
+        {
+            "lot": 1,
+            "sealed_bids": 2,
+            "secured": 1,
+            "secured_by_guarantee": 1,
+            "secured_by_deposit": 0,
+            "unsecured": 1,
+        }
+    ]
+    assert "guarantees" not in summary and "deposits" not in summary
     text = answer.get_data(as_text=True)
     for secret in (secured.organisation.name, issuer.org_name, "200000"):
         assert secret not in text
+    refused(api.get(f"/api/guarantees/{guarantee_id}"), 404, "guarantee_not_found")
 
 
-def test_after_the_opening_the_managers_see_the_guarantees(
+def test_from_the_reading_out_the_managers_see_the_guarantees(
     issuer, tender, bidder, world, api_for, clock
 ):
     guarantee = submit(issuer, tender, bidder.org_id)
     api = api_for(world.tenderer)
-    refused(api.get(f"/api/guarantees/{guarantee.id}"), 404, "guarantee_not_found")
-    clock.set(tender.bid_deadline)
+    read_out(tender, clock)
     summary = api.get(f"/api/tenders/{tender.id}/guarantees/summary").get_json()
+    assert summary["disclosure"]["names"] is True
     assert [g["number"] for g in summary["guarantees"]] == [guarantee.number]
     assert api.get(f"/api/guarantees/{guarantee.id}").status_code == 200
+
+
+def test_the_guarantees_become_visible_to_the_managers_at_a_real_reading_out(
+    issuer, make_hall, api_for
+):
+    hall = make_hall(3)
+    seat = hall.bidders[0]
+    guarantee_id = submit(
+        issuer, snapshot(services.get_tender(hall.id)), seat.user.organisation_id
+    ).id
+    hall.reach_deadline()
+    api = api_for(hall.agency)
+    for other in hall.bidders[:2]:
+        hall.run(other.user, "decrypt", bid_id=other.bid_id, **hall.keys(other))
+    refused(api.get(f"/api/guarantees/{guarantee_id}"), 404, "guarantee_not_found")
+    last = hall.bidders[2]
+    hall.run(last.user, "decrypt", bid_id=last.bid_id, **hall.keys(last))  # the reading out
+    assert api.get(f"/api/guarantees/{guarantee_id}").get_json()["applicant"]["name"] == (
+        seat.user.organisation.name
+    )
 
 
 def test_another_bidder_sees_neither_the_guarantee_nor_its_status(
@@ -554,16 +619,44 @@ def test_another_bidder_sees_neither_the_guarantee_nor_its_status(
     assert lot["guarantees"] == [] and lot["secured"] is False
 
 
-def test_an_issuer_lists_its_own_guarantees_and_a_supervisor_all(
-    issuer, make_issuer, tender, bidder, world, api_for
+def test_an_issuer_lists_its_own_guarantees_and_a_supervisor_all_from_the_reading_out(
+    issuer, make_issuer, tender, bidder, world, api_for, clock
 ):
     other = make_issuer()
     mine = submit(issuer, tender, bidder.org_id)
     theirs = submit(other, tender, bidder.org_id)
     assert [g["id"] for g in api_for(issuer.user).get("/api/guarantees").get_json()] == [mine.id]
     refused(api_for(issuer.user).get(f"/api/guarantees/{theirs.id}"), 404, "guarantee_not_found")
+    read_out(tender, clock)
     listed = api_for(world.supervisor).get(f"/api/guarantees?tender_id={tender.id}").get_json()
     assert {g["id"] for g in listed} == {mine.id, theirs.id}
+
+
+def test_before_the_reading_out_a_supervisor_lists_no_guarantee_or_deposit_of_the_tender(
+    issuer, tender, bidder, world, admin, api_for, clock
+):
+    """The supervisor is staff, not the ledger: the guarantees and deposits of a tender name
+    (and count) its bidders, so they wait for the reading out like the bidders' names."""
+    name = bidder.user.organisation.name
+    supervisor, platform = api_for(world.supervisor), api_for(admin)
+    guarantee_id = submit(issuer, tender, bidder.org_id).id
+    guarantees.set_basic_account(admin, bidder.org_id, "4420100012345678", "B", "CCB")
+    assert (
+        platform.post("/api/deposits", json=deposit_body(tender, bidder.org_id)).status_code == 201
+    )
+    for moment in (tender.issue_start, tender.bid_deadline):
+        clock.set(moment)
+        for url in ("/api/guarantees", "/api/deposits", f"/api/deposits?tender_id={tender.id}"):
+            answer = supervisor.get(url)
+            assert answer.get_json() == [], url
+            assert name not in answer.get_data(as_text=True)
+        refused(supervisor.get(f"/api/guarantees/{guarantee_id}"), 404, "guarantee_not_found")
+    # the platform itself (it records the deposits and pays them back) sees them all along
+    assert len(platform.get("/api/deposits").get_json()) == 1
+    read_out(tender, clock)
+    assert len(supervisor.get("/api/guarantees").get_json()) == 1
+    assert supervisor.get("/api/deposits").get_json()[0]["organisation"]["name"] == name
+    assert supervisor.get(f"/api/guarantees/{guarantee_id}").status_code == 200
 
 
 # --- cash deposits ------------------------------------------------------------------------------
@@ -667,12 +760,13 @@ def test_a_second_deposit_for_the_same_bid_is_refused(make_tender, bidder, admin
 
 
 def test_a_deposit_secures_the_bid_in_the_managers_counts(
-    make_tender, bidder, admin, world, api_for
+    make_tender, bidder, admin, world, api_for, clock
 ):
     user, bundle = bidder.user, bidder.bundle
     tender = snapshot(make_tender("published", rule_set="gov_procurement"))
     submit_bid(user, bundle, tender.id)
     api_for(admin).post("/api/deposits", json=deposit_body(tender, bidder.org_id))
+    clock.set(tender.bid_deadline)  # the counts are disclosed at the opening
     (lot,) = (
         api_for(world.agency).get(f"/api/tenders/{tender.id}/guarantees/summary").get_json()["lots"]
     )
@@ -687,6 +781,7 @@ def test_a_claim_within_the_validity_after_the_deadline_is_recorded(
 ):
     guarantee = submit(issuer, tender, bidder.org_id)
     clock.set(tender.bid_deadline + timedelta(days=3))
+    read_out(tender, clock)
     answer = api_for(world.agency).post(
         f"/api/guarantees/{guarantee.id}/claims",
         json={"trigger": "withdrawal_after_deadline", "reason": "Withdrew on day 3 of validity."},
@@ -711,6 +806,7 @@ def test_a_claim_after_the_validity_is_refused(issuer, tender, bidder, world, ap
     guarantee_id, valid_until = guarantee.id, guarantee.valid_until
     api = api_for(world.tenderer)
     clock.set(valid_until + timedelta(seconds=1))
+    read_out(tender, clock)
     refused(
         api.post(
             f"/api/guarantees/{guarantee_id}/claims",
@@ -730,17 +826,25 @@ def test_a_claim_after_the_validity_is_refused(issuer, tender, bidder, world, ap
     )
 
 
-def test_before_the_deadline_only_fraud_is_claimed(issuer, tender, bidder, world, api_for):
+def test_before_the_reading_out_a_manager_finds_no_guarantee_to_claim(
+    issuer, tender, bidder, world, api_for, clock
+):
+    """Answers that told a guarantee of the tender from none would let its managers count the
+    guarantees (the bidders) by trying ids; before the reading out they cannot see one, so
+    there is none to claim, not even for fraud."""
     guarantee_id = submit(issuer, tender, bidder.org_id).id
     api = api_for(world.agency)
-    refused(
-        api.post(
-            f"/api/guarantees/{guarantee_id}/claims",
-            json={"trigger": "refused_contract", "reason": "?"},
-        ),
-        422,
-        "claim_too_early",
-    )
+    for moment in (tender.issue_start, tender.bid_deadline):
+        clock.set(moment)
+        for trigger in ("fraud", "late"):
+            body = {"trigger": trigger, "reason": "Forged qualification certificate."}
+            real = api.post(f"/api/guarantees/{guarantee_id}/claims", json=body)
+            missing = api.post("/api/guarantees/99999/claims", json=body)
+            refused(real, 404, "guarantee_not_found")
+            assert real.get_json()["error"]["message"] == missing.get_json()["error"][
+                "message"
+            ].replace("99999", str(guarantee_id))
+    read_out(tender, clock)
     refused(
         api.post(f"/api/guarantees/{guarantee_id}/claims", json={"trigger": "late", "reason": "?"}),
         400,
@@ -757,14 +861,14 @@ def test_before_the_deadline_only_fraud_is_claimed(issuer, tender, bidder, world
 
 def test_another_agency_cannot_claim(issuer, tender, bidder, make_user, api_for, clock):
     guarantee = submit(issuer, tender, bidder.org_id)
-    clock.set(tender.bid_deadline)
+    read_out(tender, clock)
     refused(
         api_for(make_user("agency")).post(
             f"/api/guarantees/{guarantee.id}/claims",
             json={"trigger": "fraud", "reason": "not ours"},
         ),
-        403,
-        "forbidden",
+        404,
+        "guarantee_not_found",
     )
 
 
@@ -897,7 +1001,7 @@ def test_a_signed_contract_releases_everything_within_five_days(secured_bid, clo
 
 def test_a_claimed_guarantee_is_not_released(secured_bid, world, admin, api_for, clock):
     tender, _, guarantee_id, _ = secured_bid
-    clock.set(tender.bid_deadline)
+    read_out(tender, clock)
     guarantees.claim_guarantee(world.agency, guarantee_id, "refused_contract", "Refused.")
     services.terminate_tender(world.agency, tender.id, "Cancelled after the claim.")
     refused(
@@ -911,8 +1015,9 @@ def test_a_claimed_guarantee_is_not_released(secured_bid, world, admin, api_for,
 
 
 @pytest.fixture
-def routes(secured_bid, issuer):
+def routes(secured_bid, issuer, clock):
     tender, _, guarantee_id, deposit_id = secured_bid
+    read_out(tender, clock)  # from when the managers and supervisors may see the guarantees
     entry = guarantees.issuer_of(issuer.org_id)
     org = fresh(Guarantee, guarantee_id).applicant_organisation_id
     return {
@@ -921,7 +1026,14 @@ def routes(secured_bid, issuer):
         ("PUT", f"/api/organisations/{org}/basic-account"): {"admin"},
         ("POST", "/api/guarantees"): {"issuer"},
         ("GET", "/api/guarantees"): {"issuer", "supervisor", "admin"},
-        ("GET", f"/api/guarantees/{guarantee_id}"): {"issuer", "bidder", "supervisor", "admin"},
+        ("GET", f"/api/guarantees/{guarantee_id}"): {
+            "issuer",
+            "bidder",
+            "supervisor",
+            "admin",
+            "agency",
+            "tenderer",
+        },
         ("POST", f"/api/guarantees/{guarantee_id}/claims"): {"agency", "tenderer"},
         ("POST", f"/api/guarantees/{guarantee_id}/release"): {"admin"},
         ("GET", f"/api/tenders/{tender.id}/guarantee"): {"bidder"},
@@ -1065,7 +1177,8 @@ def test_a_not_decrypted_claim_on_a_bid_that_was_decrypted_is_refused(issuer, ma
     guarantee = submit(issuer, snapshot(services.get_tender(hall.id)), seat.user.organisation_id)
     guarantee_id = guarantee.id
     hall.reach_deadline()
-    hall.run(seat.user, "decrypt", bid_id=seat.bid_id, **hall.keys(seat))
+    for each in hall.bidders:  # every bid decrypted: the reading out starts
+        hall.run(each.user, "decrypt", bid_id=each.bid_id, **hall.keys(each))
     refused(
         api_for(hall.agency).post(
             f"/api/guarantees/{guarantee_id}/claims",

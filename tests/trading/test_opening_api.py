@@ -23,11 +23,24 @@ def test_before_the_reading_out_a_bidder_sees_only_its_own_bid_named(make_hall, 
     assert [b["bid_id"] for b in bids[1:]] == [None, None]
 
 
-def test_after_the_deadline_the_agency_sees_every_bidders_name(make_hall, api_for):
+def test_before_the_reading_out_the_staff_see_numbered_bids_without_names(make_hall, api_for):
+    """Law Art 22 and E-Rules Art 30: the names come with the reading out, for the tender's
+    managers and supervisors as for everyone."""
     hall = make_hall(3)
+    names = [seat.user.organisation.name for seat in hall.bidders]
     hall.reach_deadline()
-    bids = api_for(hall.agency).get(f"/api/tenders/{hall.id}/opening").get_json()["bids"]
-    assert [b["bidder"] for b in bids] == [s.user.organisation.name for s in hall.bidders]
+    for staff in (hall.agency, hall.supervisor):
+        answer = api_for(staff).get(f"/api/tenders/{hall.id}/opening")
+        bids = answer.get_json()["bids"]
+        assert [b["bid_no"] for b in bids] == [1, 2, 3]
+        assert [b["bidder"] for b in bids] == [None, None, None]
+        # the host excuses, a custodian hands in shares, by the bid's id: it names no firm
+        assert [b["bid_id"] for b in bids] == [seat.bid_id for seat in hall.bidders]
+        assert not [name for name in names if name in answer.get_data(as_text=True)]
+    opened_and_read(hall)
+    for staff in (hall.agency, hall.supervisor):
+        bids = api_for(staff).get(f"/api/tenders/{hall.id}/opening").get_json()["bids"]
+        assert [b["bidder"] for b in bids] == names
 
 
 def test_once_reading_starts_every_bidder_sees_every_name(make_hall, api_for):
@@ -149,10 +162,70 @@ def test_an_objection_before_the_reading_out_does_not_name_its_bidder_to_others(
     hall = make_hall(3)
     hall.reach_deadline()
     hall.run(hall.bidders[0].user, "object", text="The bid list shows only two hashes.")
-    other = api_for(hall.bidders[1].user).get(f"/api/tenders/{hall.id}/opening").get_json()
     own = api_for(hall.bidders[0].user).get(f"/api/tenders/{hall.id}/opening").get_json()
-    assert other["objections"][0]["bidder"] is None
     assert own["objections"][0]["bidder"] == hall.bidders[0].user.organisation.name
+    for other in (hall.bidders[1].user, hall.agency, hall.supervisor):
+        state = api_for(other).get(f"/api/tenders/{hall.id}/opening").get_json()
+        assert state["objections"][0]["bidder"] is None
+
+
+def present(api, hall) -> dict:
+    return api.get(f"/api/tenders/{hall.id}/opening").get_json()["present"]
+
+
+def test_before_the_deadline_the_hall_counts_no_bidder_present(make_hall, api_for):
+    """A count of the bidders present before the opening is a count of bidders (Law Art 22):
+    the hall counts and lists staff only, and says nothing when a bidder signs in."""
+    hall = make_hall(3)
+    names = [seat.user.organisation.name for seat in hall.bidders]
+    for seat in hall.bidders[:2]:
+        hall.run(seat.user, "sign_in")
+    hall.run(hall.supervisor, "sign_in")
+    for who in (hall.agency, hall.supervisor, hall.bidders[0].user):
+        api = api_for(who)
+        seen = present(api, hall)
+        assert seen["bidders"] is None
+        assert seen["staff"] == 1
+        assert [entry["role"] for entry in seen["entries"]] == ["supervisor"]
+        said = api.get(f"/api/tenders/{hall.id}/opening/messages").get_json()["messages"]
+        assert [m["payload"] for m in said if m["type"] == "hall.signed_in"] == [
+            {"role": "supervisor", "bidders_present": None, "staff_present": 1}
+        ]
+        assert not [name for name in names if name in str(seen) + str(said)]
+
+
+def test_from_the_deadline_the_present_bidders_are_counted_and_numbered_without_names(
+    make_hall, api_for
+):
+    hall = make_hall(3)
+    names = [seat.user.organisation.name for seat in hall.bidders]
+    for seat in hall.bidders[:2]:
+        hall.run(seat.user, "sign_in")
+    hall.reach_deadline()
+    hall.run(hall.bidders[2].user, "sign_in")
+    for who in (hall.agency, hall.supervisor, hall.bidders[1].user):
+        seen = present(api_for(who), hall)
+        assert seen["bidders"] == 3
+        entries = [e for e in seen["entries"] if e["role"] == "bidder"]
+        assert [e["number"] for e in entries] == [1, 2, 3]
+        others = [e for e in entries if e["name"] != who.display_name]
+        assert {(e["name"], e["organisation"]) for e in others} == {(None, None)}
+    own = present(api_for(hall.bidders[1].user), hall)["entries"]
+    assert [e["organisation"] for e in own if e["organisation"]] == [names[1]]
+    said = api_for(hall.agency).get(f"/api/tenders/{hall.id}/opening/messages").get_json()
+    (late,) = [m for m in said["messages"] if m["type"] == "hall.signed_in"]
+    assert late["payload"] == {"role": "bidder", "bidders_present": 3, "staff_present": 0}
+
+
+def test_from_the_reading_out_everyone_in_the_hall_sees_who_is_present(make_hall, api_for):
+    hall = make_hall(3)
+    for seat in hall.bidders:
+        hall.run(seat.user, "sign_in")
+    opened_and_read(hall)
+    names = [seat.user.organisation.name for seat in hall.bidders]
+    for who in (hall.agency, hall.bidders[2].user):
+        entries = present(api_for(who), hall)["entries"]
+        assert [e["organisation"] for e in entries if e["role"] == "bidder"] == names
 
 
 def test_the_state_tells_a_member_when_it_signed_in(make_hall, api_for):

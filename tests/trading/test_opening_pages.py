@@ -52,7 +52,7 @@ def test_an_outsider_is_refused_and_a_visitor_is_sent_to_sign_in(make_hall, logi
 
 def test_no_bidder_is_named_in_the_page_before_the_reading_out(make_hall, login):
     hall = make_hall(3)
-    hall.reach_deadline()  # the bids are locked and listed: names are for staff only
+    hall.reach_deadline()  # the bids are locked and listed, named only from the reading out
     for user in (hall.agency, hall.supervisor, hall.bidders[0].user):
         body = text_of(page(login(user), hall))
         assert [name for name in names(hall) if name in body] == []

@@ -46,10 +46,36 @@ def test_a_refused_command_also_arrives_as_an_error_event(make_hall, hall_client
     assert errors[0]["args"][0]["error"]["code"] == "not_allowed_in_hall"
 
 
-def test_sign_in_is_announced_to_the_hall_without_the_bidders_name(make_hall, hall_client):
+def test_a_bidders_sign_in_before_the_deadline_is_not_announced_in_the_hall(make_hall, hall_client):
+    """Each "a bidder signed in", even nameless, would let the hall count the bidders before
+    the opening (Law Art 22): the sign-in is acknowledged and recorded in the ledger only."""
+    from audit.models import LedgerEntry
+
     hall = make_hall(3)
     agency = hall_client(hall.agency)
     join(agency, hall)
+    bidder = hall_client(hall.bidders[0].user)
+    join(bidder, hall)
+    heard(agency)
+    ack = bidder.emit(
+        "sign_in", {"tender_id": hall.id, "cmd_id": cmd_id()}, namespace=NS, callback=True
+    )
+    assert ack["ok"] and ack["signed_in_at"]
+    assert heard(agency) == []
+    recorded = db.session.scalars(
+        select(LedgerEntry.type).where(LedgerEntry.type == "opening.signed_in")
+    ).all()
+    assert recorded == ["opening.signed_in"]
+
+
+def test_after_the_deadline_a_sign_in_is_announced_with_the_count_but_no_name(
+    make_hall, hall_client
+):
+    hall = make_hall(3)
+    hall.reach_deadline()
+    agency = hall_client(hall.agency)
+    join(agency, hall)
+    heard(agency)
     bidder = hall_client(hall.bidders[0].user)
     join(bidder, hall)
     bidder.emit("sign_in", {"tender_id": hall.id, "cmd_id": cmd_id()}, namespace=NS, callback=True)

@@ -178,3 +178,33 @@ def test_the_next_check_is_the_earliest_pending_moment():
         "suspended", end, deadline, True, T0 + timedelta(days=3)
     ) == T0 + timedelta(days=3)
     assert rules.next_check("closed", end, deadline, True, None) is None
+
+
+# --- what may be known of the participants (Law Art 22) -----------------------------------------
+
+
+def test_a_second_before_the_deadline_neither_counts_nor_names_are_disclosed():
+    deadline = T0 + timedelta(days=20)
+    shown = rules.disclosure(deadline, deadline - timedelta(seconds=1), "waiting")
+    assert (shown.counts, shown.names) == (False, False)
+
+
+def test_at_the_deadline_the_counts_are_disclosed_but_not_the_names():
+    deadline = T0 + timedelta(days=20)
+    for phase in (None, "waiting", "decrypting", "failed"):
+        shown = rules.disclosure(deadline, deadline, phase)
+        assert (shown.counts, shown.names) == (True, False), phase
+
+
+def test_from_the_reading_out_the_names_are_disclosed():
+    deadline = T0 + timedelta(days=20)
+    for phase in ("reading", "read", "closed"):
+        shown = rules.disclosure(deadline, deadline + timedelta(hours=1), phase)
+        assert (shown.counts, shown.names) == (True, True), phase
+
+
+def test_a_hall_phase_never_discloses_names_before_the_deadline():
+    # a moved deadline: the hall's phase of an earlier schedule does not outrun the law
+    deadline = T0 + timedelta(days=20)
+    shown = rules.disclosure(deadline, deadline - timedelta(days=1), "reading")
+    assert (shown.counts, shown.names) == (False, False)

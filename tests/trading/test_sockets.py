@@ -70,3 +70,18 @@ def test_watchers_of_another_tender_hear_nothing(watcher, make_tender, world, cl
     watcher.emit("watch", {"tender_id": second.id}, namespace=NS, callback=True)
     services.issue_notice(world.agency, first.id, "clarification", "Site visit", "Day 3.", False)
     assert updates(watcher) == []
+
+
+def test_watchers_hear_the_download_period_close_without_the_holder_count(
+    watcher, make_tender, world, api_for, clock
+):
+    """The ledger records how many hold the documents when the download period ends; the
+    public watchers hear only that it ended (Law Art 22: no count before the opening)."""
+    tender = make_tender("published")
+    for _ in range(2):
+        api_for(world.bidder()).get(f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}")
+    watcher.emit("watch", {"tender_id": tender.id}, namespace=NS, callback=True)
+    clock.set(tender.issue_end)
+    services.tick(clock.now())
+    (closed,) = [m for m in updates(watcher) if m["type"] == "tender.download_closed"]
+    assert set(closed) == {"type", "tender_id", "seq", "at"}
