@@ -33,7 +33,14 @@ MAX_INT_DIGITS = 20  # longer digit strings are never a valid value (and int() o
 # tab, line feed and carriage return stay allowed: multi-line text comes from textareas
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _INTEGER = re.compile(r"[+-]?[0-9]+", re.ASCII)
-_JSON_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+# what a JSON text needs to smuggle in what _CONTROL refuses: an escape of a C0 control other
+# than tab/LF/CR (\b, \f, \u0000-\u001f), of DEL or of a surrogate, or a raw control or DEL
+_SUSPECT_ESCAPE = re.compile(
+    r"\\(?:[bf]|u(?:00[01][0-9a-fA-F]|007[fF]|[dD][89a-fA-F][0-9a-fA-F]{2}))"
+    r"|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
+)
 
 
 class TooLarge:
@@ -58,22 +65,22 @@ class Rejected:
 
 
 def json_depth(document: str | bytes, limit: int = MAX_JSON_DEPTH) -> int:
-    """The nesting depth of a JSON text, counted without parsing it (strings skipped), stopping
-    as soon as it passes ``limit``."""
+    """The nesting depth of a JSON text, counted without parsing it: strings are cut out and the
+    brackets left are counted (both by the regex engine, so a large body costs little)."""
     if isinstance(document, bytes | bytearray):
         document = bytes(document).decode("utf-8", errors="replace")
     if document.count("[") + document.count("{") <= limit:
         return 0  # cannot be deeper than the limit: the common case costs two counts
+    brackets = _NOT_BRACKET.sub("", _JSON_STRING.sub("", document))
     depth = deepest = 0
-    for match in _JSON_TOKEN.finditer(document):
-        token = match.group()
-        if token in "[{":
+    for char in brackets:
+        if char in "[{":
             depth += 1
             if depth > deepest:
                 deepest = depth
                 if deepest > limit:
                     return deepest
-        elif token in "]}":
+        else:
             depth -= 1
     return deepest
 
@@ -87,41 +94,73 @@ def check_json_depth(document: str | bytes, limit: int = MAX_JSON_DEPTH) -> None
 
 def loads(document: str | bytes, **kwargs: Any) -> Any:
     """``json.loads`` for anything sent to the platform: depth first, then the text rule on every
-    string (keys included)."""
+    string (keys included). JSON text cannot carry a control character or a surrogate raw, only
+    escaped, so the decoded strings are walked only when the text holds such an escape."""
     check_json_depth(document)
     value = json.loads(document, **kwargs)
-    check_value(value)
+    text_form = (
+        document if isinstance(document, str) else bytes(document).decode("utf-8", "replace")
+    )
+    if _SUSPECT_ESCAPE.search(text_form):
+        check_value(value)
     return value
 
 
 def check_value(value: Any, limit: int = MAX_JSON_DEPTH) -> None:
     """Refuse decoded data that nests too deeply or holds a string that no text field accepts,
     naming where (``field``: a JSON path such as ``lots[0].title``)."""
-    stack: list[tuple[Any, str, int]] = [(value, "", 0)]
+    stack: list[tuple[Any, int]] = [(value, 0)]
     while stack:
-        item, path, depth = stack.pop()
-        if depth > limit:
-            raise InvalidInput(
-                f"the data is nested more than {limit} levels deep", code="json_too_deep"
-            )
-        if isinstance(item, Rejected):
-            raise InvalidInput(item.message, code=item.code)
-        if isinstance(item, TooLarge):
-            raise InvalidInput(
-                f"{path or 'the value'}: the number is too large",
-                code="invalid_field",
-                field=path or None,
-            )
+        item, depth = stack.pop()
         if isinstance(item, str):
-            _check_text(item, path or "the text")
+            if _CONTROL.search(item):
+                break
         elif isinstance(item, Mapping):
+            if depth >= limit:
+                break
             for key, child in item.items():
-                key_text = str(key)
-                _check_text(key_text, f"{path}.{key_text}" if path else key_text)
-                stack.append((child, f"{path}.{key_text}" if path else key_text, depth + 1))
+                if not isinstance(key, str) or _CONTROL.search(key):
+                    break
+                stack.append((child, depth + 1))
+            else:
+                continue
+            break
         elif isinstance(item, list | tuple):
-            for index, child in enumerate(item):
-                stack.append((child, f"{path}[{index}]", depth + 1))
+            if depth >= limit:
+                break
+            stack.extend((child, depth + 1) for child in item)
+        elif isinstance(item, Rejected | TooLarge):
+            break
+    else:
+        return
+    _explain(value, "", 0, limit)  # the fast walk found something: name it
+
+
+def _explain(item: Any, path: str, depth: int, limit: int) -> None:
+    """The slow walk, with paths, over data the fast one found a fault in."""
+    if depth > limit:
+        raise InvalidInput(
+            f"the data is nested more than {limit} levels deep", code="json_too_deep"
+        )
+    if isinstance(item, Rejected):
+        raise InvalidInput(item.message, code=item.code)
+    if isinstance(item, TooLarge):
+        raise InvalidInput(
+            f"{path or 'the value'}: the number is too large",
+            code="invalid_field",
+            field=path or None,
+        )
+    if isinstance(item, str):
+        _check_text(item, path or "the text")
+    elif isinstance(item, Mapping):
+        for key, child in item.items():
+            key_text = str(key)
+            where = f"{path}.{key_text}" if path else key_text
+            _check_text(key_text, where)
+            _explain(child, where, depth + 1, limit)
+    elif isinstance(item, list | tuple):
+        for index, child in enumerate(item):
+            _explain(child, f"{path}[{index}]", depth + 1, limit)
 
 
 # --- integers -----------------------------------------------------------------------------------
