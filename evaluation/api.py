@@ -76,7 +76,9 @@ def publish(draw_id: int) -> Any:
 
 @blueprint.get("/draws/<int:draw_id>/verification")
 def verification(draw_id: int) -> Any:
-    return jsonify(services.verification_document(draw_id))
+    """DRAW.json, to anyone once the result is published and the tender is read out; the
+    experts' names in it only for the supervisors and the tender's managers."""
+    return jsonify(services.verification_document(actor(), draw_id))
 
 
 @blueprint.get("/draws/<int:draw_id>/commitment")
@@ -286,8 +288,11 @@ def _head(draw: ExpertDraw) -> dict[str, Any]:
 
 
 def _shape(draw: ExpertDraw, level: str) -> dict[str, Any]:
-    """counts: per region, how many seats are in each confirmation status, no identities."""
+    """counts: per region, how many seats are in each confirmation status and how many
+    candidates were excluded, no identities. full: also every place with its expert, and the
+    exclusions (who and why) from the tender's reading out on, else null (Law Art 22)."""
     data = _head(draw)
+    excluded = services.exclusions(draw)
     regions = {}
     for region in sorted(draw.quotas):
         places = [p for p in draw.places if p.region == region]
@@ -302,10 +307,12 @@ def _shape(draw: ExpertDraw, level: str) -> dict[str, Any]:
                 PlaceStatus.RESERVE,
             )
         }
-        regions[region] = {"quota": draw.quotas[region]} | counts
+        regions[region] = (
+            {"quota": draw.quotas[region]} | counts | {"excluded": excluded.per_region[region]}
+        )
     data["regions"] = regions
     data["vacant"] = services.vacancies(draw.id)
-    data["excluded"] = len(draw.frozen.get("excluded", []))
+    data["excluded"] = excluded.total
     if level == "full":
         data["places"] = [
             {
@@ -323,7 +330,7 @@ def _shape(draw: ExpertDraw, level: str) -> dict[str, Any]:
             }
             for p in draw.places
         ]
-        data["exclusions"] = draw.frozen.get("excluded", [])
+        data["exclusions"] = excluded.rows
     return data
 
 

@@ -39,6 +39,7 @@ from evaluation.models import (
     Pool,
     Venue,
 )
+from trading import bids as trading_bids
 from trading.models import Participation, Tender, TenderState
 from trading.schemas import integer
 from trading.services import can_manage
@@ -1164,26 +1165,105 @@ def signed_commitment(draw_id: int, round_number: int = 0) -> str:
     return text
 
 
-def verification_document(draw_id: int) -> dict[str, Any]:
-    """DRAW.json: everything `bidhall draw verify` needs, once the result is published."""
-    draw = get_draw(draw_id)
+@dataclass(frozen=True)
+class Exclusions:
+    """What may be shown of a draw's exclusions now. Before the tender's reading out only how
+    many candidates each region lost, all reasons pooled: who was excluded, and why
+    (``employer_bidder``, ``relation_bidder``, ``person_bidder``), would tell who holds the
+    tender documents (Law Art 22), and so would a count of the bidder-related reasons."""
+
+    per_region: dict[str, int]
+    rows: list[dict[str, Any]] | None  # the frozen list's ``excluded``; None until the reading out
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_region.values())
+
+
+def bidders_disclosed(draw: ExpertDraw) -> bool:
+    """Whether whatever tells who holds the draw's tender documents may be shown now: from its
+    opening's reading out on (``trading.rules.disclosure``: its ``names``), to everyone, the
+    supervisors and the tender's staff alike."""
+    return trading_bids.disclosure(db.session.get(Tender, draw.tender_id)).names
+
+
+def exclusions(draw: ExpertDraw) -> Exclusions:
+    """The draw's exclusions as they may be shown now (``Exclusions``)."""
+    rows = draw.frozen.get("excluded", [])
+    per_region = dict.fromkeys(sorted(draw.quotas), 0)
+    ids = [row["expert_id"] for row in rows]
+    for chunk in _chunks(ids):
+        for region, count in db.session.execute(
+            select(Expert.region, func.count()).where(Expert.id.in_(chunk)).group_by(Expert.region)
+        ):
+            per_region[region] = per_region.get(region, 0) + count
+    return Exclusions(per_region, list(rows) if bidders_disclosed(draw) else None)
+
+
+def sees_names(actor: User | None, draw: ExpertDraw) -> bool:
+    """The experts' names: the supervisors always, the tender's managers once the result is
+    published (``access``); nobody else before the award."""
+    try:
+        return access(actor, draw) == "full"
+    except NotFound:
+        return False
+
+
+def check_verifiable(draw: ExpertDraw) -> None:
+    """DRAW.json is served once the result is published and the tender's opening has reached
+    the reading out: its frozen list holds every exclusion with its reasons, hashed by
+    ``list_sha256``, so it cannot be trimmed, and before the reading out those reasons would
+    tell who holds the tender documents (Law Art 22). The signed commitment, public from the
+    commit, is what a later check holds the file to."""
     if draw.state != "published":
-        raise NotFound(f"no published result for draw {draw_id}", code="draw_not_published")
+        raise NotFound(
+            f"no published result for draw {draw.id}: its draw document is served once the "
+            "result is published and the tender's opening has reached the reading out",
+            code="draw_not_published",
+        )
+    if not bidders_disclosed(draw):
+        tender = db.session.get(Tender, draw.tender_id)
+        raise NotFound(
+            f"the draw document of draw {draw.id} is served from the reading out of tender "
+            f"{tender.id}'s opening (bids close at {tender.bid_deadline.isoformat()}): its "
+            "candidate list tells which experts were excluded and why, which would show who "
+            "holds the tender documents (Law Art 22). Its signed commitment is public now: "
+            f"GET /api/draws/{draw.id}/commitment",
+            code="draw_not_verifiable_yet",
+            tender_id=tender.id,
+            bid_deadline=tender.bid_deadline.isoformat(),
+        )
+
+
+def is_verifiable(draw: ExpertDraw) -> bool:
+    """Whether DRAW.json is served now (``check_verifiable``): the pages offer it then."""
+    try:
+        check_verifiable(draw)
+    except NotFound:
+        return False
+    return True
+
+
+def verification_document(actor: User | None, draw_id: int) -> dict[str, Any]:
+    """DRAW.json: everything `bidhall draw verify` needs (ids only: it needs no name), once
+    ``check_verifiable``. The drawn experts' names only for whoever ``sees_names``."""
+    draw = get_draw(draw_id)
+    check_verifiable(draw)
+    with_names = sees_names(actor, draw)
     committee: dict[str, dict[str, list[int]]] = {
         r["region"]: {"members": [], "reserves": []} for r in draw.frozen["regions"]
     }
     seats: dict[str, list[list[int]]] = {
         str(v["venue_id"]): [] for v in draw.frozen.get("venues", [])
     }
-    names = {}
+    drawn = {}
     for place in sorted(draw.places, key=lambda p: (p.round, p.region, p.position)):
-        names[str(place.expert_id)] = {
-            "name": place.expert.name,
+        drawn[str(place.expert_id)] = {
             "status": place.status,
             "round": place.round,
             "venue_id": place.venue_id,
             "workstation": place.workstation,
-        }
+        } | ({"name": place.expert.name} if with_names else {})
         if place.round:
             continue  # a supplementary round's member: see "supplements"
         quota = draw.quotas[place.region]
@@ -1222,7 +1302,7 @@ def verification_document(draw_id: int) -> dict[str, Any]:
         "list_sha256": draw.list_sha256,
         "frozen": draw.frozen,
         "committee": committee,
-        "drawn": names,
+        "drawn": drawn,
         "published_at": draw.published_at.isoformat(),
     }
 

@@ -1,11 +1,13 @@
 """Draw web pages: the agency's draw page for its tender (the request form, then the commitment,
 the counts and the confirmation status, never a name before publication), the supervisor's draw
-monitor (commitment, frozen list, exclusions, the committee with names, confirmations, and after
-publication the revealed seed), and the expert's invitations (accept, or decline with a reason).
+monitor (commitment, frozen list, the exclusions: per region counts until the tender's reading out,
+then who and why; the committee with names, confirmations, and after publication the revealed
+seed), and the expert's invitations (accept, or decline with a reason).
 
 Every action is POST → one service call → flash → redirect (PRG); a refused action re-renders its
 page with the message flashed in the page's language and the error's HTTP status. What each role
-may see is decided by ``services.access`` (docs/draw.md, "Who sees what").
+may see is decided by ``services.access`` and ``services.exclusions`` (docs/draw.md, "Who sees
+what").
 """
 
 from __future__ import annotations
@@ -308,6 +310,7 @@ def _render_draw_page(
         form=form or (_draw_form() if draw is None else None),
         publish_form=PublishForm(prefix="publish"),
         drawable=tender.state in services.DRAWABLE_STATES,
+        verifiable=draw is not None and services.is_verifiable(draw),
         answer_minutes=_answer_minutes(),
         answer_minutes_min=rules.ANSWER_MINUTES_MIN,
         answer_minutes_max=rules.ANSWER_MINUTES_MAX,
@@ -350,9 +353,9 @@ def _render_monitor(draw_id: int, error: DomainError | None = None) -> Any:
     draw, _level = services.visible_draw(actor(), draw_id)  # "full" for a supervisor
     if error is not None:
         flash(_refusal_text(error), "danger")
-    excluded = draw.frozen.get("excluded", [])
-    reasons = Counter(reason for row in excluded for reason in row["reasons"])
-    shown = excluded[:EXCLUDED_SHOWN]
+    excluded = services.exclusions(draw)  # who and why only from the reading out
+    rows = excluded.rows or []
+    shown = rows[:EXCLUDED_SHOWN]
     names = dict(
         db.session.execute(
             select(Expert.id, Expert.name).where(Expert.id.in_([r["expert_id"] for r in shown]))
@@ -366,9 +369,12 @@ def _render_monitor(draw_id: int, error: DomainError | None = None) -> Any:
         venues=venue_statuses(draw),
         seats=seats(draw),
         eligible={r["region"]: len(r["candidates"]) for r in draw.frozen.get("regions", [])},
-        reason_counts=sorted(reasons.items()),
+        excluded_per_region=excluded.per_region,
+        exclusions_shown=excluded.rows is not None,
+        reason_counts=sorted(Counter(reason for row in rows for reason in row["reasons"]).items()),
         excluded=[(row, names.get(row["expert_id"], "?")) for row in shown],
-        excluded_total=len(excluded),
+        excluded_total=excluded.total,
+        verifiable=services.is_verifiable(draw),
         publish_form=PublishForm(prefix="publish"),
     ), _status(error)
 

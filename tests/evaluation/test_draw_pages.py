@@ -316,24 +316,48 @@ def test_the_monitor_names_the_drawn_committee(supervisor_browser, drawn, expert
     assert sorted(n for n in NAMES if n in page) == sorted(e.name for e in experts)
 
 
-def test_the_monitor_counts_exclusions_per_reason_and_names_the_excluded(
-    supervisor_browser, world, tender, experts, make_expert, draw_request
-):
+@pytest.fixture
+def excluding(world, tender, holder, experts, make_expert, draw_request):
+    """A draw that excluded four experts: one who works for the holder of the documents, two
+    without a certificate, two penalised (one expert both)."""
     from evaluation import services
 
+    make_expert(name="Ma Holderstaff", employer_organisation_id=holder.organisation_id)
     make_expert(name="Feng Uncertified", certificate=False)
     make_expert(name="Chen Penalised", penalised_until="2027-01-01")
     make_expert(name="He Both", certificate=False, penalised_until="2027-01-01")
-    draw = services.draw_experts(world.agency, tender.id, draw_request())
+    return services.draw_experts(world.agency, tender.id, draw_request())
 
-    page = text_of(supervisor_browser.get(f"/supervision/draws/{draw.id}"))
+
+EXCLUDED = ("Ma Holderstaff", "Feng Uncertified", "Chen Penalised", "He Both")
+
+
+def test_before_the_reading_out_the_monitor_shows_only_how_many_were_excluded_per_region(
+    supervisor_browser, excluding
+):
+    page = text_of(supervisor_browser.get(f"/supervision/draws/{excluding.id}"))
+
+    assert re.search(r'data-candidates="310000">.*?data-count="excluded">4<', page, re.S)
+    assert [name for name in EXCLUDED if name in page] == []
+    assert "data-reason=" not in page
+    assert "employer holds the tender documents" not in page
+    assert 'data-testid="exclusions-hidden"' in page
+
+
+def test_from_the_reading_out_the_monitor_counts_exclusions_per_reason_and_names_the_excluded(
+    supervisor_browser, tender, excluding, read_out
+):
+    read_out(tender)
+
+    page = text_of(supervisor_browser.get(f"/supervision/draws/{excluding.id}"))
 
     counts = dict(re.findall(r'data-reason="(\w+)"><td>[^<]*</td><td>(\d+)</td>', page))
-    assert counts == {"no_certificate": "2", "penalised": "2"}
-    assert all(name in page for name in ("Feng Uncertified", "Chen Penalised", "He Both"))
+    assert counts == {"employer_bidder": "1", "no_certificate": "2", "penalised": "2"}
+    assert all(name in page for name in EXCLUDED)
+    assert 'data-testid="exclusions-hidden"' not in page
 
 
-def test_the_monitor_reveals_the_seed_and_how_to_verify_once_published(
+def test_once_published_the_monitor_shows_the_seed_but_defers_the_draw_document(
     supervisor_browser, world, drawn, experts, answer
 ):
     answer_all(drawn, experts, answer)
@@ -342,15 +366,45 @@ def test_the_monitor_reveals_the_seed_and_how_to_verify_once_published(
     page = text_of(supervisor_browser.get(f"/supervision/draws/{drawn.id}"))
 
     assert drawn.seed_hex in page
+    assert f'href="/api/draws/{drawn.id}/verification"' not in page
+    assert 'data-testid="draw-file-later"' in page
+    assert f'href="/api/draws/{drawn.id}/commitment"' in page
+
+
+def test_the_agency_page_offers_the_draw_document_only_from_the_reading_out(
+    agency_browser, world, tender, drawn, experts, answer, read_out
+):
+    answer_all(drawn, experts, answer)
+    publish(world, drawn)
+    before = text_of(agency_browser.get(f"/agency/tenders/{tender.id}/draw"))
+    read_out(tender)
+
+    after = text_of(agency_browser.get(f"/agency/tenders/{tender.id}/draw"))
+
+    link = f'href="/api/draws/{drawn.id}/verification"'
+    assert link not in before and 'data-testid="draw-file-later"' in before
+    assert link in after and "bidhall draw verify DRAW.json" in after
+
+
+def test_from_the_reading_out_the_monitor_shows_how_to_verify(
+    supervisor_browser, world, tender, drawn, experts, answer, read_out
+):
+    answer_all(drawn, experts, answer)
+    publish(world, drawn)
+    read_out(tender)
+
+    page = text_of(supervisor_browser.get(f"/supervision/draws/{drawn.id}"))
+
     assert "bidhall draw verify DRAW.json" in page
     assert f'href="/api/draws/{drawn.id}/verification"' in page
 
 
 def test_the_downloaded_draw_document_passes_the_verify_command(
-    supervisor_browser, world, drawn, experts, answer, runner, tmp_path
+    supervisor_browser, world, tender, drawn, experts, answer, read_out, runner, tmp_path
 ):
     answer_all(drawn, experts, answer)
     publish(world, drawn)
+    read_out(tender)
     page = text_of(supervisor_browser.get(f"/supervision/draws/{drawn.id}"))
     link = re.search(r'data-testid="download-draw"[^>]*href="([^"]+)"', page).group(1)
     draw_file = tmp_path / "DRAW.json"
@@ -362,10 +416,11 @@ def test_the_downloaded_draw_document_passes_the_verify_command(
 
 
 def test_the_draw_document_and_commitment_downloaded_from_the_page_pass_verify_with_the_root(
-    supervisor_browser, world, drawn, experts, answer, runner, tmp_path
+    supervisor_browser, world, tender, drawn, experts, answer, read_out, runner, tmp_path
 ):
     answer_all(drawn, experts, answer)
     publish(world, drawn)
+    read_out(tender)
     page = text_of(supervisor_browser.get(f"/supervision/draws/{drawn.id}"))
     files = {}
     for testid, name in (("download-draw", "DRAW.json"), ("download-commitment", "C.json")):
@@ -400,7 +455,7 @@ def test_the_supervisor_publishes_from_the_monitor_once_all_answered(
     response = post_form(supervisor_browser, page, f"{page}/publish")
 
     assert response.status_code == 302
-    assert "bidhall draw verify" in text_of(supervisor_browser.get(page))
+    assert drawn.seed_hex in text_of(supervisor_browser.get(page))
 
 
 def test_publishing_with_invitations_pending_is_refused_on_the_monitor(supervisor_browser, drawn):
@@ -778,6 +833,7 @@ def test_the_draw_refusals_have_chinese_messages():
         "quota_mismatch",
         "venue_short",
         "answer_minutes",
+        "draw_not_verifiable_yet",
     )
 
     assert [

@@ -199,10 +199,17 @@ def published(world, tender, make_expert, draw_request, answer, api_for):
     return draw, experts
 
 
+@pytest.fixture
+def verifiable(published, tender, read_out):
+    """The published draw once its tender's opening is read out: its DRAW.json is served."""
+    read_out(tender)
+    return published
+
+
 def test_the_published_draw_verifies_offline_and_tampering_fails(
-    published, client, runner, tmp_path
+    verifiable, client, runner, tmp_path
 ):
-    draw, _experts = published
+    draw, _experts = verifiable
     document = client.get(f"/api/draws/{draw.id}/verification").get_json()
     path = tmp_path / "DRAW.json"
     path.write_text(json.dumps(document))
@@ -291,6 +298,7 @@ def test_the_agency_requests_a_draw_through_the_api_and_learns_counts_only(
         "timed_out": 0,
         "recused": 0,
         "reserve": 1,
+        "excluded": 0,
     }
     assert data["regions"]["320000"]["invited"] == 2 and data["specialties"] == ["A01"]
     assert "places" not in data
@@ -519,10 +527,10 @@ def rehashed(document):
 
 
 @pytest.fixture
-def draw_files(published, client, tmp_path):
+def draw_files(verifiable, client, tmp_path):
     """``draw_files(document=None) -> (DRAW.json, commitment.json, root.pem)`` of the published
     draw: its verification file (or ``document``), its signed commitment, the platform's root."""
-    draw, _experts = published
+    draw, _experts = verifiable
 
     def write(document=None):
         if document is None:
@@ -610,7 +618,17 @@ def test_an_honest_draw_file_passes_against_its_signed_commitment(draw_files, ru
 
 
 def test_a_file_whose_exclusions_were_removed_and_list_rehashed_fails_against_the_commitment(
-    world, tender, holder, make_expert, draw_request, answer, api_for, client, runner, tmp_path
+    world,
+    tender,
+    holder,
+    make_expert,
+    draw_request,
+    answer,
+    api_for,
+    read_out,
+    client,
+    runner,
+    tmp_path,
 ):
     from evaluation import services
 
@@ -620,6 +638,7 @@ def test_a_file_whose_exclusions_were_removed_and_list_rehashed_fails_against_th
     for place in draw.places:
         assert answer(draw.id, experts[place.expert_id], True).status_code == 200
     assert api_for(world.agency).post(f"/api/draws/{draw.id}/publish").status_code == 200
+    read_out(tender)
     document = client.get(f"/api/draws/{draw.id}/verification").get_json()
     assert document["frozen"]["excluded"]
     document["frozen"]["excluded"] = []

@@ -56,7 +56,7 @@ def test_the_supplementary_round_commits_before_it_draws(exhausted):
 
 
 def test_the_supplementary_round_verifies_and_a_changed_round_seed_fails(
-    exhausted, answer, api_for, world, client, runner, tmp_path
+    exhausted, answer, api_for, world, tender, read_out, client, runner, tmp_path
 ):
     from evaluation.services import get_draw
 
@@ -65,6 +65,7 @@ def test_the_supplementary_round_verifies_and_a_changed_round_seed_fails(
         if place.status == "invited":
             assert answer(draw.id, experts[place.expert_id], True).status_code == 200
     assert api_for(world.agency).post(f"/api/draws/{draw.id}/publish").status_code == 200
+    read_out(tender)
     document = client.get(f"/api/draws/{draw.id}/verification").get_json()
     assert [s["round"] for s in document["supplements"]] == [1]
     path = tmp_path / "DRAW.json"
@@ -106,7 +107,7 @@ def test_each_supplementary_round_publishes_its_signed_commitment_when_it_commit
 
 
 def test_a_rewritten_supplementary_round_fails_against_its_commitment(
-    exhausted, answer, api_for, world, client, runner, tmp_path
+    exhausted, answer, api_for, world, tender, read_out, client, runner, tmp_path
 ):
     from evaluation import rules
     from evaluation.services import get_draw
@@ -116,6 +117,7 @@ def test_a_rewritten_supplementary_round_fails_against_its_commitment(
         if place.status == "invited":
             assert answer(draw.id, experts[place.expert_id], True).status_code == 200
     assert api_for(world.agency).post(f"/api/draws/{draw.id}/publish").status_code == 200
+    read_out(tender)
     document = client.get(f"/api/draws/{draw.id}/verification").get_json()
     supplement = document["supplements"][0]
     supplement["frozen"]["excluded"].append({"expert_id": 999999, "reasons": ["penalised"]})

@@ -243,9 +243,10 @@ def test_region_quotas_given_beside_venue_quotas_must_agree(
 
 
 def test_a_published_draw_over_venues_verifies_with_its_seats_and_a_moved_seat_fails(
-    seated, api_for, client, runner, tmp_path, world
+    seated, api_for, client, runner, tmp_path, world, tender, read_out
 ):
     assert api_for(world.agency).post(f"/api/draws/{seated.draw.id}/publish").status_code == 200
+    read_out(tender)
     document = client.get(f"/api/draws/{seated.draw.id}/verification").get_json()
     assert document["frozen"]["format"] == "bidhall-draw/2"
     assert sorted(document["seats"]) == sorted([str(seated.main.id), str(seated.secondary.id)])

@@ -141,7 +141,8 @@ TABLE = [
     ("GET", "/api/draws/X", OWNERS | {"supervisor", "expert"}),
     ("POST", "/api/draws/X/answer", {"expert"}),
     ("POST", "/api/draws/X/publish", OWNERS | {"supervisor"}),
-    # the verification file (with the seed) exists only once the result is published
+    # the verification file (with the seed) exists only once the result is published and the
+    # tender's opening is read out (its exclusions would tell who holds the documents)
     ("GET", "/api/draws/X/verification", set()),
     # the signed commitment (hashes only) is public from the commit on
     ("GET", "/api/draws/X/commitment", ALL),
