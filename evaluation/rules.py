@@ -127,6 +127,18 @@ def check_scheduled(scheduled_at: datetime, now: datetime) -> None:
         raise RuleViolation("the evaluation must be scheduled in the future", code="scheduled_past")
 
 
+def check_evaluation_after_opening(bid_deadline: datetime, scheduled_at: datetime) -> None:
+    """The evaluation follows the opening (= the bid deadline): before it nobody, the committee
+    included, may learn who has bid or how many (Law Art 22), and the committee's check-in and
+    recusal declaration need the bidders' names, which the reading out (唱标) makes public."""
+    if scheduled_at <= bid_deadline:
+        raise RuleViolation(
+            f"the evaluation must be scheduled after the opening at {bid_deadline.isoformat()}",
+            code="evaluation_before_opening",
+            opening=bid_deadline.isoformat(),
+        )
+
+
 # A draw's confirmation window (docs/draw.md, "Confirm"): at least 5 minutes, so that the tick
 # (every TICK_SECONDS) and the notification's delivery take a small share of it; at most a day,
 # since every decline or time-out gives the next reserve a whole window again.
@@ -845,6 +857,20 @@ def declaration_document(
         "no_conflict": bool(no_conflict),
         "note": note,
     }
+
+
+def check_declaration_open(bidders_named: bool, opening: datetime) -> None:
+    """The recusal declaration names the bidders, so it is given and signed only once the
+    opening has read them out (唱标; ``trading.rules.disclosure``: its ``names``), Law Art 22:
+    before that not even the committee may learn who has bid. Check-in needs the signed
+    declaration, so it waits for the reading out too."""
+    if not bidders_named:
+        raise RuleViolation(
+            "the recusal declaration names the bidders: it is signed, and the expert checked "
+            f"in, only from the reading out of the bids at the opening ({opening.isoformat()})",
+            code="declaration_not_yet",
+            opening=opening.isoformat(),
+        )
 
 
 def check_declaration_answer(no_conflict: bool, note: str) -> None:

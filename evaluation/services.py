@@ -388,6 +388,7 @@ def draw_experts(actor: User, tender_id: int, request: DrawRequest) -> ExpertDra
             request.representatives,
         )
         rules.check_scheduled(request.scheduled_at, now)
+        rules.check_evaluation_after_opening(tender.bid_deadline, request.scheduled_at)
         window_minutes = answer_window(request)
         known = set(session.scalars(select(Pool.region).where(Pool.region.in_(quotas))))
         unknown = sorted(set(quotas) - known)

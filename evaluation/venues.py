@@ -36,7 +36,8 @@ from evaluation.models import (
     RecusalDeclaration,
     Venue,
 )
-from trading.models import Bid, BidState, Participation, Tender
+from trading import bids as trading_bids
+from trading.models import Bid, BidState, Opening, Tender
 
 logger = logging.getLogger(__name__)
 
@@ -126,17 +127,34 @@ def _seated_place(session: Session, actor: User, draw_id: int) -> DrawPlace:
     return place
 
 
+def _check_bidders_named(session: Session, draw_id: int) -> None:
+    """The declaration names the bidders: not before the tender's reading out (Law Art 22)."""
+    tender = session.get(Tender, session.get(ExpertDraw, draw_id).tender_id)
+    rules.check_declaration_open(trading_bids.disclosure(tender).names, tender.bid_deadline)
+
+
+def _bidders(session: Session, tender_id: int) -> list[str]:
+    """The organisations whose bids the opening hall locked and read out (its read order), not
+    the mere holders of the documents."""
+    read = session.scalar(select(Opening.read_order).where(Opening.tender_id == tender_id))
+    if not read:
+        return []
+    return list(
+        session.scalars(
+            select(Organisation.name)
+            .join(Bid, Bid.organisation_id == Organisation.id)
+            .where(Bid.id.in_(read))
+        )
+    )
+
+
 def _document(
     session: Session, place: DrawPlace, certificate_serial: str, no_conflict: bool, note: str
 ) -> dict[str, Any]:
     draw = session.get(ExpertDraw, place.draw_id)
     tender = session.get(Tender, draw.tender_id)
     tenderer = session.get(Organisation, tender.tenderer_id)
-    bidders = session.scalars(
-        select(Organisation.name)
-        .join(Participation, Participation.organisation_id == Organisation.id)
-        .where(Participation.tender_id == tender.id)
-    )
+    bidders = _bidders(session, tender.id)
     venue = session.get(Venue, place.venue_id) if place.venue_id is not None else None
     return rules.declaration_document(
         draw_id=draw.id,
@@ -144,7 +162,7 @@ def _document(
         tender_reference=tender.reference,
         tender_title=tender.title,
         tenderer=tenderer.name,
-        bidders=list(bidders),
+        bidders=bidders,
         expert_id=place.expert_id,
         expert_name=place.expert.name,
         certificate_serial=certificate_serial,
@@ -169,6 +187,7 @@ def declaration_to_sign(
 ) -> dict[str, Any]:
     """The declaration the expert signs (``rules.declaration_document``) and its exact bytes."""
     place = _seated_place(db.session, actor, draw_id)
+    _check_bidders_named(db.session, draw_id)
     certificate = _signing_certificate(actor.id)
     document = _document(db.session, place, certificate.serial, no_conflict, note)
     return {"document": document, "signed_bytes": rules.canonical(document).decode("utf-8")}
@@ -194,6 +213,7 @@ def sign_declaration(actor: User, draw_id: int, signed: SignedDeclaration) -> Re
             select(RecusalDeclaration.id).where(RecusalDeclaration.place_id == place.id)
         ):
             raise Conflict("you have signed the declaration already", code="already_declared")
+        _check_bidders_named(session, draw_id)
         row = _signing_certificate(actor.id)
         certificate = keys.load_certificate(row.pem)
         pki.validate(certificate, "signing", now)  # ours, registered, good now
@@ -294,6 +314,9 @@ def check_in(
         rules.check_checkin_window(
             draw.scheduled_at, now, _setting("EXPERT_CHECKIN_OPENS_MINUTES", 120)
         )
+        # check-in needs the declaration, which names the bidders: before the reading out say
+        # when it can be signed rather than only that it is not
+        _check_bidders_named(session, draw_id)
         declaration = session.scalar(
             select(RecusalDeclaration).where(RecusalDeclaration.place_id == place.id)
         )
@@ -457,10 +480,14 @@ def _records(session: Session, draw_ids: Sequence[int], expert_id: int | None = 
         grouped.setdefault((draw.id, place.expert_id), []).append((attendance, place, draw))
     tender_ids = {draw.tender_id for rows in grouped.values() for _a, _p, draw in rows}
     tenders = {t.id: t for t in session.scalars(select(Tender).where(Tender.id.in_(tender_ids)))}
+    # the sealed bids stand in for a count nobody told, once counts may be known (Law Art 22:
+    # not before the opening); until then none, and only what the experts told is paid
+    shown = trading_bids.disclosures(tenders.values())
+    counted = [tender_id for tender_id, disclosed in shown.items() if disclosed.counts]
     bid_counts = dict(
         session.execute(
             select(Bid.tender_id, func.count())
-            .where(Bid.tender_id.in_(tender_ids), Bid.state == BidState.SEALED)
+            .where(Bid.tender_id.in_(counted), Bid.state == BidState.SEALED)
             .group_by(Bid.tender_id)
         ).all()
     )

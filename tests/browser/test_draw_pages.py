@@ -50,7 +50,7 @@ def test_a_draw_goes_from_the_agencys_request_to_an_experts_acceptance(
     agency.click(f"text={tender.title}")
     agency.fill("input[name=draw-specialties]", "A01")
     agency.fill("input[name=draw-members]", "5")
-    agency.fill("input[name=draw-scheduled_at]", "2026-03-20T09:00")
+    agency.fill("input[name=draw-scheduled_at]", "2026-03-23T09:00")
     agency.select_option("select[name=draw-regions-0-region]", REGION)
     agency.fill("input[name=draw-regions-0-quota]", "5")
     agency.fill("input[name=draw-regions-0-reserves]", "1")

@@ -106,3 +106,14 @@ def seated(world, tender, holder, make_user, make_expert, make_venue, draw_reque
         if place.status == "invited":
             assert answer(draw.id, experts[place.expert_id], True).status_code == 200
     return Seated(draw, experts, main, secondary, main_supervisor, secondary_supervisor)
+
+
+@pytest.fixture
+def opened(seated, tender, read_out):
+    """The seated committee's tender taken, through the real services, to the end of its
+    opening's reading out (唱标): three sealed bids decrypted and read out, the clock at the
+    bid deadline, a day before the evaluation. From then on the bidders are named, so the
+    experts sign their recusal declarations and are checked in; ``opened.hall`` is the
+    opening (``tests.fixtures.opening.Hall``)."""
+    seated.hall = read_out(tender)
+    return seated

@@ -10,13 +10,13 @@ import pytest
 
 
 @pytest.fixture
-def on_the_day(seated, clock):
-    """The clock at the evaluation's start: check-in is open."""
-    clock.set(seated.draw.scheduled_at)
-    return seated
+def on_the_day(opened, clock):
+    """The bids read out at the opening, the clock at the evaluation's start: check-in is open."""
+    clock.set(opened.draw.scheduled_at)
+    return opened
 
 
-def test_the_declaration_is_canonical_json_naming_the_tender_the_bidders_and_the_seat(
+def test_the_declaration_is_canonical_json_naming_the_tender_the_bids_read_out_and_the_seat(
     on_the_day, api_for, user_of, holder
 ):
     expert = on_the_day.members_at(on_the_day.main)[0]
@@ -25,7 +25,9 @@ def test_the_declaration_is_canonical_json_naming_the_tender_the_bidders_and_the
     data = answer.get_json()
     document = data["document"]
     assert document["format"] == "bidhall-recusal/1"
-    assert document["bidders"] == [holder.organisation.name]
+    # the bidders whose bids the hall read out, not the firm that only holds the documents
+    read = sorted(seat.user.organisation.name for seat in on_the_day.hall.bidders)
+    assert document["bidders"] == read and holder.organisation.name not in read
     assert document["venue"]["code"] == "SH-A" and document["no_conflict"] is True
     assert data["signed_bytes"] == json.dumps(
         document, sort_keys=True, separators=(",", ":"), ensure_ascii=False
@@ -208,14 +210,14 @@ def test_only_the_venues_own_supervisor_checks_its_experts_in(on_the_day, declar
     assert checkin(api_for(world.agency), on_the_day.draw.id, expert).status_code == 403
 
 
-def test_check_in_opens_two_hours_before_the_evaluation(seated, declare, api_for, clock):
-    expert = seated.members_at(seated.main)[0]
-    declare(seated.draw.id, expert)
-    clock.set(seated.draw.scheduled_at - timedelta(hours=2, minutes=1))
-    response = checkin(api_for(seated.main_supervisor), seated.draw.id, expert)
+def test_check_in_opens_two_hours_before_the_evaluation(opened, declare, api_for, clock):
+    expert = opened.members_at(opened.main)[0]
+    declare(opened.draw.id, expert)
+    clock.set(opened.draw.scheduled_at - timedelta(hours=2, minutes=1))
+    response = checkin(api_for(opened.main_supervisor), opened.draw.id, expert)
     assert response.get_json()["error"]["code"] == "checkin_not_open"
     clock.advance(minutes=1)
-    assert checkin(api_for(seated.main_supervisor), seated.draw.id, expert).status_code == 201
+    assert checkin(api_for(opened.main_supervisor), opened.draw.id, expert).status_code == 201
 
 
 def test_the_roster_shows_the_local_supervisor_only_its_venues_seats(on_the_day, api_for, world):
@@ -247,3 +249,70 @@ def test_checking_in_and_out_is_recorded_in_the_ledger(on_the_day, declare, api_
         )
     )
     assert kinds[-3:] == ["expert.declared", "expert.checked_in", "expert.checked_out"]
+
+
+# --- Law Art 22: the declaration names the bidders, so nothing before the reading out ----------
+
+
+def test_before_the_reading_out_the_declaration_is_refused_saying_from_when(
+    seated, api_for, user_of, tender, seal_bids, clock
+):
+    from bidhall.crypto import keys
+
+    hall = seal_bids(tender)
+    names = [seat.user.organisation.name for seat in hall.bidders]
+    expert = seated.members_at(seated.main)[0]
+    api = api_for(user_of(expert))
+    url = f"/api/draws/{seated.draw.id}/declaration"
+    # accepted days before the deadline, and at the opening itself, until the bids are read out
+    for moment in (clock.now(), tender.bid_deadline):
+        hall.tick_at(moment)
+        for response in (
+            api.get(url),
+            api.post(url, json={"no_conflict": True, "signature": keys.b64(b"x" * 64)}),
+        ):
+            assert response.status_code == 422
+            error = response.get_json()["error"]
+            assert error["code"] == "declaration_not_yet"
+            assert error["details"]["opening"] == tender.bid_deadline.isoformat()
+            assert not any(name in response.get_data(as_text=True) for name in names)
+    hall.read_out()
+    assert api.get(url).status_code == 200
+
+
+def test_before_the_reading_out_check_in_is_refused_saying_when(seated, api_for, clock):
+    # the evaluation's day, check-in open, but the opening never read the bids out
+    clock.set(seated.draw.scheduled_at)
+    expert = seated.members_at(seated.main)[0]
+    response = checkin(api_for(seated.main_supervisor), seated.draw.id, expert)
+    assert response.status_code == 422
+    assert response.get_json()["error"]["code"] == "declaration_not_yet"
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [("en", "only from the reading out of the bids"), ("zh", "唱标后方可签署")],
+)
+def test_the_check_in_page_says_check_in_waits_for_the_reading_out(
+    seated, login, clock, language, said
+):
+    import html
+
+    from tests.fixtures.app import csrf_token
+
+    clock.set(seated.draw.scheduled_at)
+    expert = seated.members_at(seated.main)[0]
+    browser = login(seated.main_supervisor)
+    page = f"/checkin/draws/{seated.draw.id}"
+    response = browser.post(
+        f"{page}/arrive",
+        data={
+            "csrf_token": csrf_token(browser, page),
+            "expert_id": str(expert.id),
+            "identity_confirmed": "y",
+            "phone_handed_in": "y",
+        },
+        headers={"Accept-Language": language},
+    )
+    assert response.status_code == 422
+    assert said in html.unescape(response.get_data(as_text=True))

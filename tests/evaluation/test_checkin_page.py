@@ -17,8 +17,9 @@ pytestmark = [
 
 
 def test_the_local_supervisor_checks_an_expert_in_and_out_on_the_page(
-    seated, declare, open_page, clock
+    opened, declare, open_page, clock
 ):
+    seated = opened  # the bids read out: the experts may declare and be checked in
     clock.set(seated.draw.scheduled_at)
     expert, undeclared = seated.members_at(seated.main)[:2]
     assert declare(seated.draw.id, expert).status_code == 201

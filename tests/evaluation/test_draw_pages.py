@@ -30,7 +30,8 @@ def text_of(response) -> str:
 
 def draw_form(token: str, **overrides: str) -> dict[str, str]:
     """A valid request as the browser posts it: 5 members from one region, 1 reserve, the
-    evaluation a week after the fake clock's start (2026-03-01 09:30 +08:00)."""
+    evaluation a day after the opening of the tender ``make_tender`` publishes (the fake clock
+    starts 2026-03-01 09:30 +08:00; the bid deadline is 2026-03-22 09:30)."""
     data = {f"draw-regions-{i}-{name}": "" for i in range(5) for name in ("quota", "reserves")}
     data.update({f"draw-regions-{i}-region": REGION for i in range(5)})
     data.update(
@@ -38,7 +39,7 @@ def draw_form(token: str, **overrides: str) -> dict[str, str]:
             "csrf_token": token,
             "draw-specialties": "A01",
             "draw-members": "5",
-            "draw-scheduled_at": "2026-03-20T09:00",
+            "draw-scheduled_at": "2026-03-23T09:00",
             "draw-regions-0-quota": "5",
             "draw-regions-0-reserves": "1",
         }
@@ -136,7 +137,7 @@ def test_the_agency_files_a_draw_request_through_the_form(agency_browser, tender
     assert response.status_code == 302
     assert response.headers["Location"].endswith(page)
     assert (draw.quotas, draw.reserves, draw.specialties) == ({REGION: 5}, {REGION: 1}, ["A01"])
-    assert draw.scheduled_at == datetime(2026, 3, 20, 9, 0, tzinfo=SHANGHAI)
+    assert draw.scheduled_at == datetime(2026, 3, 23, 9, 0, tzinfo=SHANGHAI)
 
 
 def test_several_specialty_codes_are_read_from_one_field(agency_browser, tender, experts):
@@ -739,6 +740,28 @@ def test_a_confirmation_window_out_of_bounds_is_refused_on_the_page(
 
     assert response.status_code == 422
     assert "the confirmation window is 5 to 1440 minutes, not 2" in text_of(response)
+    assert the_draw(tender) is None
+
+
+@pytest.mark.parametrize(
+    ("language", "said"),
+    [
+        ("en", "the evaluation must be scheduled after the opening at "),
+        ("zh", "评标时间须晚于开标时间"),
+    ],
+)
+def test_an_evaluation_before_the_opening_is_refused_on_the_page_in_its_language(
+    agency_browser, tender, experts, language, said
+):
+    page = f"/agency/tenders/{tender.id}/draw"
+    # the bid deadline is 2026-03-22 09:30 local: an evaluation the day before would come
+    # before anyone may know who has bid
+    data = draw_form(csrf_token(agency_browser, page), **{"draw-scheduled_at": "2026-03-21T09:00"})
+
+    response = agency_browser.post(page, data=data, headers={"Accept-Language": language})
+
+    assert response.status_code == 422
+    assert said in text_of(response)
     assert the_draw(tender) is None
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bidhall import clock as clock_module
 from bidhall.db import db
+from tests.fixtures.experts import EVALUATION_DAYS
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -32,7 +33,7 @@ def test_each_conflict_kind_is_excluded_with_its_reason(
 ):
     from evaluation import services
 
-    scheduled = clock_module.now() + timedelta(days=1)
+    scheduled = clock_module.now() + timedelta(days=EVALUATION_DAYS)
     bidder_org, tenderer_org = holder.organisation_id, world.tenderer_org.id
     conflicted = {
         "employer_bidder": make_expert(employer_organisation_id=bidder_org),
@@ -99,7 +100,7 @@ def test_a_pool_short_of_its_quota_refuses_with_the_region_and_draws_nobody(
             "members": 5,
             "quotas": {"310000": 3, "320000": 2},
             "reserves": {"310000": 1, "320000": 1},
-            "scheduled_at": (clock_module.now() + timedelta(days=1)).isoformat(),
+            "scheduled_at": (clock_module.now() + timedelta(days=EVALUATION_DAYS)).isoformat(),
         },
     )
     assert response.status_code == 422
@@ -283,7 +284,7 @@ def test_the_agency_requests_a_draw_through_the_api_and_learns_counts_only(
         "members": 5,
         "quotas": {"310000": 3, "320000": 2},
         "reserves": {"310000": 1},
-        "scheduled_at": (clock_module.now() + timedelta(days=2)).isoformat(),
+        "scheduled_at": (clock_module.now() + timedelta(days=EVALUATION_DAYS + 1)).isoformat(),
     }
     other = api_for(make_user("agency")).post(f"/api/tenders/{tender.id}/draws", json=body)
     assert other.status_code == 403
@@ -363,7 +364,7 @@ def test_the_agency_declares_tenderers_representatives_beside_the_drawn_experts(
         "members": 7,
         "representatives": 2,
         "quotas": {"310000": 5},
-        "scheduled_at": (clock_module.now() + timedelta(days=1)).isoformat(),
+        "scheduled_at": (clock_module.now() + timedelta(days=EVALUATION_DAYS)).isoformat(),
     }
     response = api_for(world.agency).post(f"/api/tenders/{tender.id}/draws", json=body)
     assert response.status_code == 201, response.get_data(as_text=True)
@@ -377,11 +378,38 @@ def test_too_many_tenderers_representatives_are_refused(world, tender, make_expe
         "members": 5,
         "representatives": 2,
         "quotas": {"310000": 3},
-        "scheduled_at": (clock_module.now() + timedelta(days=1)).isoformat(),
+        "scheduled_at": (clock_module.now() + timedelta(days=EVALUATION_DAYS)).isoformat(),
     }
     response = api_for(world.agency).post(f"/api/tenders/{tender.id}/draws", json=body)
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "representatives"
+
+
+@pytest.mark.parametrize("after_deadline", [timedelta(days=-1), timedelta(0)])
+def test_an_evaluation_scheduled_before_the_opening_is_refused_and_nothing_is_drawn(
+    world, tender, make_expert, api_for, after_deadline
+):
+    from evaluation.models import ExpertDraw
+
+    deadline = tender.bid_deadline
+    for _ in range(5):
+        make_expert()
+    body = {
+        "specialties": ["A01"],
+        "members": 5,
+        "quotas": {"310000": 5},
+        "scheduled_at": (deadline + after_deadline).isoformat(),
+    }
+    agency, url = api_for(world.agency), f"/api/tenders/{tender.id}/draws"
+    response = agency.post(url, json=body)
+    assert response.status_code == 422
+    error = response.get_json()["error"]
+    assert error["code"] == "evaluation_before_opening"
+    assert error["details"]["opening"] == deadline.isoformat()
+    assert db.session.scalar(select(func.count()).select_from(ExpertDraw)) == 0
+    body["scheduled_at"] = (deadline + timedelta(minutes=1)).isoformat()
+    response = agency.post(url, json=body)
+    assert response.status_code == 201, response.get_data(as_text=True)
 
 
 # --- the draw's own confirmation window ---------------------------------------------------------
@@ -475,7 +503,7 @@ def test_the_api_takes_answer_minutes_and_shows_them(world, tender, make_expert,
         "specialties": ["A01"],
         "members": 5,
         "quotas": {"310000": 5},
-        "scheduled_at": (clock_module.now() + timedelta(days=1)).isoformat(),
+        "scheduled_at": (clock_module.now() + timedelta(days=EVALUATION_DAYS)).isoformat(),
         "answer_minutes": 60,
     }
 
@@ -492,7 +520,7 @@ def test_the_api_refuses_answer_minutes_that_are_not_a_number(world, tender, api
         "specialties": ["A01"],
         "members": 5,
         "quotas": {"310000": 5},
-        "scheduled_at": (clock_module.now() + timedelta(days=1)).isoformat(),
+        "scheduled_at": (clock_module.now() + timedelta(days=EVALUATION_DAYS)).isoformat(),
         "answer_minutes": "an hour",
     }
 

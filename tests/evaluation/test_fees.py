@@ -116,9 +116,10 @@ def test_the_settings_give_the_rules():
 
 
 @pytest.fixture
-def attended(seated, declare, api_for, clock):
-    """Two members of the main venue sat from 09:30 to 12:30 (a half day) and 09:30 to 15:30
-    (a full day), told 7 bids reviewed."""
+def attended(opened, declare, api_for, clock):
+    """Two members of the main venue sat, after the bids were read out, from 09:30 to 12:30
+    (a half day) and 09:30 to 15:30 (a full day), told 7 bids reviewed."""
+    seated = opened
     clock.set(seated.draw.scheduled_at)
     supervisor = api_for(seated.main_supervisor)
     first, second = seated.members_at(seated.main)[:2]
@@ -200,6 +201,39 @@ def test_a_fee_export_for_an_unknown_format_is_refused(attended, api_for, world)
     seated = attended[0]
     response = api_for(world.supervisor).get(f"/api/draws/{seated.draw.id}/fees?format=xml")
     assert response.status_code == 400
+
+
+def test_no_sealed_bid_is_counted_for_the_fees_before_the_opening(
+    seated, tender, seal_bids, api_for, world, clock
+):
+    from bidhall.db import db
+    from evaluation.models import Attendance
+
+    hall = seal_bids(tender)  # three sealed bids
+    expert = seated.members_at(seated.main)[0]
+    place = next(p for p in seated.draw.places if p.expert_id == expert.id)
+    # a stay recorded before check-in had to wait for the reading out (an older database), no
+    # count of the bids reviewed told
+    with db.transaction() as session:
+        session.add(
+            Attendance(
+                place_id=place.id,
+                draw_id=seated.draw.id,
+                venue_id=place.venue_id,
+                workstation=place.workstation,
+                identity_confirmed=True,
+                phone_handed_in=True,
+                checked_in_at=clock.now(),
+                checked_in_by_id=seated.main_supervisor.id,
+                checked_out_at=clock.now() + timedelta(hours=3),
+                checked_out_by_id=seated.main_supervisor.id,
+            )
+        )
+    supervisor, url = api_for(world.supervisor), f"/api/draws/{seated.draw.id}/fees"
+    clock.advance(hours=4)
+    assert [f["bids"] for f in supervisor.get(url).get_json()["fees"]] == [0]
+    hall.reach_deadline()  # the hall announces how many bids it locked
+    assert [f["bids"] for f in supervisor.get(url).get_json()["fees"]] == [3]
 
 
 def test_fees_of_a_stay_over_local_midnight_count_both_days(clock):

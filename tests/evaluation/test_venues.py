@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from bidhall import clock as clock_module
 from bidhall.db import db
+from tests.fixtures.experts import EVALUATION_DAYS
 
 
 def test_the_admin_opens_a_venue_with_its_local_supervisor_and_workstations(
@@ -111,7 +112,7 @@ def test_the_agency_requests_a_draw_per_venue_through_the_api(
                 {"venue_id": main.id, "quota": 3, "role": "main"},
                 {"venue_id": secondary.id, "quota": 2},
             ],
-            "scheduled_at": (clock_module.now() + timedelta(days=1)).isoformat(),
+            "scheduled_at": (clock_module.now() + timedelta(days=EVALUATION_DAYS)).isoformat(),
         },
     )
     assert response.status_code == 201, response.get_data(as_text=True)
@@ -157,7 +158,7 @@ def test_a_pool_short_of_a_venues_quota_refuses_with_the_region(
                 {"venue_id": main.id, "quota": 3, "role": "main"},
                 {"venue_id": secondary.id, "quota": 2},
             ],
-            "scheduled_at": (clock_module.now() + timedelta(days=1)).isoformat(),
+            "scheduled_at": (clock_module.now() + timedelta(days=EVALUATION_DAYS)).isoformat(),
         },
     )
     assert response.status_code == 422
