@@ -103,13 +103,11 @@ class OpeningNamespace(AnsweringNamespace):
         after = inputs.integer(data.get("after"), "after", what="the last seq you saw")
         return {"ok": True, "messages": opening.messages_after(self._user(), tender_id, after)}
 
-    # --- commands ----------------------------------------------------------------------------
-
     def _user(self) -> User | None:
-        user_id = _users.get(request.sid)
-        return db.session.get(User, user_id) if user_id is not None else None
         # the request context Flask-SocketIO pushes per event ends by removing the session, so
         # no connection is held between events
+        user_id = _users.get(request.sid)
+        return db.session.get(User, user_id) if user_id is not None else None
 
 
 def _command_handler(name: str):  # noqa: ANN202
@@ -119,6 +117,8 @@ def _command_handler(name: str):  # noqa: ANN202
     handler.__name__ = f"on_{name}"
     return handler
 
+
+# --- commands: one handler per hall command, each a call of opening.run ------------------------
 
 for _name in opening.command_names():
     setattr(OpeningNamespace, f"on_{_name}", _command_handler(_name))
