@@ -65,6 +65,8 @@ case "$cmd" in
     ensure_chromium
     echo "== lint"
     .venv/bin/ruff check --quiet .
+    echo "== layering (import-linter contracts in pyproject.toml, DESIGN.md §2)"
+    .venv/bin/lint-imports --no-cache
     echo "== test suite on SQLite"
     .venv/bin/python -m pytest -n 2 -q "$@"
     pg="$(postgres_url)"
