@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bidhall import config as config_module
 from bidhall import events, scheduler, security_headers, storage
@@ -77,6 +78,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         cors_allowed_origins=settings["SOCKETIO_ALLOWED_ORIGINS"] or None,
         json=SocketJSON,
     )
+    if settings["TRUSTED_PROXIES"]:
+        # outermost, so that the Socket.IO origin check and every view see the client's
+        # address, scheme and host as the proxies forwarded them
+        hops = settings["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     from trading import opening_sockets
     from trading import sockets as trading_sockets
 

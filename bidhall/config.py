@@ -31,6 +31,10 @@ DEFAULTS: dict[str, Any] = {
     # origins allowed to open a Socket.IO connection, comma-separated in the environment
     # (e.g. "https://ggzy.example.gov.cn"); empty: the origin of the Host the page was served from
     "SOCKETIO_ALLOWED_ORIGINS": [],
+    # how many reverse proxies (nginx, a load balancer) stand in front of the app and set
+    # X-Forwarded-For/-Proto/-Host; 0: none, the peer's address is the client's. Login
+    # throttling counts by client address, so behind a proxy this must be set
+    "TRUSTED_PROXIES": 0,
     "SOCKETIO_ASYNC_MODE": None,  # None lets Flask-SocketIO choose (gevent when installed)
     "SCHEDULER_ENABLED": True,
     "TICK_SECONDS": 30,
@@ -94,6 +98,7 @@ DEFAULTS: dict[str, Any] = {
 _ENV_TYPES: dict[str, type] = {
     "SCHEDULER_ENABLED": bool,
     "HALL_COALESCE_MS": int,
+    "TRUSTED_PROXIES": int,
     "TICK_SECONDS": int,
     "LOGIN_FAILURES_BEFORE_DELAY": int,
     "LOGIN_MAX_DELAY_SECONDS": int,

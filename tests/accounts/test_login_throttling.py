@@ -91,6 +91,25 @@ def test_a_source_trying_many_accounts_is_refused_for_the_window(app, make_user,
     assert login_form(sprayer, owner.username, PASSWORD, RIVAL).status_code == 302
 
 
+@pytest.mark.parametrize("app_overrides", [{"TRUSTED_PROXIES": 1}])
+def test_behind_a_trusted_proxy_each_forwarded_client_is_its_own_source(app, make_user):
+    owner = make_user("bidder")
+
+    def through_proxy(username, password, client_address):
+        return app.test_client().post(
+            "/api/tokens",
+            json={"username": username, "password": password},
+            environ_base={"REMOTE_ADDR": "127.0.0.1"},  # the proxy
+            headers={"X-Forwarded-For": client_address},
+        )
+
+    for n in range(20):
+        assert through_proxy(f"bidder-guess-{n}", WRONG, RIVAL).status_code == 401
+    assert through_proxy(owner.username, WRONG, RIVAL).status_code == 429
+    # the proxy's own address is not the source: the owner, behind the same proxy, gets in
+    assert through_proxy(owner.username, PASSWORD, OWNER).status_code == 201
+
+
 def test_the_token_endpoint_is_limited_per_source(client, make_user, clock):
     user = make_user("bidder")
     for n in range(20):
