@@ -74,6 +74,8 @@ REASON_NAMES = {
     rules.EMPLOYER_TENDERER: _l("employer is the tenderer"),
     rules.RELATION_BIDDER: _l("declared relation with a holder of the documents"),
     rules.RELATION_TENDERER: _l("declared relation with the tenderer"),
+    rules.PERSON_BIDDER: _l("declared relation with a person of a holder of the documents"),
+    rules.PERSON_TENDERER: _l("declared relation with a person of the tenderer"),
     rules.SERVED_TOO_OFTEN: _l("served this tenderer too often"),
 }
 

@@ -862,3 +862,22 @@ def test_the_draw_refusals_have_chinese_messages():
     assert [
         c for c in codes if not (catalog.get(f"error:{c}") and catalog[f"error:{c}"].string)
     ] == []
+
+
+def test_every_exclusion_reason_has_a_label_on_the_monitor():
+    from evaluation import rules
+    from evaluation.views import REASON_NAMES
+
+    codes = {
+        rules.PENALISED,
+        rules.NO_CERTIFICATE,
+        rules.UNAVAILABLE,
+        rules.EMPLOYER_BIDDER,
+        rules.EMPLOYER_TENDERER,
+        rules.RELATION_BIDDER,
+        rules.RELATION_TENDERER,
+        rules.PERSON_BIDDER,
+        rules.PERSON_TENDERER,
+        rules.SERVED_TOO_OFTEN,
+    }
+    assert set(REASON_NAMES) == codes
