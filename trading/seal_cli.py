@@ -110,6 +110,13 @@ def seal_group(
         raise InvalidInput(
             f"{descriptor_path} is not a bidhall sealing descriptor", code="invalid_descriptor"
         )
+    if descriptor.get("suite") != envelope.SUITE:
+        # sealing with a suite the tender does not name would only be refused at the upload
+        raise InvalidInput(
+            f"the tender asks for the algorithm suite {descriptor.get('suite')!r}; this tool "
+            f"seals with {envelope.SUITE}",
+            code="unsupported_suite",
+        )
     # the summary is checked before anything is encrypted: a wrong summary is never sealed
     validator = jsonschema.Draft202012Validator(descriptor["summary_schema"])
     problems = sorted(validator.iter_errors(summary), key=lambda e: list(e.path))

@@ -153,6 +153,35 @@ def test_the_sealing_tool_refuses_a_summary_off_the_schema_before_encrypting(
     assert not (tmp_path / "x.seal").exists()
 
 
+def test_the_sealing_tool_refuses_a_descriptor_naming_another_suite(
+    runner, bidder, tender, tmp_path, bid_folder, monkeypatch
+):
+    monkeypatch.setenv("BIDHALL_KEY_PASSPHRASE", PASSPHRASE)
+    published = bidder.api.get(f"/api/tenders/{tender.id}/sealing").get_json()
+    descriptor = tmp_path / "d.json"
+    descriptor.write_text(json.dumps(published | {"suite": "sm2-sm3-sm4/1"}), encoding="utf-8")
+    summary = tmp_path / "s.json"
+    summary.write_text(json.dumps(SUMMARY), encoding="utf-8")
+    result = runner.invoke(
+        args=[
+            "seal",
+            "--tender",
+            str(descriptor),
+            "--summary",
+            str(summary),
+            "--documents",
+            str(bid_folder),
+            "--key",
+            str(bidder.key_path),
+            "-o",
+            str(tmp_path / "x.seal"),
+        ]
+    )
+    assert result.exit_code == 2
+    assert "unsupported_suite" in result.output
+    assert not (tmp_path / "x.seal").exists()
+
+
 def test_seal_verify_checks_an_envelope_without_any_key(runner, bidder, tender, seal):
     path = seal(bidder, tender)
     result = runner.invoke(args=["seal", "verify", str(path)])
