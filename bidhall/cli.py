@@ -15,8 +15,13 @@ from bidhall.cli_support import fail_on_domain_errors
 
 def _create_app():  # FlaskGroup calls this lazily, so `bidhall --help` stays cheap
     from bidhall.app import create_app
+    from bidhall.config import ConfigError
 
-    return create_app()
+    try:
+        return create_app()
+    except ConfigError as error:
+        # an operator's setting, not a bug: one line that says what to set, no traceback
+        raise click.ClickException(f"configuration: {error}") from None
 
 
 @click.group(

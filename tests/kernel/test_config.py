@@ -55,3 +55,17 @@ def test_the_app_factory_refuses_production_with_the_default_secret(tmp_path):
 
     with pytest.raises(config.ConfigError):
         create_app({"BIDHALL_ENV": "production", "BIDHALL_INSTANCE": str(tmp_path)})
+
+
+def test_a_command_refused_by_the_configuration_says_what_to_set_in_one_line(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    bidhall = os.path.join(os.path.dirname(sys.executable), "bidhall")
+    env = dict(os.environ, BIDHALL_ENV="production", BIDHALL_INSTANCE=str(tmp_path))
+    env.pop("SECRET_KEY", None)
+    result = subprocess.run([bidhall, "tick"], env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1
+    assert "SECRET_KEY" in result.stderr
+    assert "Traceback" not in result.stderr
