@@ -123,30 +123,24 @@ def submit(who: Bidder, tender, path: Path):
 # --- sealing ------------------------------------------------------------------------------------
 
 
+def _seal_offline(runner, bidder, tender, tmp_path, bid_folder, *, descriptor=None, summary=None):
+    """`bidhall seal` with the tender's published descriptor and SUMMARY, either changed."""
+    published = bidder.api.get(f"/api/tenders/{tender.id}/sealing").get_json()
+    paths = tmp_path / "d.json", tmp_path / "s.json"
+    paths[0].write_text(json.dumps(published | (descriptor or {})), encoding="utf-8")
+    paths[1].write_text(json.dumps(SUMMARY | (summary or {})), encoding="utf-8")
+    return runner.invoke(
+        args=["seal", "--tender", str(paths[0]), "--summary", str(paths[1]), "--documents"]
+        + [str(bid_folder), "--key", str(bidder.key_path), "-o", str(tmp_path / "x.seal")]
+    )
+
+
 def test_the_sealing_tool_refuses_a_summary_off_the_schema_before_encrypting(
-    runner, bidder, tender, seal, tmp_path, bid_folder, monkeypatch
+    runner, bidder, tender, tmp_path, bid_folder, monkeypatch
 ):
     monkeypatch.setenv("BIDHALL_KEY_PASSPHRASE", PASSPHRASE)
-    descriptor = tmp_path / "d.json"
-    descriptor.write_text(
-        json.dumps(bidder.api.get(f"/api/tenders/{tender.id}/sealing").get_json()), encoding="utf-8"
-    )
-    summary = tmp_path / "s.json"
-    summary.write_text(json.dumps(SUMMARY | {"price": "about ten million"}), encoding="utf-8")
-    result = runner.invoke(
-        args=[
-            "seal",
-            "--tender",
-            str(descriptor),
-            "--summary",
-            str(summary),
-            "--documents",
-            str(bid_folder),
-            "--key",
-            str(bidder.key_path),
-            "-o",
-            str(tmp_path / "x.seal"),
-        ]
+    result = _seal_offline(
+        runner, bidder, tender, tmp_path, bid_folder, summary={"price": "about ten million"}
     )
     assert result.exit_code == 2
     assert "invalid_summary" in result.output and "price" in result.output
@@ -157,25 +151,8 @@ def test_the_sealing_tool_refuses_a_descriptor_naming_another_suite(
     runner, bidder, tender, tmp_path, bid_folder, monkeypatch
 ):
     monkeypatch.setenv("BIDHALL_KEY_PASSPHRASE", PASSPHRASE)
-    published = bidder.api.get(f"/api/tenders/{tender.id}/sealing").get_json()
-    descriptor = tmp_path / "d.json"
-    descriptor.write_text(json.dumps(published | {"suite": "sm2-sm3-sm4/1"}), encoding="utf-8")
-    summary = tmp_path / "s.json"
-    summary.write_text(json.dumps(SUMMARY), encoding="utf-8")
-    result = runner.invoke(
-        args=[
-            "seal",
-            "--tender",
-            str(descriptor),
-            "--summary",
-            str(summary),
-            "--documents",
-            str(bid_folder),
-            "--key",
-            str(bidder.key_path),
-            "-o",
-            str(tmp_path / "x.seal"),
-        ]
+    result = _seal_offline(
+        runner, bidder, tender, tmp_path, bid_folder, descriptor={"suite": "sm2-sm3-sm4/1"}
     )
     assert result.exit_code == 2
     assert "unsupported_suite" in result.output
