@@ -19,6 +19,8 @@ pytestmark = [
 def test_the_local_supervisor_checks_an_expert_in_and_out_on_the_page(
     opened, declare, open_page, clock
 ):
+    from playwright.sync_api import expect
+
     seated = opened  # the bids read out: the experts may declare and be checked in
     clock.set(seated.draw.scheduled_at)
     expert, undeclared = seated.members_at(seated.main)[:2]
@@ -27,24 +29,22 @@ def test_the_local_supervisor_checks_an_expert_in_and_out_on_the_page(
     sign_in(page, seated.main_supervisor)
     page.goto("/checkin")
     page.click(f"[data-draw-id='{seated.draw.id}'] a")
-    rows = page.locator("[data-testid=roster] tbody tr")
-    assert rows.count() == 3  # the main venue's seats only
+    # expect() waits for the navigation; a bare count() may read the list page
+    expect(page.locator("[data-testid=roster] tbody tr")).to_have_count(3)  # main venue only
     row = page.locator(f"[data-testid=seat-{expert.id}]")
     assert "signed: no conflict" in row.locator("[data-testid=declaration]").inner_text()
 
     row.locator("[data-testid=identity]").check()
     row.locator("[data-testid=check-in]").click()  # the phone box left empty
-    page.wait_for_selector(".alert-danger")
-    assert "phone must be handed in" in page.locator(".alert-danger").inner_text()
+    expect(page.locator(".alert-danger")).to_contain_text("phone must be handed in")
     save_screenshot(page, "checkin-refused")
 
     row = page.locator(f"[data-testid=seat-{expert.id}]")
     row.locator("[data-testid=identity]").check()
     row.locator("[data-testid=phone]").check()
     row.locator("[data-testid=check-in]").click()
-    page.wait_for_selector(".alert-success")
     row = page.locator(f"[data-testid=seat-{expert.id}]")
-    assert "checked in" in row.locator("[data-testid=attendance]").inner_text()
+    expect(row.locator("[data-testid=attendance]")).to_contain_text("checked in")
     other = page.locator(f"[data-testid=seat-{undeclared.id}]")
     assert "not signed" in other.locator("[data-testid=declaration]").inner_text()
     save_screenshot(page, "checkin-done")
@@ -52,9 +52,9 @@ def test_the_local_supervisor_checks_an_expert_in_and_out_on_the_page(
     clock.advance(hours=3)
     row.locator("input[name=bids_reviewed]").fill("6")
     row.locator("[data-testid=check-out]").click()
-    page.wait_for_selector(".alert-success")
-    text = page.locator(f"[data-testid=seat-{expert.id}] [data-testid=attendance]").inner_text()
-    assert "checked out" in text
+    # the check-in's success alert is still on the old page: wait for the new text itself
+    attendance = page.locator(f"[data-testid=seat-{expert.id}] [data-testid=attendance]")
+    expect(attendance).to_contain_text("checked out")
 
 
 def test_the_check_in_page_is_in_chinese_for_a_chinese_browser(seated, login):
