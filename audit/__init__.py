@@ -8,7 +8,8 @@ from __future__ import annotations
 
 
 def install() -> None:
-    from audit import checkpoints, ledger
+    from audit.ledger import chain as ledger
+    from audit.ledger import checkpoints
     from bidhall import events
 
     events.subscribe(ledger.append_event)

@@ -44,15 +44,16 @@ from bidhall.crypto import keys  # noqa: E402
 from bidhall.crypto import services as crypto  # noqa: E402
 from bidhall.crypto.models import Certificate, CertificatePurpose  # noqa: E402
 from bidhall.db import db  # noqa: E402
-from evaluation import rules, services  # noqa: E402
-from evaluation.models import (  # noqa: E402
+from evaluation import services  # noqa: E402
+from evaluation.experts import rules  # noqa: E402
+from evaluation.experts.models import (  # noqa: E402
     Expert,
     ExpertRelation,
     ExpertSpecialty,
     ExpertUnavailability,
 )
-from trading import services as trading  # noqa: E402
-from trading.schemas import parse_draft  # noqa: E402
+from trading.tenders import services as trading  # noqa: E402
+from trading.tenders.schemas import parse_draft  # noqa: E402
 
 POOL = 100_000
 REGIONS = ("110000", "310000", "320000", "330000", "440000")

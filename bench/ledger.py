@@ -34,8 +34,8 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
-from audit import ledger  # noqa: E402
-from audit.models import LedgerEntry  # noqa: E402
+from audit.ledger import chain as ledger  # noqa: E402
+from audit.ledger.models import LedgerEntry  # noqa: E402
 from bidhall import events, migrate  # noqa: E402
 from bidhall.app import create_app  # noqa: E402
 from bidhall.db import db  # noqa: E402

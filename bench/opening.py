@@ -119,8 +119,8 @@ def build_world(database_url: str, instance: Path, halls: int) -> dict:
     from bidhall.crypto import services as pki
     from bidhall.db import db
     from tests.fixtures.factories import draft_data
-    from trading import services as trading
-    from trading.schemas import parse_draft
+    from trading.tenders import services as trading
+    from trading.tenders.schemas import parse_draft
 
     app = create_app(
         {

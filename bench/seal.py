@@ -184,8 +184,9 @@ def prepare(url: str, instance: Path, bidders: int) -> World:
     from bidhall.accounts.models import ORG_KIND_FOR_ROLE, Role
     from bidhall.crypto import keys, serialize
     from bidhall.crypto import services as pki
-    from trading import bids, services
-    from trading.schemas import parse_draft
+    from trading.bids import services as bids
+    from trading.tenders import services
+    from trading.tenders.schemas import parse_draft
 
     world = World(url, instance)
     # the bench's own throwaway CA: its warning that the CA keys are not encrypted is expected
@@ -749,7 +750,7 @@ class Upload:
 
 
 def burst(world: World, tmp: Path, bid_mib: int, database: str, stalled: int = 0) -> dict:
-    from trading.bids import verify_receipt
+    from trading.bids.services import verify_receipt
 
     count = len(world.bidders)
     folder = tmp / "burst"

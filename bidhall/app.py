@@ -83,8 +83,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         # address, scheme and host as the proxies forwarded them
         hops = settings["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    from trading import opening_sockets
-    from trading import sockets as trading_sockets
+    from trading.opening import sockets as opening_sockets
+    from trading.tenders import sockets as trading_sockets
 
     trading_sockets.install()  # after init_app: namespaces bind to this app's server
     opening_sockets.install(settings["HALL_COALESCE_MS"])
@@ -92,15 +92,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from bidhall.accounts.views import blueprint as core_blueprint
     from bidhall.crypto.views import blueprint as crypto_blueprint
     from bidhall.web import register_error_handlers
-    from evaluation.api import blueprint as evaluation_api
-    from evaluation.checkin_views import blueprint as checkin_pages
-    from evaluation.views import blueprint as evaluation_pages
-    from trading.api import blueprint as trading_api
-    from trading.bid_api import blueprint as bids_api
-    from trading.guarantee_api import blueprint as guarantees_api
-    from trading.guarantee_api import pages as guarantee_pages
-    from trading.opening_api import blueprint as opening_api
-    from trading.views import blueprint as trading_pages
+    from evaluation.draws.api import blueprint as evaluation_api
+    from evaluation.draws.views import blueprint as evaluation_pages
+    from evaluation.venues.views import blueprint as checkin_pages
+    from trading.bids.api import blueprint as bids_api
+    from trading.guarantees.api import blueprint as guarantees_api
+    from trading.guarantees.api import pages as guarantee_pages
+    from trading.opening.api import blueprint as opening_api
+    from trading.tenders.api import blueprint as trading_api
+    from trading.tenders.views import blueprint as trading_pages
 
     app.register_blueprint(core_blueprint)
     app.register_blueprint(crypto_blueprint)
@@ -127,10 +127,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 def _wire_domains() -> None:
     """Subscribe audit to every domain event (unconditionally) and register the tick's jobs."""
     import audit
-    from audit import checkpoints as audit_checkpoints
+    from audit.ledger import checkpoints as audit_checkpoints
     from evaluation import services as evaluation_services
-    from trading import guarantees, opening
-    from trading import services as trading_services
+    from trading.guarantees import services as guarantees
+    from trading.opening import services as opening
+    from trading.tenders import services as trading_services
 
     events.reset()
     scheduler.reset()
@@ -186,8 +187,13 @@ def _register_template_helpers(app: Flask) -> None:
 
 def import_models() -> None:
     """Load every domain's models so Base.metadata knows all tables (Alembic, tests)."""
-    import audit.models  # noqa: F401
+    import audit.ledger.models  # noqa: F401
     import bidhall.accounts.models  # noqa: F401
     import bidhall.crypto.models  # noqa: F401
-    import evaluation.models  # noqa: F401
-    import trading.models  # noqa: F401
+    import evaluation.draws.models  # noqa: F401
+    import evaluation.experts.models  # noqa: F401
+    import evaluation.venues.models  # noqa: F401
+    import trading.bids.models  # noqa: F401
+    import trading.guarantees.models  # noqa: F401
+    import trading.opening.models  # noqa: F401
+    import trading.tenders.models  # noqa: F401

@@ -295,13 +295,13 @@ def _websocket_closing_handler() -> type:
 
 
 def _register_domain_commands() -> None:
-    from audit.cli import audit_group
+    from audit.ledger.cli import audit_group
     from bidhall.crypto.cli import ca_group, keys_group
     from bidhall.demo import demo_command
-    from evaluation.cli import draw_group, experts_group
-    from trading.cli import tender_group
-    from trading.opening_cli import open_key, opening_group
-    from trading.seal_cli import bid_group, receipt_group, seal_group
+    from evaluation.draws.cli import draw_group, experts_group
+    from trading.bids.cli import bid_group, receipt_group, seal_group
+    from trading.opening.cli import open_key, opening_group
+    from trading.tenders.cli import tender_group
 
     main.add_command(seal_group)
     main.add_command(receipt_group)

@@ -34,17 +34,18 @@ def _say(message: str) -> None:
 
 def run_demo(instance: Path) -> dict:
     """Build a fresh demo world in ``instance`` and play the life cycle. Returns the summary."""
-    from audit import checkpoints as audit_checkpoints
-    from audit import ledger
+    from audit.ledger import chain as ledger
+    from audit.ledger import checkpoints as audit_checkpoints
     from bidhall import migrate, scheduler
     from bidhall.accounts import services as accounts
     from bidhall.app import create_app
     from bidhall.crypto import keys
     from bidhall.db import db
     from bidhall.errors import DomainError
-    from trading import bids, opening
-    from trading import services as trading
-    from trading.schemas import parse_draft
+    from trading.bids import services as bids
+    from trading.opening import services as opening
+    from trading.tenders import services as trading
+    from trading.tenders.schemas import parse_draft
 
     _clear_demo_folder(instance)
     app = create_app(
@@ -487,7 +488,7 @@ def _seal_and_submit(
     from cryptography import x509
 
     from bidhall.crypto import keys
-    from trading import bids
+    from trading.bids import services as bids
 
     folder = instance / "bids" / bidder.username
     (folder / "technical").mkdir(parents=True, exist_ok=True)
@@ -537,7 +538,7 @@ def _seal_and_submit(
 
 
 def _latest_bid(bidder, tender_id: int):
-    from trading import bids
+    from trading.bids import services as bids
 
     return [b for b in bids.my_bids(bidder, tender_id) if b.state.value == "sealed"][-1]
 

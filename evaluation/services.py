@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -26,23 +27,21 @@ from bidhall.crypto.models import Certificate, CertificatePurpose
 from bidhall.db import db, fetch_one
 from bidhall.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from bidhall.events import emit
-from evaluation import rules
-from evaluation.models import (
-    DrawPlace,
-    DrawRound,
+from evaluation.draws import rules
+from evaluation.draws.models import DrawPlace, DrawRound, ExpertDraw, PlaceStatus
+from evaluation.experts import rules as expert_rules
+from evaluation.experts.models import (
     Expert,
-    ExpertDraw,
     ExpertRelation,
     ExpertSpecialty,
     ExpertUnavailability,
-    PlaceStatus,
     Pool,
-    Venue,
 )
-from trading import bids as trading_bids
-from trading.models import Participation, Tender, TenderState
-from trading.schemas import integer
-from trading.services import can_manage
+from evaluation.venues.models import Venue
+from trading.bids import services as trading_bids
+from trading.tenders.models import Participation, Tender, TenderState
+from trading.tenders.schemas import integer
+from trading.tenders.services import can_manage
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +70,7 @@ def _require_admin(actor: User | str) -> None:
 def create_pool(actor: User | str, region: str, name: str) -> Pool:
     _require_admin(actor)
     region = (region or "").strip()
-    if not rules.REGION_CODE.match(region):
+    if not expert_rules.REGION_CODE.match(region):
         raise InvalidInput(f"region code {region!r} is not 2-12 letters or digits", field="region")
     with db.transaction() as session:
         if session.scalar(select(Pool.id).where(Pool.region == region)) is not None:
@@ -93,10 +92,10 @@ def import_experts(
     """Import every row or none: any invalid row refuses the whole file, listing each bad row's
     line number and reasons."""
     _require_admin(actor)
-    parsed: list[rules.ExpertRow] = []
+    parsed: list[expert_rules.ExpertRow] = []
     bad: dict[int, list[str]] = {}
     for line, raw in raw_rows:
-        row, errors = rules.parse_row(line, raw)
+        row, errors = expert_rules.parse_row(line, raw)
         if errors:
             bad[line] = errors
         else:
@@ -188,7 +187,7 @@ def _users_by_name(session: Session, names: Sequence[str]) -> dict[str, tuple[in
 
 
 def _check_against_database(
-    session: Session, parsed: list[rules.ExpertRow], bad: dict[int, list[str]]
+    session: Session, parsed: list[expert_rules.ExpertRow], bad: dict[int, list[str]]
 ) -> None:
     regions = set(session.scalars(select(Pool.region)))
     users = _users_by_name(session, [row.username for row in parsed])
@@ -315,7 +314,7 @@ def _limits() -> rules.CommitteeLimits:
     defaults = rules.CommitteeLimits()
     return rules.CommitteeLimits(
         min_members=_setting("COMMITTEE_MIN_MEMBERS", defaults.min_members),
-        large_budget=rules.Decimal(str(_setting("GP_LARGE_BUDGET", defaults.large_budget))),
+        large_budget=Decimal(str(_setting("GP_LARGE_BUDGET", defaults.large_budget))),
         large_min_members=_setting("GP_LARGE_MIN_MEMBERS", defaults.large_min_members),
     )
 
@@ -354,7 +353,7 @@ def draw_experts(actor: User, tender_id: int, request: DrawRequest) -> ExpertDra
         if session.scalar(select(ExpertDraw.id).where(ExpertDraw.tender_id == tender.id)):
             raise Conflict("this tender's committee has been drawn already", code="draw_exists")
         for code in request.specialties:
-            if not rules.SPECIALTY_CODE.match(code):
+            if not expert_rules.SPECIALTY_CODE.match(code):
                 raise InvalidInput(f"specialty code {code!r} is not valid", field="specialties")
         if not request.specialties:
             raise InvalidInput("give at least one specialty code", field="specialties")
@@ -1324,14 +1323,14 @@ def read_csv(data: bytes) -> list[tuple[int, dict[str, str | None]]]:
         raise InvalidInput("the file is not UTF-8 text", code="invalid_csv") from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = reader.fieldnames or []
-    missing = [c for c in rules.REQUIRED_COLUMNS if c not in header]
+    missing = [c for c in expert_rules.REQUIRED_COLUMNS if c not in header]
     if missing:
         raise InvalidInput(
             f"the header line lacks the column(s) {', '.join(missing)}",
             code="invalid_csv",
             missing=missing,
         )
-    unknown = [c for c in header if c not in rules.IMPORT_COLUMNS]
+    unknown = [c for c in header if c not in expert_rules.IMPORT_COLUMNS]
     if unknown:
         raise InvalidInput(
             f"unknown column(s) {', '.join(unknown)}", code="invalid_csv", unknown=unknown

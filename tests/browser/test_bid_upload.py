@@ -15,7 +15,7 @@ from bidhall import clock as clock_module
 from bidhall import envelope
 from tests.fixtures.browser import CHROMIUM, save_screenshot, sign_in
 from tests.fixtures.pki import ensure_holder, sealed_bytes
-from trading import bids
+from trading.bids import services as bids
 
 pytestmark = [
     pytest.mark.browser,

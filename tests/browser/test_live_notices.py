@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.browser import CHROMIUM, save_screenshot
-from trading import services
+from trading.tenders import services
 
 VENDOR = Path(__file__).resolve().parents[2] / "static" / "vendor" / "socket.io.min.js"
 

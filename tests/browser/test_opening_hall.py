@@ -17,7 +17,7 @@ import pytest
 from bidhall import canonical
 from bidhall.crypto import keys
 from tests.fixtures.browser import CHROMIUM, sign_in
-from trading import opening
+from trading.opening import services as opening
 
 pytestmark = [
     pytest.mark.browser,

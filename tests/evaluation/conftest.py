@@ -13,7 +13,7 @@ def tender(make_tender):
 @pytest.fixture
 def holder(world, tender):
     """A bidder organisation that downloaded the documents (a participant)."""
-    from trading import services
+    from trading.tenders import services
 
     bidder = world.bidder()
     services.download_document(bidder, tender.id, tender.documents[0].id)[1].close()
@@ -45,7 +45,7 @@ def declare(api_for, user_of, expert_keys):
     """``declare(draw_id, expert, no_conflict=True, note="")``: the expert fetches its recusal
     declaration, signs its canonical bytes with its own key and posts it back."""
     from bidhall.crypto import keys
-    from evaluation import rules
+    from evaluation.draws import rules
 
     def post(draw_id, expert, no_conflict=True, note=""):
         api = api_for(user_of(expert))

@@ -105,7 +105,7 @@ TABLE = [
     # open): every actor is refused, the bidder itself included
     # the opening hall (before the deadline): its bidders, managers and supervisors are in it;
     # K = a host's command (say); keys and envelopes are refused to everyone before the opening;
-    # the record is public once published and nobody's before (tests/trading/test_opening_api.py)
+    # the record is public once published and nobody's before (tests/trading/opening/test_api.py)
     ("GET", "/api/tenders/T/opening", OWNERS | {"bidder", "supervisor"}),
     ("GET", "/api/tenders/T/opening/messages", OWNERS | {"bidder", "supervisor"}),
     ("GET", "/api/tenders/T/opening/envelopes", set()),

@@ -74,7 +74,7 @@ def test_superscript_digits_in_the_upload_offset_header_are_refused(make_tender,
     tender = make_tender("published")
     bidder = world.bidder()
     api = api_for(bidder)
-    from trading import services
+    from trading.tenders import services
 
     services.download_document(bidder, tender.id, tender.documents[0].id)[1].close()
     upload = api.post(f"/api/tenders/{tender.id}/uploads", json={"size": 10}).get_json()

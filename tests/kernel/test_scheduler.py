@@ -4,7 +4,7 @@ import time
 from datetime import timedelta
 
 from bidhall import scheduler
-from trading import services
+from trading.tenders import services
 
 
 def test_the_background_scheduler_runs_the_tick_at_start(app, make_tender, clock):

@@ -1,0 +1,87 @@
+"""Sealed bids, their resumable uploads, and the bidders' black list."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from bidhall.accounts.models import Organisation
+from bidhall.db import Base
+from trading.tenders.models import Tender, _enum
+
+
+class BidState(enum.StrEnum):
+    SEALED = "sealed"  # the bidder's current bid for its lot
+    SUPERSEDED = "superseded"  # replaced by a later upload before the deadline (kept)
+    WITHDRAWN = "withdrawn"  # withdrawn before the deadline (kept)
+
+
+class Upload(Base):
+    """A resumable upload of a sealed envelope; it becomes a Bid only when complete and valid."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), index=True)
+    lot_number: Mapped[int]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    size: Mapped[int]  # declared total
+    received: Mapped[int] = mapped_column(default=0)
+    storage_key: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+    bid_id: Mapped[int | None] = mapped_column(ForeignKey("bids.id"))
+
+
+class Bid(Base):
+    __tablename__ = "bids"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), index=True)
+    lot_number: Mapped[int]
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[BidState] = mapped_column(_enum(BidState), index=True)
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    storage_key: Mapped[str] = mapped_column(String(255))
+    signer_fingerprint: Mapped[str] = mapped_column(String(64))
+    commitment_sha256: Mapped[str] = mapped_column(String(64))  # the signed credit commitment
+    received_at: Mapped[datetime]
+    supersedes_id: Mapped[int | None] = mapped_column(ForeignKey("bids.id"))
+    withdrawn_at: Mapped[datetime | None]
+    receipt: Mapped[str] = mapped_column(Text, default="")  # the signed receipt, canonical JSON
+    ledger_seq: Mapped[int | None]
+    # filled at the opening, never before: the summary data key (published with the record) and
+    # the decrypted summary
+    summary_key: Mapped[str | None] = mapped_column(String(64))
+    summary: Mapped[dict | None] = mapped_column(JSON)
+    decrypted_at: Mapped[datetime | None]
+    # the documents data key, wrapped to the platform's custodian key (never stored in the clear)
+    documents_key_wrapped: Mapped[dict | None] = mapped_column(JSON)
+    # the opening's outcome for this bid (trading.opening.Outcome), set at the deadline
+    opening_outcome: Mapped[str | None] = mapped_column(String(20))
+    excuse_reason: Mapped[str | None] = mapped_column(Text)  # agency: not the bidder's fault
+    excused_at: Mapped[datetime | None]
+    excused_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    tender: Mapped[Tender] = relationship(lazy="joined")
+    organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class Blacklisting(Base):
+    """A black-list entry (失信): the organisation may not bid until ``until``."""
+
+    __tablename__ = "blacklistings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    reason: Mapped[str] = mapped_column(Text)
+    since: Mapped[datetime]
+    until: Mapped[datetime]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    lifted_at: Mapped[datetime | None]

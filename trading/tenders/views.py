@@ -1,0 +1,546 @@
+"""Trading web pages: the public notice list and detail (with the bidder's question and objection
+forms), the bidder's tender page (sealing kit, sealed-bid upload, its bids, receipts and
+withdrawal), the agency console (drafts, documents, filing, publication, notices, objections,
+the count of sealed bids from the opening on) and the supervisor's filing queue.
+
+Every action is POST → one service call → flash → redirect (PRG). A refused action (a
+DomainError) re-renders the page it came from with the message flashed, the user's input kept, and
+the error's HTTP status (4xx).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.datastructures import FileStorage
+
+from bidhall import clock
+from bidhall.accounts import services as account_services
+from bidhall.accounts.models import Role, User
+from bidhall.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
+from bidhall.web import actor, require, user_message
+from trading.bids import rules as bid_rules
+from trading.bids import services as bids
+from trading.bids.models import Bid
+from trading.opening import services as opening
+from trading.tenders import rules, services
+from trading.tenders.forms import (
+    AnswerForm,
+    FilingDecisionForm,
+    NoticeForm,
+    ObjectionForm,
+    QuestionForm,
+    TenderForm,
+    TerminateForm,
+    UploadForm,
+    option,
+    tender_form_data,
+)
+from trading.tenders.models import Tender
+from trading.tenders.schemas import integer, parse_draft
+
+blueprint = Blueprint("trading", __name__)
+
+MANAGERS = (Role.AGENCY, Role.TENDERER)
+UPLOAD_PIECE_BYTES = 4 * 1024 * 1024  # one PATCH of the sealed-bid upload (static/js/upload.js)
+
+# --- URL rules ----------------------------------------------------------------------------------
+# public:       GET  /                                   home
+#               GET  /tenders/<id>                       tender_detail
+# bidder:       POST /tenders/<id>/questions             ask_question
+#               POST /tenders/<id>/objections            raise_objection
+#               GET  /tenders/<id>/bid                   bid_page
+# the opening hall (bidders with a bid, managers, supervisors; the public from the reading out):
+#               GET  /tenders/<id>/opening               opening_hall
+#               POST /tenders/<id>/bids/<bid_id>/withdraw        withdraw_bid
+#               GET  /tenders/<id>/bids/<bid_id>/receipt.json    download_receipt
+# agency/tenderer console:
+#               GET  /agency/tenders                     console
+#               GET/POST /agency/tenders/new             new_tender
+#               GET/POST /agency/tenders/<id>/edit       edit_tender
+#               GET  /agency/tenders/<id>                manage_tender
+#               POST /agency/tenders/<id>/documents      upload_document
+#               POST /agency/tenders/<id>/filing         submit_filing
+#               POST /agency/tenders/<id>/publish        publish_tender
+#               POST /agency/tenders/<id>/terminate      terminate_tender
+#               POST /agency/tenders/<id>/notices        issue_notice
+#               POST /agency/tenders/<id>/objections/<objection_id>/answer  answer_objection
+# supervisor:   GET  /supervision/filings                filing_queue
+#               GET  /supervision/filings/<id>           review_filing
+#               POST /supervision/filings/<id>           decide_filing
+
+
+@blueprint.app_context_processor
+def _trading_helpers() -> dict[str, Any]:
+    return {"may": may}
+
+
+def may(action: str, tender: Tender) -> bool:
+    """Whether the tender's state allows ``action`` now (to show or hide its button)."""
+    try:
+        rules.check_action(action, tender.state.value)
+    except DomainError:
+        return False
+    return True
+
+
+# --- public pages -------------------------------------------------------------------------------
+
+
+@blueprint.get("/")
+def home() -> Any:
+    return render_template("trading/home.html", tenders=services.public_tenders())
+
+
+@blueprint.get("/tenders/<int:tender_id>")
+def tender_detail(tender_id: int) -> Any:
+    return _render_detail(tender_id)
+
+
+@blueprint.post("/tenders/<int:tender_id>/questions")
+@require(Role.BIDDER)
+def ask_question(tender_id: int) -> Any:
+    form = QuestionForm(prefix="question")
+    try:
+        services.ask_question(actor(), tender_id, form.body.data)
+    except DomainError as error:
+        return _render_detail(tender_id, error)
+    flash(
+        _(
+            "Your question was sent. Its answer will be published as a clarification without "
+            "naming you."
+        ),
+        "success",
+    )
+    return redirect(url_for("trading.tender_detail", tender_id=tender_id))
+
+
+@blueprint.post("/tenders/<int:tender_id>/objections")
+@require(Role.BIDDER)
+def raise_objection(tender_id: int) -> Any:
+    form = ObjectionForm(prefix="objection")
+    try:
+        services.raise_objection(actor(), tender_id, form.body.data)
+    except DomainError as error:
+        return _render_detail(tender_id, error)
+    flash(
+        _("Your objection was recorded. The tender is suspended until it is answered."), "success"
+    )
+    return redirect(url_for("trading.tender_detail", tender_id=tender_id))
+
+
+def _render_detail(tender_id: int, error: DomainError | None = None) -> Any:
+    user = actor()
+    tender = services.get_visible_tender(user, tender_id)
+    bidder = user is not None and user.role == Role.BIDDER
+    _flash_refusal(error)
+    return render_template(
+        "trading/detail.html",
+        tender=tender,
+        manager=services.can_manage(user, tender),
+        holder=services.held_by(user, tender.id),
+        counts=bids.counts(tender),  # none before the opening (Law Art 22)
+        my_questions=services.questions_for(user, tender.id) if bidder else [],
+        my_objections=services.objections_for(user, tender.id) if bidder else [],
+        rule_set=services.rule_set_of(tender.rule_set),
+        question_form=QuestionForm(prefix="question"),
+        objection_form=ObjectionForm(prefix="objection"),
+    ), _status(error)
+
+
+# --- the online opening hall (static/js/opening.js does the rest over Socket.IO) ---------------
+
+
+@blueprint.get("/tenders/<int:tender_id>/opening")
+def opening_hall(tender_id: int) -> Any:
+    user = actor()
+    try:
+        role, tender = opening.enter(user, tender_id)
+    except Forbidden:
+        if user is None:  # a visitor may be a bidder who has not signed in yet
+            raise Unauthenticated("sign in first", code="login_required") from None
+        raise
+    # nothing of the hall's state is rendered here: the page joins the hall and shows what the
+    # server says there, so no bidder's name reaches the HTML before the reading out
+    return render_template(
+        "trading/opening.html", tender=tender, role=role.value, error_texts=_hall_error_texts()
+    )
+
+
+HALL_ERRORS = (
+    "before_opening",
+    "not_decrypting",
+    "decryption_failed",
+    "invalid_key",
+    "hall_not_open",
+    "sign_in_closed",
+    "not_allowed_in_hall",
+    "not_in_hall",
+    "not_custodian",
+    "not_excused",
+    "fallback_not_allowed",
+    "shares_do_not_match",
+    "share_already_in",
+    "objections_unanswered",
+    "already_answered",
+    "bid_not_found",
+    "record_not_published",
+)
+
+
+def _hall_error_texts() -> dict[str, str]:
+    """The page language's text of the refusals a hall command may meet (opening.js shows it
+    instead of the server's English message); texts with placeholders are left to the server."""
+    texts = {}
+    for code in HALL_ERRORS:
+        msgid = f"error:{code}"
+        text = _(msgid)
+        if text != msgid and "%(" not in text:
+            texts[code] = text
+    return texts
+
+
+# --- the bidder's tender page: sealing kit, upload, its bids ------------------------------------
+
+
+@blueprint.get("/tenders/<int:tender_id>/bid")
+@require(Role.BIDDER)
+def bid_page(tender_id: int) -> Any:
+    return _render_bid_page(tender_id)
+
+
+@blueprint.post("/tenders/<int:tender_id>/bids/<int:bid_id>/withdraw")
+@require(Role.BIDDER)
+def withdraw_bid(tender_id: int, bid_id: int) -> Any:
+    try:
+        _own_bid(tender_id, bid_id)
+        bid = bids.withdraw_bid(actor(), bid_id)
+    except DomainError as error:
+        return _render_bid_page(tender_id, error)
+    flash(
+        _(
+            "Your bid #%(bid)s for lot %(lot)s is withdrawn. You may still upload a new one "
+            "before the deadline.",
+            bid=bid.id,
+            lot=bid.lot_number,
+        ),
+        "success",
+    )
+    return redirect(url_for("trading.bid_page", tender_id=tender_id))
+
+
+@blueprint.get("/tenders/<int:tender_id>/bids/<int:bid_id>/receipt.json")
+@require(Role.BIDDER)
+def download_receipt(tender_id: int, bid_id: int) -> Any:
+    bid = _own_bid(tender_id, bid_id)
+    filename = f"receipt-{bid.tender.reference}-bid-{bid.id}.json"
+    return Response(
+        bid.receipt,
+        mimetype="application/json",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _own_bid(tender_id: int, bid_id: int) -> Bid:
+    bid = bids.get_own_bid(actor(), bid_id)
+    if bid.tender_id != tender_id:
+        raise NotFound(_("No such bid of yours in this tender."), code="bid_not_found")
+    return bid
+
+
+def _render_bid_page(tender_id: int, error: DomainError | None = None) -> Any:
+    user = actor()
+    tender = services.get_visible_tender(user, tender_id)
+    _flash_refusal(error)
+    return render_template(
+        "trading/bid.html",
+        tender=tender,
+        organisation=user.organisation,
+        holder=services.held_by(user, tender.id),
+        my_bids=bids.my_bids(user, tender.id),
+        closed_reason=_submission_refusal(tender),
+        piece_bytes=UPLOAD_PIECE_BYTES,
+    ), _status(error)
+
+
+def _submission_refusal(tender: Tender) -> str | None:
+    """Why the tender takes no bids now (the rule's own words), or None while it does."""
+    try:
+        bid_rules.check_submission_open(tender.state.value, tender.bid_deadline, clock.now())
+    except DomainError as error:
+        return user_message(error)
+    return None
+
+
+# --- agency console: the list and the draft form ------------------------------------------------
+
+
+@blueprint.get("/agency/tenders")
+@require(*MANAGERS)
+def console() -> Any:
+    return render_template("trading/console.html", tenders=services.managed_tenders(actor()))
+
+
+@blueprint.route("/agency/tenders/new", methods=["GET", "POST"])
+@require(*MANAGERS)
+def new_tender() -> Any:
+    user = actor()
+    form = TenderForm()
+    form.tenderer_id.choices = _tenderer_choices(user)
+    if request.method == "POST":
+        try:
+            tender = services.create_tender(user, parse_draft(form.draft_data()))
+        except DomainError as error:
+            flash(user_message(error), "danger")
+            return render_template(
+                "trading/tender_form.html", form=form, tender=None
+            ), error.http_status
+        flash(_("Draft %(reference)s saved.", reference=tender.reference), "success")
+        return redirect(url_for("trading.manage_tender", tender_id=tender.id))
+    return render_template("trading/tender_form.html", form=form, tender=None)
+
+
+@blueprint.route("/agency/tenders/<int:tender_id>/edit", methods=["GET", "POST"])
+@require(*MANAGERS)
+def edit_tender(tender_id: int) -> Any:
+    user = actor()
+    tender = _managed(tender_id)
+    form = TenderForm() if request.method == "POST" else TenderForm(data=tender_form_data(tender))
+    # the tenderer of a tender cannot change
+    form.tenderer_id.choices = [option(str(tender.tenderer_id), tender.tenderer.name)]
+    if request.method == "POST":
+        try:
+            services.update_tender(user, tender.id, parse_draft(form.draft_data()))
+        except DomainError as error:
+            flash(user_message(error), "danger")
+            return render_template(
+                "trading/tender_form.html", form=form, tender=tender
+            ), error.http_status
+        flash(_("Draft %(reference)s saved.", reference=tender.reference), "success")
+        return redirect(url_for("trading.manage_tender", tender_id=tender.id))
+    return render_template("trading/tender_form.html", form=form, tender=tender)
+
+
+def _tenderer_choices(user: User) -> list[Any]:
+    organisations = account_services.list_organisations("tenderer")
+    if user.role == Role.TENDERER:
+        organisations = [o for o in organisations if o.id == user.organisation_id]
+    return [option(str(o.id), o.name) for o in organisations]
+
+
+# --- agency console: managing one tender --------------------------------------------------------
+
+
+@blueprint.get("/agency/tenders/<int:tender_id>")
+@require(*MANAGERS)
+def manage_tender(tender_id: int) -> Any:
+    return _render_manage(tender_id)
+
+
+@blueprint.post("/agency/tenders/<int:tender_id>/documents")
+@require(*MANAGERS)
+def upload_document(tender_id: int) -> Any:
+    upload = UploadForm(prefix="upload").file.data
+    try:
+        if not isinstance(upload, FileStorage) or not upload.filename:
+            raise InvalidInput(_("Choose a file to upload."), code="missing_file", field="file")
+        document = services.add_document(
+            actor(), tender_id, upload.filename, upload.stream, upload.mimetype
+        )
+    except DomainError as error:
+        return _render_manage(tender_id, error)
+    flash(_("Uploaded %(name)s.", name=document.filename), "success")
+    return _to_manage(tender_id)
+
+
+@blueprint.post("/agency/tenders/<int:tender_id>/filing")
+@require(*MANAGERS)
+def submit_filing(tender_id: int) -> Any:
+    try:
+        services.submit_for_filing(actor(), tender_id)
+    except DomainError as error:
+        return _render_manage(tender_id, error)
+    flash(_("Submitted to the supervisor for filing."), "success")
+    return _to_manage(tender_id)
+
+
+@blueprint.post("/agency/tenders/<int:tender_id>/publish")
+@require(*MANAGERS)
+def publish_tender(tender_id: int) -> Any:
+    try:
+        services.publish_tender(actor(), tender_id)
+    except DomainError as error:
+        return _render_manage(tender_id, error)
+    flash(_("The tender notice is published."), "success")
+    return _to_manage(tender_id)
+
+
+@blueprint.post("/agency/tenders/<int:tender_id>/terminate")
+@require(*MANAGERS)
+def terminate_tender(tender_id: int) -> Any:
+    form = TerminateForm(prefix="terminate")
+    try:
+        services.terminate_tender(actor(), tender_id, form.reason.data)
+    except DomainError as error:
+        return _render_manage(tender_id, error)
+    flash(_("The tender is terminated."), "success")
+    return _to_manage(tender_id)
+
+
+@blueprint.post("/agency/tenders/<int:tender_id>/notices")
+@require(*MANAGERS)
+def issue_notice(tender_id: int) -> Any:
+    form = NoticeForm(prefix="notice")
+    try:
+        question_id = (
+            integer({"question_id": form.question_id.data}, "question_id")
+            if form.question_id.data
+            else None
+        )
+        notice = services.issue_notice(
+            actor(),
+            tender_id,
+            form.kind.data,
+            form.title.data,
+            form.body.data,
+            bool(form.affects_preparation.data),
+            question_id,
+        )
+    except DomainError as error:
+        return _render_manage(tender_id, error)
+    flash(
+        _("The %(kind)s is published to every holder of the documents.", kind=_(notice.kind)),
+        "success",
+    )
+    if notice.moved_deadline:
+        flash(
+            _(
+                "The bid deadline moved to %(deadline)s so that enough time remains (Regs Art 21).",
+                deadline=_local_text(notice.deadline_after, notice.tender.timezone),
+            ),
+            "warning",
+        )
+    return _to_manage(tender_id)
+
+
+@blueprint.post("/agency/tenders/<int:tender_id>/objections/<int:objection_id>/answer")
+@require(*MANAGERS)
+def answer_objection(tender_id: int, objection_id: int) -> Any:
+    form = AnswerForm(prefix=f"answer-{objection_id}")
+    try:
+        if objection_id not in {o.id for o in services.objections_for(actor(), tender_id)}:
+            raise NotFound(_("No such objection in this tender."), code="objection_not_found")
+        services.answer_objection(actor(), objection_id, form.answer.data)
+    except DomainError as error:
+        return _render_manage(tender_id, error)
+    flash(_("The objection is answered."), "success")
+    return _to_manage(tender_id)
+
+
+def _local_text(moment: Any, zone: str) -> str:
+    return clock.local(moment, zone).strftime("%Y-%m-%d %H:%M")
+
+
+def _managed(tender_id: int) -> Tender:
+    user = actor()
+    tender = services.get_visible_tender(user, tender_id)
+    if not services.can_manage(user, tender):
+        raise Forbidden(_("Only the tenderer or its agency may manage this tender."))
+    return tender
+
+
+def _render_manage(tender_id: int, error: DomainError | None = None) -> Any:
+    user = actor()
+    tender = _managed(tender_id)
+    _flash_refusal(error)
+    questions = services.questions_for(user, tender.id)
+    objections = services.objections_for(user, tender.id)
+    notice_form = NoticeForm(prefix="notice")
+    notice_form.question_id.choices = [option("", "—")] + [
+        option(str(q.id), f"#{q.id} {q.body[:60]}")
+        for q in questions
+        if q.answered_by_notice_id is None
+    ]
+    return render_template(
+        "trading/manage.html",
+        tender=tender,
+        questions=questions,
+        objections=objections,
+        notices_by_id={n.id: n for n in tender.notices},
+        filings=services.filing_history(tender.id),
+        # counts only, never who, and none before the opening (Law Art 22)
+        counts=bids.submission_count(user, tender.id),
+        rule_set=services.rule_set_of(tender.rule_set),
+        upload_form=UploadForm(prefix="upload"),
+        notice_form=notice_form,
+        terminate_form=TerminateForm(prefix="terminate"),
+        answer_forms={o.id: AnswerForm(prefix=f"answer-{o.id}") for o in objections},
+    ), _status(error)
+
+
+def _to_manage(tender_id: int) -> Any:
+    return redirect(url_for("trading.manage_tender", tender_id=tender_id))
+
+
+# --- supervisor: the filing queue ---------------------------------------------------------------
+
+
+@blueprint.get("/supervision/filings")
+@require(Role.SUPERVISOR)
+def filing_queue() -> Any:
+    return render_template("trading/filing_queue.html", tenders=services.filing_queue(actor()))
+
+
+@blueprint.get("/supervision/filings/<int:tender_id>")
+@require(Role.SUPERVISOR)
+def review_filing(tender_id: int) -> Any:
+    return _render_review(tender_id)
+
+
+@blueprint.post("/supervision/filings/<int:tender_id>")
+@require(Role.SUPERVISOR)
+def decide_filing(tender_id: int) -> Any:
+    form = FilingDecisionForm()
+    decision = request.form.get("decision")
+    try:
+        if decision not in ("accept", "return"):
+            raise InvalidInput(
+                _("Choose to accept or to return the filing."),
+                code="invalid_field",
+                field="decision",
+            )
+        services.decide_filing(actor(), tender_id, decision == "accept", form.reason.data or "")
+    except DomainError as error:
+        return _render_review(tender_id, error)
+    if decision == "accept":
+        flash(_("The filing is accepted: the tender may be published."), "success")
+    else:
+        flash(_("The filing is returned to the tenderer with your reasons."), "success")
+    return redirect(url_for("trading.filing_queue"))
+
+
+def _render_review(tender_id: int, error: DomainError | None = None) -> Any:
+    tender = services.get_visible_tender(actor(), tender_id)
+    _flash_refusal(error)
+    return render_template(
+        "trading/filing_review.html",
+        tender=tender,
+        filings=services.filing_history(tender.id),
+        form=FilingDecisionForm(),
+    ), _status(error)
+
+
+# --- refusals -----------------------------------------------------------------------------------
+
+
+def _flash_refusal(error: DomainError | None) -> None:
+    # called after the page has loaded its tender (and checked access to it): a page the user
+    # may not see becomes the plain error page, without a stray flash
+    if error is not None:
+        flash(user_message(error), "danger")
+
+
+def _status(error: DomainError | None) -> int:
+    return error.http_status if error is not None else 200
