@@ -6,7 +6,7 @@
 The pool is built with bulk inserts: users, experts, their specialties (each expert holds a
 branch of one of 20 fields, a third of them a second one), signing-certificate registry rows
 (placeholders: the draw reads the registry only), a few declared relations, unavailabilities and
-penalties. Each timed draw is `evaluation.services.draw_experts` for its own published tender
+penalties. Each timed draw is `evaluation.draws.services.draw_experts` for its own published tender
 with bidders holding the documents: the candidate query, every exclusion, freezing and hashing
 the list, the commitment, then the committee in its own transaction. The import is
 `read_csv` + `import_experts` of a generated file (IMPORT_ROWS rows, every column used).
@@ -38,20 +38,22 @@ from sqlalchemy import insert, select  # noqa: E402
 from bidhall import clock, migrate  # noqa: E402
 from bidhall.accounts import services as accounts  # noqa: E402
 from bidhall.accounts.models import Role, User  # noqa: E402
-from bidhall.app import create_app  # noqa: E402
 from bidhall.clock import FakeClock  # noqa: E402
 from bidhall.crypto import keys  # noqa: E402
 from bidhall.crypto import services as crypto  # noqa: E402
 from bidhall.crypto.models import Certificate, CertificatePurpose  # noqa: E402
 from bidhall.db import db  # noqa: E402
-from evaluation import services  # noqa: E402
+from bidhall.shell.app import create_app  # noqa: E402
+from evaluation.draws import services as draws  # noqa: E402
 from evaluation.experts import rules  # noqa: E402
+from evaluation.experts import services as experts  # noqa: E402
 from evaluation.experts.models import (  # noqa: E402
     Expert,
     ExpertRelation,
     ExpertSpecialty,
     ExpertUnavailability,
 )
+from trading.tenders import queries  # noqa: E402
 from trading.tenders import services as trading  # noqa: E402
 from trading.tenders.schemas import parse_draft  # noqa: E402
 
@@ -102,7 +104,7 @@ def build_pool(rng: random.Random, orgs: list[int], expert_org: int) -> float:
     started = time.perf_counter()
     now = clock.now()
     for region in REGIONS:
-        services.create_pool("system:bench", region, f"centre {region}")
+        experts.create_pool("system:bench", region, f"centre {region}")
     user_ids = expert_users(expert_org, "pool", POOL)
     bulk(
         Expert,
@@ -194,7 +196,7 @@ def published_tender(fake: FakeClock, agency, supervisor, tenderer_org, bidders,
     trading.add_document(agency, tender.id, "documents.pdf", io.BytesIO(b"%PDF-1.7 bench"))
     trading.submit_for_filing(agency, tender.id)
     trading.decide_filing(supervisor, tender.id, accept=True)
-    fake.set(trading.get_tender(tender.id).issue_start)
+    fake.set(queries.get_tender(tender.id).issue_start)
     tender = trading.publish_tender(agency, tender.id)
     for bidder in bidders:
         trading.download_document(bidder, tender.id, tender.documents[0].id)[1].close()
@@ -281,7 +283,7 @@ def main() -> None:
         quotas = {"110000": 3, "310000": 1, "320000": 1, "330000": 1, "440000": 1}
         for n in range(DRAWS):
             tender = published_tender(fake, agency, supervisor, tenderer_org.id, bidders, n)
-            request = services.DrawRequest(
+            request = draws.DrawRequest(
                 specialties=(FIELDS[n % len(FIELDS)],),
                 members=7,
                 quotas=quotas,
@@ -290,7 +292,7 @@ def main() -> None:
             )
             db.session.remove()
             started = time.perf_counter()
-            draw = services.draw_experts(agency, tender.id, request)
+            draw = draws.draw_experts(agency, tender.id, request)
             elapsed = (time.perf_counter() - started) * 1000
             timings.append(elapsed)
             candidates = sum(len(r["candidates"]) for r in draw.frozen["regions"])
@@ -308,8 +310,8 @@ def main() -> None:
         data = import_csv(rng, expert_org.id, orgs)
         db.session.remove()
         started = time.perf_counter()
-        count = services.import_experts(
-            "system:bench", services.read_csv(data), services.file_sha256(data)
+        count = experts.import_experts(
+            "system:bench", experts.read_csv(data), experts.file_sha256(data)
         )
         seconds = time.perf_counter() - started
         emit({"measure": "import", "rows": count, "seconds": round(seconds, 2)})

@@ -37,8 +37,8 @@ from sqlalchemy.exc import OperationalError  # noqa: E402
 from audit.ledger import chain as ledger  # noqa: E402
 from audit.ledger.models import LedgerEntry  # noqa: E402
 from bidhall import events, migrate  # noqa: E402
-from bidhall.app import create_app  # noqa: E402
 from bidhall.db import db  # noqa: E402
+from bidhall.shell.app import create_app  # noqa: E402
 
 POSTGRESQL_URL = os.environ.get(
     "BIDHALL_BENCH_POSTGRESQL_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"

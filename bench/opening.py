@@ -114,11 +114,12 @@ def build_world(database_url: str, instance: Path, halls: int) -> dict:
     tenders before their deadline, made through the services; API tokens for both users."""
     from bidhall import clock, migrate
     from bidhall.accounts import services as accounts
-    from bidhall.app import create_app
     from bidhall.crypto import keys, serialize
     from bidhall.crypto import services as pki
     from bidhall.db import db
+    from bidhall.shell.app import create_app
     from tests.fixtures.factories import draft_data
+    from trading.tenders import queries
     from trading.tenders import services as trading
     from trading.tenders.schemas import parse_draft
 
@@ -162,7 +163,7 @@ def build_world(database_url: str, instance: Path, halls: int) -> dict:
                 trading.add_document(agency, tender.id, "documents.pdf", _pdf())
                 trading.submit_for_filing(agency, tender.id)
                 trading.decide_filing(supervisor, tender.id, accept=True)
-                fake.set(trading.get_tender(tender.id).issue_start)
+                fake.set(queries.get_tender(tender.id).issue_start)
                 trading.publish_tender(agency, tender.id)
                 tender_ids.append(tender.id)
             _token, host_token = accounts.issue_token(agency.id, "bench")

@@ -5,7 +5,7 @@ large bid, and a burst of concurrent bid uploads into one server process.
 
 1. Seal and open a 256 MiB bid, file -> file, next to `age` on the same file, 5 runs of each; every
    run measures seal, age -e, open, age -d side by side so that the machine's drifts hit both
-   alike, after a sync (--no-sync: without). seal = bidhall.envelope.seal into a file; open =
+   alike, after a sync (--no-sync: without). seal = envelope.sealing.seal into a file; open =
    inspect + unwrap the documents key with the holder's key + extract_documents into a folder;
    age = `age -r RECIPIENT -o out in` / `age -d -i key -o out in`. Throughput is plaintext MiB per
    wall second; the headline figures are medians and the ratios median / median. Extras: min
@@ -59,9 +59,12 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from sqlalchemy.exc import OperationalError  # noqa: E402
 
-from bidhall import clock, envelope, migrate  # noqa: E402
-from bidhall.app import create_app  # noqa: E402
+from bidhall import clock, migrate  # noqa: E402
 from bidhall.db import db  # noqa: E402
+from bidhall.envelope import reading as envelope_reading  # noqa: E402
+from bidhall.envelope import sealing as envelope  # noqa: E402
+from bidhall.envelope import unsealing  # noqa: E402
+from bidhall.shell.app import create_app  # noqa: E402
 
 MIB = 1024 * 1024
 POSTGRESQL_URL = os.environ.get(
@@ -114,10 +117,10 @@ def random_file(path: Path, size: int) -> str:
 
 
 def manifest_of(path: Path) -> str:
-    from bidhall import envelope
+    from bidhall.envelope import reading as envelope_reading
 
     with open(path, "rb") as handle:
-        return envelope.inspect(handle).manifest_sha256
+        return envelope_reading.inspect(handle).manifest_sha256
 
 
 def file_sha256(path: Path) -> str:
@@ -184,8 +187,8 @@ def prepare(url: str, instance: Path, bidders: int) -> World:
     from bidhall.accounts.models import ORG_KIND_FOR_ROLE, Role
     from bidhall.crypto import keys, serialize
     from bidhall.crypto import services as pki
-    from trading.bids import services as bids
-    from trading.tenders import services
+    from trading.bids import sealing as bids
+    from trading.tenders import queries, services
     from trading.tenders.schemas import parse_draft
 
     world = World(url, instance)
@@ -273,7 +276,7 @@ def prepare(url: str, instance: Path, bidders: int) -> World:
         bidder = user("bidder", f"benchbidder{n:04d}")
         _token, secret = accounts.issue_token(bidder.id, "bench")
         # only holders of the documents may bid
-        document_id = services.get_tender(tender.id).documents[0].id
+        document_id = queries.get_tender(tender.id).documents[0].id
         services.download_document(bidder, tender.id, document_id)[1].close()
         world.bidders.append({"user_id": bidder.id, "token": secret, "bundle": enroll(bidder)})
     db.session.remove()
@@ -303,9 +306,9 @@ def open_file(sealed_path: Path, encryption_key, target: Path) -> list[str]:
     """What the bidder's side does at the opening: check the layout and signature, unwrap the key,
     decrypt the documents while checking every ciphertext hash against the signed manifest."""
     with open(sealed_path, "rb") as stream:
-        sealed = envelope.inspect(stream, hash_sections=False)
-        key = envelope.unwrap_for_holder(sealed, "documents", encryption_key)
-        return envelope.extract_documents(stream, sealed, key, target)
+        sealed = envelope_reading.inspect(stream, hash_sections=False)
+        key = unsealing.unwrap_for_holder(sealed, "documents", encryption_key)
+        return unsealing.extract_documents(stream, sealed, key, target)
 
 
 # --- 1. throughput against age ------------------------------------------------------------------
@@ -466,7 +469,7 @@ def record():
 
 atexit.register(record)
 sys.argv = ["bidhall", *sys.argv[1:]]
-from bidhall.cli import main
+from bidhall.shell.cli import main
 
 main()
 """
@@ -750,7 +753,7 @@ class Upload:
 
 
 def burst(world: World, tmp: Path, bid_mib: int, database: str, stalled: int = 0) -> dict:
-    from trading.bids.services import verify_receipt
+    from trading.bids.receipts import verify_receipt
 
     count = len(world.bidders)
     folder = tmp / "burst"

@@ -1,6 +1,7 @@
 """bidhall — electronic public-resource trading and remote bid evaluation.
 
 The kernel (this package) holds what every domain package stands on: config, database, clock,
-domain events, errors, accounts and the crypto primitives. It never imports a domain package;
-``bidhall.app`` is the only module that wires trading, evaluation and audit together.
+domain events, errors, accounts, the crypto primitives, the sealed-bid envelope and the real-time
+core. It never imports a domain package, nor the shell (``bidhall.shell``: app factory, CLI root,
+demo), which is the only code that wires trading, evaluation and audit together.
 """

@@ -6,9 +6,9 @@ function (C poll, which would block every greenlet, or a patched select) when it
 redis-py and the Socket.IO Redis queue need the patched socket, APScheduler's
 BackgroundScheduler needs the patched threading, and ``flask.cli`` already imports ssl, socket
 and threading. So the decision is taken here, from the command line alone, before anything but
-the standard library is imported: not in ``bidhall.cli`` (whose imports would come first) and not
-in ``create_app`` (far too late). Every other command and the tests run unpatched, in threading
-mode, through ``bidhall.cli.main`` as before.
+the standard library is imported: not in ``bidhall.shell.cli`` (whose imports would come first)
+and not in ``create_app`` (far too late). Every other command and the tests run unpatched, in
+threading mode, through ``bidhall.shell.cli.main`` as before.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def main() -> None:
     if mode in ASYNC_MODES:
         # create_app reads it; `serve` checks that the app got the mode it asked for
         os.environ["SOCKETIO_ASYNC_MODE"] = mode
-    from bidhall.cli import main as cli_main
+    from bidhall.shell.cli import main as cli_main
 
     cli_main(prog_name="bidhall")
 

@@ -61,7 +61,7 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES_PER_IP": 20,
     "LOGIN_WINDOW_MINUTES": 15,
     "PASSWORD_MIN_LENGTH": 10,
-    # tenders: a centre may tighten the legal defaults of trading.rules.RULE_SETS here,
+    # tenders: a centre may tighten the legal defaults of trading.tenders.rules.RULE_SETS here,
     # e.g. {"construction": {"min_bid_days": 25}}
     "RULE_SET_OVERRIDES": {},
     "ARCHIVE_RETENTION_YEARS": 15,
@@ -190,3 +190,8 @@ def install(config: Mapping[str, Any]) -> None:
 
 def current() -> Mapping[str, Any]:
     return _current
+
+
+def setting(name: str, default: Any = None) -> Any:
+    """One setting of the installed configuration, or ``default`` when it has none."""
+    return _current.get(name, default)

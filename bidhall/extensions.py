@@ -1,4 +1,4 @@
-"""The Flask extensions, created once and bound to the app in bidhall.app.create_app."""
+"""The Flask extensions, created once and bound to the app in bidhall.shell.app.create_app."""
 
 from __future__ import annotations
 

@@ -112,6 +112,21 @@ def user_message(error: DomainError) -> str:
         return translated
 
 
+def flash_refusal(error: DomainError | None) -> None:
+    """Show a page's refused action above the re-rendered page. Call it after the page has loaded
+    (and checked access to) what it shows: a page the user may not see becomes the plain error
+    page, without a stray flash."""
+    from flask import flash
+
+    if error is not None:
+        flash(user_message(error), "danger")
+
+
+def refusal_status(error: DomainError | None) -> int:
+    """The status of a re-rendered page: the refusal's 4xx, or 200."""
+    return error.http_status if error is not None else 200
+
+
 def wants_json() -> bool:
     if request.path.startswith("/api/"):
         # a browser following a link (e.g. a document download) reads a page, scripts read JSON
@@ -132,6 +147,23 @@ def error_response(code: str, message: str, status: int, details: dict | None = 
     return render_template("errors/error.html", code=code, message=message, status=status), status
 
 
+# Werkzeug's descriptions speak to developers; a page says it to a person (JSON keeps them)
+PAGE_MESSAGES = {
+    "not_found": "There is no page at this address: check the link, or start again from the "
+    "list of tenders.",
+    "method_not_allowed": "This address does not take that kind of request.",
+    "bad_request": "The request could not be understood. Reload the page and try again.",
+    "request_entity_too_large": "The file or form sent is larger than the platform accepts.",
+}
+
+
+def _page_text(code: str, message: str, **details: Any) -> str:
+    """``message`` in the page's language when the request reads a page (see user_message)."""
+    if wants_json():
+        return message
+    return user_message(DomainError(message, code=code, **details))
+
+
 def register_error_handlers(app: Any) -> None:
     @app.errorhandler(DomainError)
     def _domain(error: DomainError) -> Any:
@@ -145,25 +177,28 @@ def register_error_handlers(app: Any) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> Any:
-        return error_response(
-            "csrf_failed",
+        message = (
             f"the form's security token is missing or stale: "
-            f"{error.description} Reload the page and try again.",
-            400,
+            f"{error.description} Reload the page and try again."
         )
+        return error_response("csrf_failed", _page_text("csrf_failed", message), 400)
 
     @app.errorhandler(HTTPException)
     def _http(error: HTTPException) -> Any:
         code = (error.name or "http_error").lower().replace(" ", "_")
-        return error_response(code, error.description or error.name, error.code or 500)
+        message = error.description or error.name
+        if not wants_json():
+            message = _page_text(code, PAGE_MESSAGES.get(code, message))
+        return error_response(code, message, error.code or 500)
 
     @app.errorhandler(Exception)
     def _internal(error: Exception) -> Any:
         log_id = uuid.uuid4().hex[:12]
         logger.exception("internal error %s on %s %s", log_id, request.method, request.path)
+        message = f"something went wrong on our side (log id {log_id})"
         return error_response(
             "internal_error",
-            f"something went wrong on our side (log id {log_id})",
+            _page_text("internal_error", message, log_id=log_id),
             500,
             {"log_id": log_id},
         )

@@ -1,3 +1,5 @@
+"""`bidhall audit verify|checkpoint|export`: the operators' commands on the ledger."""
+
 from __future__ import annotations
 
 import json
@@ -18,11 +20,10 @@ def audit_group() -> None:
 def verify_command() -> None:
     """Recompute the whole hash chain and check every signed checkpoint. Exit 0 when intact;
     1 naming the first bad entry (or the checkpoint that shows the chain was rewritten)."""
-    from audit.ledger import chain as ledger
-    from audit.ledger import checkpoints
-    from bidhall.db import db
+    from audit.ledger import services
 
-    result = ledger.verify(db.session)
+    check = services.verify()
+    result = check.chain
     if not result.ok:
         finding = result.first_problem
         click.echo(
@@ -37,7 +38,7 @@ def verify_command() -> None:
         )
         click.echo(f"ledger broken: {finding.describe()}", err=True)
         sys.exit(1)
-    checked, problem = checkpoints.verify(db.session)
+    problem = check.checkpoint_problem
     if problem is not None:
         click.echo(
             json.dumps(
@@ -59,7 +60,7 @@ def verify_command() -> None:
                 "entries": result.checked,
                 "head_seq": result.head_seq,
                 "head_hash": result.head_hash,
-                "checkpoints": checked,
+                "checkpoints": check.checkpoints_checked,
             }
         )
     )
@@ -69,11 +70,9 @@ def verify_command() -> None:
 @with_appcontext
 def checkpoint_command() -> None:
     """Sign a checkpoint of the ledger head now."""
-    from audit.ledger import checkpoints
-    from bidhall.db import db
+    from audit.ledger import services
 
-    with db.transaction() as session:
-        checkpoint = checkpoints.sign_head(session, "manual")
+    checkpoint = services.sign_checkpoint()
     click.echo(json.dumps({"checkpoint_seq": checkpoint.seq if checkpoint else None}))
 
 
@@ -89,13 +88,11 @@ def checkpoint_command() -> None:
 def export_command(output: TextIO, checkpoints_output: TextIO | None) -> None:
     """Write the ledger as JSON Lines to OUTPUT (default: stdout), and with --checkpoints its
     signed checkpoints, for outside verifiers (docs/ledger.md)."""
-    from audit.ledger import chain as ledger
-    from audit.ledger import checkpoints
-    from bidhall.db import db
+    from audit.ledger import services
 
     # checkpoints first: the chain only grows, so every exported checkpoint's entry is exported
-    signed = checkpoints.export(db.session) if checkpoints_output is not None else None
-    for line in ledger.export(db.session):
+    signed = services.export_checkpoints() if checkpoints_output is not None else None
+    for line in services.export_lines():
         output.write(line + "\n")
     if checkpoints_output is not None:
         checkpoints_output.write(json.dumps(signed, ensure_ascii=False, indent=1) + "\n")

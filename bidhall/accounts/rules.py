@@ -1,4 +1,5 @@
-"""Account rules: password policy and login throttling. Plain values in, a decision out."""
+"""Account rules: password policy, login throttling and the role a use case needs. Plain values
+in, a decision out."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NoReturn
+from typing import Any, NoReturn
 
-from bidhall.errors import InvalidInput, TooManyAttempts
+from bidhall.errors import Forbidden, InvalidInput, TooManyAttempts
 
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,80}$")
 
@@ -97,3 +98,13 @@ def _refuse(retry: timedelta) -> NoReturn:
         retry_after_seconds=seconds,
         retry_after_minutes=minutes,
     )
+
+
+def require_role(user: Any, *roles: Any) -> Any:
+    """The user, if it holds one of ``roles``; otherwise Forbidden naming them. The use cases call
+    it: the web's ``require`` guards only the routes, and the CLI and jobs reach services directly."""
+    if user is None or getattr(user, "role", None) not in roles:
+        names = " or ".join(role.value for role in roles)
+        raise Forbidden(f"this needs the {names} role")
+    return user
+

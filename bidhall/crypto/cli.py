@@ -39,7 +39,7 @@ def _passphrase(env_name: str, confirm: bool = False, label: str = "key file pas
 
 
 def _describe(cert: Any) -> dict[str, Any] | None:
-    from bidhall.crypto import ca, services
+    from bidhall.crypto import ca, validation
 
     if cert is None:
         return None
@@ -50,8 +50,8 @@ def _describe(cert: Any) -> dict[str, Any] | None:
         "fingerprint_sha256": ca.fingerprint(cert),
         "not_before": cert.not_valid_before_utc.isoformat(),
         "not_after": cert.not_valid_after_utc.isoformat(),
-        "user_id": services.user_id_of(cert),
-        "organisation_id": services.organisation_id_of(cert),
+        "user_id": validation.user_id_of(cert),
+        "organisation_id": validation.organisation_id_of(cert),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from bidhall.crypto import services
+from bidhall.crypto import services, validation
 from bidhall.crypto.models import Certificate
 
 
@@ -23,7 +23,7 @@ def certificate(row: Certificate, now: datetime | None = None) -> dict[str, Any]
     return {
         "serial": row.serial,
         "purpose": row.purpose.value,
-        "status": services.certificate_status(row, now),
+        "status": validation.certificate_status(row, now),
         "fingerprint_sha256": row.fingerprint_sha256,
         "not_before": _iso(row.not_before),
         "not_after": _iso(row.not_after),

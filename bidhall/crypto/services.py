@@ -1,11 +1,11 @@
-"""The certificate authority's use cases, and the checks other modules call.
+"""The certificate authority's use cases.
 
 - ``enroll``: a holder's ``bidhall-certreq/1`` becomes a signing and an encryption certificate;
   the holder's previous pair is revoked as superseded.
 - ``revoke``, ``current_crl``: revocation, kept in the registry (the ``certificates`` table),
   published as a CRL signed by the issuing CA.
-- ``validate``: is this certificate ours, registered, in its validity period, unrevoked and meant
-  for this use? ``verify_signature``, ``user_id_of``: what a module needs to check a signed thing.
+- the checks other modules call (``validate``, ``verify_signature``, ``user_id_of``) are in
+  bidhall.crypto.validation.
 - ``platform_signer``: the platform's own signing key and certificate, for receipts and records;
   ``platform_custodian``: its encryption key and certificate, as an opening custodian.
 
@@ -26,9 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -59,7 +58,6 @@ __all__ = [
     "SignatureInvalid",
     "active_certificate",
     "authority",
-    "certificate_status",
     "certificates_of",
     "chain_pems",
     "configure",
@@ -68,21 +66,22 @@ __all__ = [
     "enroll",
     "init_authority",
     "issuing_pem",
-    "organisation_id_of",
     "platform_custodian",
     "platform_custodian_certificate",
     "platform_signer",
     "revoke",
     "root_pem",
-    "user_id_of",
-    "validate",
-    "verify_signature",
 ]
+
 
 logger = logging.getLogger(__name__)
 
+
 USER_URI = "urn:bidhall:user:"
+
+
 ORG_URI = "urn:bidhall:org:"
+
 
 _settings: dict[str, Any] = {
     "CERT_VALIDITY_DAYS": 730,
@@ -260,81 +259,11 @@ def current_crl() -> bytes:
     return crl.public_bytes(serialization.Encoding.PEM)
 
 
-# --- checks for other modules -------------------------------------------------------------------
-
-
-def validate(
-    cert: x509.Certificate | str | bytes, purpose: str, at: datetime | None = None
-) -> Certificate:
-    """The registry row of ``cert`` if it is good for ``purpose`` (signing | encryption |
-    platform) at ``at`` (default now); else ``CertificateRefused`` with ``unknown_issuer``,
-    ``unknown_certificate``, ``wrong_purpose``, ``not_yet_valid``, ``expired`` or ``revoked``.
-
-    ``at`` must be a moment the server vouches for (e.g. when it received a signed upload), never
-    one a client claims: a certificate revoked later is still good for what it signed before.
-    """
-    cert = _as_certificate(cert)
-    issuer = authority()
-    try:
-        cert.verify_directly_issued_by(issuer.issuing_cert)
-    except (ValueError, TypeError, InvalidSignature):
-        raise CertificateRefused(
-            "the certificate was not issued by this platform's CA", code="unknown_issuer"
-        ) from None
-    fingerprint = ca.fingerprint(cert)
-    row = db.session.scalar(
-        select(Certificate).where(Certificate.fingerprint_sha256 == fingerprint)
-    )
-    if row is None:
-        for own in (issuer.platform_cert, issuer.platform_encryption_cert):
-            if fingerprint == ca.fingerprint(own):
-                row = _platform_row(own)
-    if row is None:
-        raise CertificateRefused(
-            "the certificate is not in the platform's registry", code="unknown_certificate"
-        )
-    rules.check_certificate(
-        row.purpose.value,
-        purpose,
-        clock.as_utc(row.not_before),
-        clock.as_utc(row.not_after),
-        row.revoked_at and clock.as_utc(row.revoked_at),
-        at or clock.now(),
-    )
-    return row
-
-
-def verify_signature(cert: x509.Certificate | str | bytes, data: bytes, signature: bytes) -> None:
-    """Check an Ed25519 ``signature`` over ``data`` by the key of ``cert``. This does not judge
-    the certificate itself: call ``validate`` for that."""
-    public_key = _as_certificate(cert).public_key()
-    if not isinstance(public_key, Ed25519PublicKey):
-        raise SignatureInvalid(
-            "the certificate does not carry an Ed25519 signing key",
-            code="not_a_signing_certificate",
-        )
-    try:
-        public_key.verify(signature, data)
-    except InvalidSignature:
-        raise SignatureInvalid(
-            "the signature does not verify with the certificate's key", code="bad_signature"
-        ) from None
-
-
-def user_id_of(cert: x509.Certificate | str | bytes) -> int | None:
-    """The holder's user id from the ``urn:bidhall:user:<id>`` SAN URI (None for the platform)."""
-    return _uri_id(_as_certificate(cert), USER_URI)
-
-
-def organisation_id_of(cert: x509.Certificate | str | bytes) -> int | None:
-    return _uri_id(_as_certificate(cert), ORG_URI)
-
-
 def platform_signer() -> tuple[Ed25519PrivateKey, x509.Certificate, list[x509.Certificate]]:
     """The platform's signing key, its certificate (registered, purpose ``platform``) and the
     chain (issuing CA, root), for receipts and records."""
     issuer = authority()
-    _platform_row(issuer.platform_cert)
+    platform_row(issuer.platform_cert)
     return issuer.platform_key, issuer.platform_cert, issuer.chain
 
 
@@ -342,7 +271,7 @@ def platform_custodian() -> tuple[X25519PrivateKey, x509.Certificate]:
     """The platform's encryption key and certificate (registered, purpose ``encryption``, no
     user): the platform as one of a tender's opening custodians."""
     issuer = authority()
-    _platform_row(issuer.platform_encryption_cert)
+    platform_row(issuer.platform_encryption_cert)
     return issuer.platform_encryption_key, issuer.platform_encryption_cert
 
 
@@ -380,15 +309,6 @@ def active_certificate(
         )
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
         .limit(1)
-    )
-
-
-def certificate_status(row: Certificate, at: datetime | None = None) -> str:
-    return rules.status(
-        clock.as_utc(row.not_before),
-        clock.as_utc(row.not_after),
-        row.revoked_at and clock.as_utc(row.revoked_at),
-        at or clock.now(),
     )
 
 
@@ -485,7 +405,7 @@ def _mark_revoked(row: Certificate, actor: Any, at: datetime, reason: str) -> No
     )
 
 
-def _platform_row(cert: x509.Certificate) -> Certificate:
+def platform_row(cert: x509.Certificate) -> Certificate:
     """The registry row of one of the platform's certificates, registered on first use (the CA's
     files can be made before the database exists)."""
     if clock.now() > cert.not_valid_after_utc:
@@ -522,25 +442,3 @@ def _platform_row(cert: x509.Certificate) -> Certificate:
             fingerprint_sha256=row.fingerprint_sha256,
         )
     return row
-
-
-def _as_certificate(cert: x509.Certificate | str | bytes) -> x509.Certificate:
-    if isinstance(cert, x509.Certificate):
-        return cert
-    try:
-        return keys.load_certificate(cert)
-    except (ValueError, TypeError):
-        raise CertificateRefused(
-            "not a PEM X.509 certificate", code="malformed_certificate"
-        ) from None
-
-
-def _uri_id(cert: x509.Certificate, prefix: str) -> int | None:
-    try:
-        names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-    except x509.ExtensionNotFound:
-        return None
-    for uri in names.get_values_for_type(x509.UniformResourceIdentifier):
-        if uri.startswith(prefix) and uri[len(prefix) :].isdigit():
-            return int(uri[len(prefix) :])
-    return None

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from alembic import context
 
-from bidhall.app import import_models
 from bidhall.db import Base, db
+from bidhall.shell.app import import_models
 
 import_models()
 target_metadata = Base.metadata

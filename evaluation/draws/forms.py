@@ -1,5 +1,6 @@
 """HTML forms of the draw pages. They carry the user's input; ``draw_request`` turns it into the
-same ``DrawRequest`` the JSON API builds, so evaluation.rules judges web and API input alike."""
+same ``DrawRequest`` the JSON API builds, so evaluation.draws.rules judges web and API input
+alike."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ from wtforms.widgets import DateTimeLocalInput, NumberInput
 
 from bidhall.errors import InvalidInput
 from bidhall.forms import PageForm
-from evaluation import services
+from evaluation.draws import services
 from evaluation.draws.rules import ANSWER_MINUTES_MAX, ANSWER_MINUTES_MIN
-from evaluation.services import DrawRequest
+from evaluation.draws.services import DrawRequest
 from trading.tenders.forms import local_moment, option
 from trading.tenders.schemas import integer, moment
 

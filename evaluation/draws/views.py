@@ -6,7 +6,7 @@ seed), and the expert's invitations (accept, or decline with a reason).
 
 Every action is POST → one service call → flash → redirect (PRG); a refused action re-renders its
 page with the message flashed in the page's language and the error's HTTP status. What each role
-may see is decided by ``services.access`` and ``services.exclusions`` (docs/draw.md, "Who sees
+may see is decided by ``visibility.access`` and ``visibility.exclusions`` (docs/draw.md, "Who sees
 what").
 """
 
@@ -19,21 +19,18 @@ from typing import Any
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from flask_babel import lazy_pgettext
 
 from bidhall import clock
 from bidhall.accounts.models import Role
-from bidhall.db import db
 from bidhall.errors import DomainError, InvalidInput, NotFound
 from bidhall.web import actor, require, user_message
-from evaluation import services
-from evaluation.draws import rules
+from evaluation.draws import answers, rules, services, visibility
 from evaluation.draws.forms import DrawForm, InvitationAnswerForm, PublishForm
 from evaluation.draws.models import DrawPlace, ExpertDraw, PlaceStatus
-from evaluation.experts.models import Expert
+from evaluation.experts import services as experts
 from evaluation.venues import services as venue_services
-from evaluation.venues.models import Venue
-from trading.tenders import services as trading_services
+from trading.tenders import queries as trading_services
 from trading.tenders.forms import option
 from trading.tenders.models import Tender
 
@@ -58,7 +55,8 @@ EXCLUDED_SHOWN = 200  # excluded experts listed by name on the monitor; the rest
 # reasons): listed with literal msgids so that ``pybabel extract`` keeps them in the catalog.
 STATUS_NAMES = {
     PlaceStatus.INVITED: _l("pending"),
-    PlaceStatus.ACCEPTED: _l("accepted"),
+    # "accepted" alone is a filing decision (予以备案); an invitation is accepted otherwise (已接受)
+    PlaceStatus.ACCEPTED: lazy_pgettext("invitation", "accepted"),
     PlaceStatus.DECLINED: _l("declined"),
     PlaceStatus.TIMED_OUT: _l("no answer"),
     PlaceStatus.RESERVE: _l("reserve, not called"),
@@ -154,7 +152,7 @@ def seats(draw: ExpertDraw) -> list[Seat]:
     """Every place in region and draw order. A vacated place counts as replaced when its region
     called as many reserves as it lost members (which reserve took which seat is in the ledger)."""
     statuses = {s.region: s for s in region_statuses(draw)}
-    venues = venue_names(p.venue_id for p in draw.places)
+    venues = visibility.venue_names(p.venue_id for p in draw.places)
     rows = []
     for place in sorted(draw.places, key=lambda p: (p.region, p.position)):
         region = statuses[place.region]
@@ -179,24 +177,12 @@ def seats(draw: ExpertDraw) -> list[Seat]:
 
 def venue_statuses(draw: ExpertDraw) -> list[tuple[str, Counter]]:
     """Per venue, how many seats are in each confirmation status (draws with venues)."""
-    venues = venue_names(p.venue_id for p in draw.places)
+    venues = visibility.venue_names(p.venue_id for p in draw.places)
     counts: dict[str, Counter] = {}
     for place in draw.places:
         if place.venue_id is not None:
             counts.setdefault(venues[place.venue_id], Counter())[place.status] += 1
     return sorted(counts.items())
-
-
-def venue_names(venue_ids: Any) -> dict[int, str]:
-    ids = sorted({i for i in venue_ids if i is not None})
-    if not ids:
-        return {}
-    rows = db.session.execute(select(Venue.id, Venue.code, Venue.name).where(Venue.id.in_(ids)))
-    return {venue_id: f"{code} · {name}" for venue_id, code, name in rows}
-
-
-def _draw_of_tender(tender_id: int) -> ExpertDraw | None:
-    return db.session.scalar(select(ExpertDraw).where(ExpertDraw.tender_id == tender_id))
 
 
 def _tender_of(draw: ExpertDraw) -> Tender:
@@ -214,12 +200,7 @@ def _answer_minutes() -> int:
 @require(*MANAGERS)
 def agency_draws() -> Any:
     tenders = trading_services.managed_tenders(actor())
-    draws = {
-        d.tender_id: d
-        for d in db.session.scalars(
-            select(ExpertDraw).where(ExpertDraw.tender_id.in_([t.id for t in tenders]))
-        )
-    }
+    draws = visibility.draws_of_tenders([t.id for t in tenders])
     return render_template(
         "evaluation/draw_agency_list.html",
         rows=[
@@ -260,7 +241,7 @@ def request_draw(tender_id: int) -> Any:
 def publish_from_draw_page(tender_id: int) -> Any:
     services.require_manager(actor(), tender_id)
     try:
-        draw = _draw_of_tender(tender_id)
+        draw = visibility.draw_of_tender(tender_id)
         if draw is None:
             raise _no_draw(tender_id)
         services.publish_result(actor(), draw.id)
@@ -277,7 +258,7 @@ def _no_draw(tender_id: int) -> DomainError:
 def _draw_form(form: DrawForm | None = None) -> DrawForm:
     """The request form with the pools and the venues to choose from; a new one has its first
     row's region set to the first pool and its first venue row's role to main."""
-    pools = services.pools()
+    pools = experts.pools()
     choices = [option("", "—")] + [option(p.region, f"{p.region} · {p.name}") for p in pools]
     venue_choices = [option("", "—")] + [
         option(str(v.id), f"{v.code} · {v.name} ({v.region})") for v in venue_services.venues()
@@ -299,10 +280,10 @@ def _render_draw_page(
 ) -> Any:
     user = actor()
     tender = services.require_manager(user, tender_id)
-    draw = _draw_of_tender(tender.id)
+    draw = visibility.draw_of_tender(tender.id)
     if error is not None:
         flash(_refusal_text(error), "danger")
-    level = services.access(user, draw) if draw is not None else None
+    level = visibility.access(user, draw) if draw is not None else None
     return render_template(
         "evaluation/draw_agency.html",
         tender=tender,
@@ -315,7 +296,7 @@ def _render_draw_page(
         form=form or (_draw_form() if draw is None else None),
         publish_form=PublishForm(prefix="publish"),
         drawable=tender.state in services.DRAWABLE_STATES,
-        verifiable=draw is not None and services.is_verifiable(draw),
+        verifiable=draw is not None and visibility.is_verifiable(draw),
         answer_minutes=_answer_minutes(),
         answer_minutes_min=rules.ANSWER_MINUTES_MIN,
         answer_minutes_max=rules.ANSWER_MINUTES_MAX,
@@ -328,12 +309,9 @@ def _render_draw_page(
 @blueprint.get("/supervision/draws")
 @require(Role.SUPERVISOR)
 def monitor_list() -> Any:
-    draws = list(db.session.scalars(select(ExpertDraw).order_by(ExpertDraw.id.desc())))
-    tender_ids = sorted({d.tender_id for d in draws})
-    tenders = {t.id: t for t in db.session.scalars(select(Tender).where(Tender.id.in_(tender_ids)))}
     return render_template(
         "evaluation/draw_monitor_list.html",
-        rows=[(d, tenders[d.tender_id], region_statuses(d)) for d in draws],
+        rows=[(d, tender, region_statuses(d)) for d, tender in visibility.all_draws()],
     )
 
 
@@ -355,17 +333,13 @@ def publish_from_monitor(draw_id: int) -> Any:
 
 
 def _render_monitor(draw_id: int, error: DomainError | None = None) -> Any:
-    draw, _level = services.visible_draw(actor(), draw_id)  # "full" for a supervisor
+    draw, _level = visibility.visible_draw(actor(), draw_id)  # "full" for a supervisor
     if error is not None:
         flash(_refusal_text(error), "danger")
-    excluded = services.exclusions(draw)  # who and why only from the reading out
+    excluded = visibility.exclusions(draw)  # who and why only from the reading out
     rows = excluded.rows or []
     shown = rows[:EXCLUDED_SHOWN]
-    names = dict(
-        db.session.execute(
-            select(Expert.id, Expert.name).where(Expert.id.in_([r["expert_id"] for r in shown]))
-        ).all()
-    )
+    names = visibility.expert_names([r["expert_id"] for r in shown])
     return render_template(
         "evaluation/draw_monitor.html",
         draw=draw,
@@ -379,7 +353,7 @@ def _render_monitor(draw_id: int, error: DomainError | None = None) -> Any:
         reason_counts=sorted(Counter(reason for row in rows for reason in row["reasons"]).items()),
         excluded=[(row, names.get(row["expert_id"], "?")) for row in shown],
         excluded_total=excluded.total,
-        verifiable=services.is_verifiable(draw),
+        verifiable=visibility.is_verifiable(draw),
         publish_form=PublishForm(prefix="publish"),
     ), _status(error)
 
@@ -396,7 +370,7 @@ def invitations() -> Any:
 @blueprint.post("/expert/invitations/<int:draw_id>/answer")
 @require(Role.EXPERT)
 def answer_invitation(draw_id: int) -> Any:
-    services.require_invited(actor(), draw_id)  # not drawn in it: "not found"
+    answers.require_invited(actor(), draw_id)  # not drawn in it: "not found"
     form = InvitationAnswerForm(prefix=f"answer-{draw_id}")
     decision = request.form.get("decision")
     try:
@@ -413,7 +387,7 @@ def answer_invitation(draw_id: int) -> Any:
             raise InvalidInput(
                 _("Give a reason for declining."), code="decline_reason_required", field="reason"
             )
-        services.answer_invitation(
+        answers.answer_invitation(
             actor(), draw_id, decision == "accept", reason if decision == "decline" else None
         )
     except DomainError as error:
@@ -427,11 +401,11 @@ def answer_invitation(draw_id: int) -> Any:
 
 def _render_invitations(error: DomainError | None = None) -> Any:
     user = actor()
-    places = services.invitations(user)
+    places = visibility.invitations(user)
     if error is not None:
         flash(_refusal_text(error), "danger")
     rows = []
-    venues = venue_names(p.venue_id for p in places)
+    venues = visibility.venue_names(p.venue_id for p in places)
     for place in places:
         draw = services.get_draw(place.draw_id)
         rows.append((place, draw, _tender_of(draw), venues.get(place.venue_id)))

@@ -60,7 +60,7 @@ def declaration_document(
 
 def check_declaration_open(bidders_named: bool, opening: datetime) -> None:
     """The recusal declaration names the bidders, so it is given and signed only once the
-    opening has read them out (唱标; ``trading.rules.disclosure``: its ``names``), Law Art 22:
+    opening has read them out (唱标; ``trading.bids.rules.disclosure``: its ``names``), Law Art 22:
     before that not even the committee may learn who has bid. Check-in needs the signed
     declaration, so it waits for the reading out too."""
     if not bidders_named:

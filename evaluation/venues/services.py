@@ -1,38 +1,36 @@
-"""Venues, the recusal declaration, check-in and check-out at a venue, and expert fees.
-
-One function per use case, one transaction each; the actor is an argument. The rules (who may
-check in, when, the declaration's exact bytes, the fee formula) are in ``evaluation.rules`` and
-``evaluation.fees``. docs/venues-and-fees.md describes the whole.
-"""
+"""Venues, the recusal declaration, check-in and check-out at a venue. One function per use case,
+one transaction each; the actor is an argument. docs/venues-and-fees.md describes the whole."""
 
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bidhall import clock, config
 from bidhall.accounts.models import Organisation, Role, User
-from bidhall.crypto import keys
-from bidhall.crypto import services as pki
+from bidhall.accounts.rules import require_role
+from bidhall.canonical import canonical
+from bidhall.crypto import keys, services
+from bidhall.crypto import validation as pki
 from bidhall.db import db
 from bidhall.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from bidhall.events import emit
-from evaluation import services
-from evaluation.draws import rules as draw_rules
+from evaluation.draws import answers, supplements
+from evaluation.draws import services as draws
 from evaluation.draws.models import DrawPlace, ExpertDraw, PlaceStatus
-from evaluation.experts.models import Expert, Pool
-from evaluation.venues import fees, rules
+from evaluation.experts.models import Pool
+from evaluation.experts.services import require_admin
+from evaluation.venues import rules
 from evaluation.venues.models import Attendance, RecusalDeclaration, Venue
-from trading.bids import services as trading_bids
-from trading.bids.models import Bid, BidState
+from trading.bids import queries as trading_bids
+from trading.bids.models import Bid
 from trading.opening.models import Opening
 from trading.tenders.models import Tender
 
@@ -42,10 +40,6 @@ VENUE_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_-]{0,19}$")
 MAX_WORKSTATIONS = 999
 
 
-def _setting(name: str, default: Any) -> Any:
-    return config.current().get(name, default)
-
-
 # --- venues -------------------------------------------------------------------------------------
 
 
@@ -53,7 +47,7 @@ def create_venue(
     actor: User | str, code: str, name: str, region: str, supervisor_id: int, workstations: int
 ) -> Venue:
     """A centre's venue with its local supervisor and workstations numbered 1..N (admin)."""
-    services._require_admin(actor)
+    require_admin(actor)
     code = (code or "").strip()
     if not VENUE_CODE.match(code):
         raise InvalidInput(f"venue code {code!r} is not 1-20 letters, digits, _ or -", field="code")
@@ -115,7 +109,7 @@ def supervisor_by_name(username: str) -> int:
 
 
 def _seated_place(session: Session, actor: User, draw_id: int) -> DrawPlace:
-    place = services._place_of(session, services.require_expert(actor), draw_id)
+    place = answers.place_of(session, require_role(actor, Role.EXPERT), draw_id)
     if place.status != PlaceStatus.ACCEPTED:
         raise Conflict(
             f"only an expert who accepted a seat declares (yours is {place.status})",
@@ -171,7 +165,7 @@ def _document(
 
 
 def _signing_certificate(user_id: int) -> Any:
-    row = pki.active_certificate(user_id, "signing")
+    row = services.active_certificate(user_id, "signing")
     if row is None:
         raise RuleViolation(
             "you have no valid signing certificate: enrol a key first", code="no_certificate"
@@ -187,7 +181,7 @@ def declaration_to_sign(
     _check_bidders_named(db.session, draw_id)
     certificate = _signing_certificate(actor.id)
     document = _document(db.session, place, certificate.serial, no_conflict, note)
-    return {"document": document, "signed_bytes": draw_rules.canonical(document).decode("utf-8")}
+    return {"document": document, "signed_bytes": canonical(document).decode("utf-8")}
 
 
 @dataclass(frozen=True)
@@ -220,7 +214,7 @@ def sign_declaration(actor: User, draw_id: int, signed: SignedDeclaration) -> Re
                 "the declaration you signed is not the one for this seat: fetch it again",
                 code="declaration_mismatch",
             )
-        data = draw_rules.canonical(document)
+        data = canonical(document)
         pki.verify_signature(certificate, data, signed.signature)
         declaration = RecusalDeclaration(
             place_id=place.id,
@@ -246,20 +240,14 @@ def sign_declaration(actor: User, draw_id: int, signed: SignedDeclaration) -> Re
             place.status = PlaceStatus.RECUSED
             place.answered_at = now
             emit("draw.recused", actor, draw_id=draw_id, place_id=place.id)
-            services._call_reserve(session, actor, place, now)
+            answers.call_reserve(session, actor, place, now)
         declaration_id = declaration.id
     if not signed.no_conflict:
-        services.fill_vacancies(actor, draw_id)
+        supplements.fill_vacancies(actor, draw_id)
     return db.session.get(RecusalDeclaration, declaration_id)
 
 
 # --- check-in and check-out ---------------------------------------------------------------------
-
-
-def require_supervisor(actor: User) -> User:
-    if actor is None or actor.role != Role.SUPERVISOR:
-        raise Forbidden("this needs the supervisor role")
-    return actor
 
 
 def _local_place(session: Session, actor: User, draw_id: int, expert_id: int) -> DrawPlace:
@@ -306,10 +294,10 @@ def check_in(
     recusal declaration signed (with no conflict). Opens an attendance record."""
     now = clock.now()
     with db.transaction() as session:
-        place = _local_place(session, require_supervisor(actor), draw_id, expert_id)
+        place = _local_place(session, require_role(actor, Role.SUPERVISOR), draw_id, expert_id)
         draw = session.get(ExpertDraw, draw_id)
         rules.check_checkin_window(
-            draw.scheduled_at, now, _setting("EXPERT_CHECKIN_OPENS_MINUTES", 120)
+            draw.scheduled_at, now, config.setting("EXPERT_CHECKIN_OPENS_MINUTES", 120)
         )
         # check-in needs the declaration, which names the bidders: before the reading out say
         # when it can be signed rather than only that it is not
@@ -360,7 +348,7 @@ def check_out(
     if bids_reviewed is not None and not 0 <= bids_reviewed <= 10_000:
         raise InvalidInput("bids_reviewed must be 0 or more", field="bids_reviewed")
     with db.transaction() as session:
-        place = _local_place(session, require_supervisor(actor), draw_id, expert_id)
+        place = _local_place(session, require_role(actor, Role.SUPERVISOR), draw_id, expert_id)
         attendance = _open_attendance(session, place.id)
         if attendance is None:
             raise Conflict("the expert is not checked in", code="not_checked_in")
@@ -391,8 +379,8 @@ class Seat:
 def roster(actor: User, draw_id: int) -> tuple[ExpertDraw, list[Seat]]:
     """The seats of a draw for a supervisor: at its own venues (to check in), or every venue's
     (to watch) when it is the local supervisor of none of them."""
-    require_supervisor(actor)
-    draw = services.get_draw(draw_id)
+    require_role(actor, Role.SUPERVISOR)
+    draw = draws.get_draw(draw_id)
     venues_by_id = {
         v.id: v
         for v in db.session.scalars(
@@ -434,7 +422,7 @@ def roster(actor: User, draw_id: int) -> tuple[ExpertDraw, list[Seat]]:
 
 def venues_supervised(actor: User) -> list[tuple[ExpertDraw, list[Venue]]]:
     """The draws with seats at venues whose local supervisor is ``actor``, soonest first."""
-    require_supervisor(actor)
+    require_role(actor, Role.SUPERVISOR)
     own = {
         v.id: v for v in db.session.scalars(select(Venue).where(Venue.supervisor_id == actor.id))
     }
@@ -452,130 +440,3 @@ def venues_supervised(actor: User) -> list[tuple[ExpertDraw, list[Venue]]]:
         (draw, [own[e["venue_id"]] for e in draw.venues or [] if e["venue_id"] in own])
         for draw in draws
     ]
-
-
-# --- fees ---------------------------------------------------------------------------------------
-
-
-def _fee_rules() -> fees.FeeRules:
-    return fees.FeeRules.from_settings(config.current())
-
-
-def _records(session: Session, draw_ids: Sequence[int], expert_id: int | None = None) -> list:
-    """The attendance of each expert who checked in, per draw, as the fee rule reads it."""
-    query = (
-        select(Attendance, DrawPlace, ExpertDraw)
-        .join(DrawPlace, DrawPlace.id == Attendance.place_id)
-        .join(ExpertDraw, ExpertDraw.id == Attendance.draw_id)
-        .where(Attendance.draw_id.in_(list(draw_ids)))
-        .order_by(Attendance.draw_id, DrawPlace.expert_id, Attendance.checked_in_at)
-    )
-    if expert_id is not None:
-        query = query.where(DrawPlace.expert_id == expert_id)
-    grouped: dict[tuple[int, int], list] = {}
-    for attendance, place, draw in session.execute(query):
-        grouped.setdefault((draw.id, place.expert_id), []).append((attendance, place, draw))
-    tender_ids = {draw.tender_id for rows in grouped.values() for _a, _p, draw in rows}
-    tenders = {t.id: t for t in session.scalars(select(Tender).where(Tender.id.in_(tender_ids)))}
-    # the sealed bids stand in for a count nobody told, once counts may be known (Law Art 22:
-    # not before the opening); until then none, and only what the experts told is paid
-    shown = trading_bids.disclosures(tenders.values())
-    counted = [tender_id for tender_id, disclosed in shown.items() if disclosed.counts]
-    bid_counts = dict(
-        session.execute(
-            select(Bid.tender_id, func.count())
-            .where(Bid.tender_id.in_(counted), Bid.state == BidState.SEALED)
-            .group_by(Bid.tender_id)
-        ).all()
-    )
-    venue_ids = {a.venue_id for rows in grouped.values() for a, _p, _d in rows if a.venue_id}
-    venues_by_id = {v.id: v for v in session.scalars(select(Venue).where(Venue.id.in_(venue_ids)))}
-    records = []
-    for (draw_id, _expert_id), rows in grouped.items():
-        _a, place, draw = rows[-1]
-        expert: Expert = place.expert
-        venue = venues_by_id.get(rows[-1][0].venue_id)
-        told = [a.bids_reviewed for a, _p, _d in rows if a.bids_reviewed is not None]
-        records.append(
-            fees.Attendance(
-                draw_id=draw_id,
-                tender_id=draw.tender_id,
-                tender_reference=tenders[draw.tender_id].reference,
-                expert_id=expert.id,
-                expert_name=expert.name,
-                id_number=expert.id_number,
-                expert_region=expert.region,
-                venue_code=venue.code if venue else None,
-                venue_region=venue.region if venue else None,
-                periods=tuple(fees.Period(a.checked_in_at, a.checked_out_at) for a, _p, _d in rows),
-                bids=max(told) if told else bid_counts.get(draw.tender_id, 0),
-            )
-        )
-    return records
-
-
-def draw_fees(actor: User | str, draw_id: int) -> list[fees.Fee]:
-    """Every checked-in expert's fee for one draw: for supervisors at any time, for the tender's
-    agency and tenderer (who pay) once the draw's result is published; nobody else."""
-    draw = services.get_draw(draw_id)
-    if not isinstance(actor, str):  # system:cli, the operator on the server
-        level = services.access(actor, draw)  # NotFound for outsiders
-        if level == "own":
-            raise NotFound(f"no draw {draw_id}", code="draw_not_found")
-        if level == "counts":
-            raise Conflict(
-                "the fees name the experts: they are shown once the draw's result is published",
-                code="draw_not_published",
-            )
-    rules_ = _fee_rules()
-    return [fees.compute_fee(r, rules_) for r in _records(db.session, [draw_id])]
-
-
-def export_fees(actor: User | str, draw_id: int, fmt: str) -> tuple[str, str]:
-    """The fees of a draw as CSV or JSON text for the paying system; the export is recorded
-    (``fees.exported`` with the text's SHA-256)."""
-    if fmt not in ("csv", "json"):
-        raise InvalidInput("format is csv or json", field="format")
-    computed = draw_fees(actor, draw_id)
-    if fmt == "csv":
-        text, mimetype = fees.as_csv(computed), "text/csv; charset=utf-8"
-    else:
-        payload = {
-            "format": "bidhall-expert-fees/1",
-            "draw_id": draw_id,
-            "currency": "CNY",
-            "fees": [fees.as_json(f) for f in computed],
-            "total": str(fees.money(sum((f.total for f in computed), fees.money(0)))),
-        }
-        text, mimetype = (
-            json.dumps(payload, ensure_ascii=False, indent=2) + "\n",
-            "application/json",
-        )
-    with db.transaction():
-        emit(
-            "fees.exported",
-            actor,
-            draw_id=draw_id,
-            format=fmt,
-            experts=len(computed),
-            sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        )
-    return text, mimetype
-
-
-def my_fees(actor: User) -> list[fees.Fee]:
-    """The expert's own fees, over every draw it attended."""
-    services.require_expert(actor)
-    expert = db.session.scalar(select(Expert).where(Expert.user_id == actor.id))
-    if expert is None:
-        return []
-    draw_ids = list(
-        db.session.scalars(
-            select(Attendance.draw_id)
-            .join(DrawPlace, DrawPlace.id == Attendance.place_id)
-            .where(DrawPlace.expert_id == expert.id)
-            .distinct()
-        )
-    )
-    rules_ = _fee_rules()
-    return [fees.compute_fee(r, rules_) for r in _records(db.session, draw_ids, expert.id)]

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from bidhall import clock as clock_module
-from bidhall import envelope
+from bidhall.envelope import reading as envelope
 from tests.fixtures.browser import CHROMIUM, save_screenshot, sign_in
 from tests.fixtures.pki import ensure_holder, sealed_bytes
-from trading.bids import services as bids
+from trading.bids import queries as bids
+from trading.bids import receipts
 
 pytestmark = [
     pytest.mark.browser,
@@ -109,14 +110,14 @@ def test_a_bidder_uploads_its_sealed_bid_and_gets_the_receipt(open_page, tender,
         page.click("[data-testid=receipt-download]")
     download = download_info.value
     assert download.suggested_filename == f"receipt-{tender.reference}-bid-{bid_id}.json"
-    body = bids.verify_receipt(json.loads(Path(download.path()).read_text(encoding="utf-8")))
+    body = receipts.verify_receipt(json.loads(Path(download.path()).read_text(encoding="utf-8")))
     assert body["bid_id"] == bid_id
     assert body["manifest_sha256"] == manifest_of(sealed)
 
     page.click("[data-testid=refresh-bids]")
     row = page.locator(f"[data-testid=my-bid][data-bid-id='{bid_id}']")
     expect(row).to_have_attribute("data-state", "sealed")
-    expect(row.get_by_test_id("bid-state")).to_have_text("sealed")
+    expect(row.get_by_test_id("bid-state")).to_have_text("Sealed")
     expect(row.get_by_test_id("withdraw")).to_be_visible()
     shot(page, "3-my-bids")
 

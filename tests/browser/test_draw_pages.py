@@ -39,7 +39,7 @@ def test_a_draw_goes_from_the_agencys_request_to_an_experts_acceptance(
 ):
     from playwright.sync_api import expect
 
-    from evaluation import services
+    from evaluation.draws import services
 
     tender = make_tender("published")
 
@@ -86,7 +86,7 @@ def test_a_draw_goes_from_the_agencys_request_to_an_experts_acceptance(
     expect(invitation).to_contain_text(tender.title)
     shot(expert, "4-invitation")
     expert.click("[data-testid=accept]")
-    expect(invitation.get_by_test_id("status")).to_contain_text("accepted")
+    expect(invitation.get_by_test_id("status")).to_contain_text("Accepted")
 
     # the monitor shows the acceptance on reload
     supervisor.reload()

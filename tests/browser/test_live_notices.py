@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.browser import CHROMIUM, save_screenshot
-from trading.tenders import services
+from trading.tenders import notices as services
+from trading.tenders import queries
 
 VENDOR = Path(__file__).resolve().parents[2] / "static" / "vendor" / "socket.io.min.js"
 
@@ -43,7 +44,7 @@ def test_an_open_page_moves_its_countdown_when_an_amendment_moves_the_deadline(
     banner = page.get_by_test_id("live-update")
     expect(banner).to_be_visible()
     expect(banner).to_contain_text("moved the bid deadline")
-    moved = services.get_tender(tender.id).bid_deadline
+    moved = queries.get_tender(tender.id).bid_deadline
     expect(page.locator("#countdown")).to_have_attribute("data-deadline", moved.isoformat())
     after = int(page.locator("#countdown").get_attribute("data-seconds-left"))
     assert after > 14 * 86400

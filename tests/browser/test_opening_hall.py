@@ -17,7 +17,7 @@ import pytest
 from bidhall import canonical
 from bidhall.crypto import keys
 from tests.fixtures.browser import CHROMIUM, sign_in
-from trading.opening import services as opening
+from trading.opening import record as opening
 
 pytestmark = [
     pytest.mark.browser,
@@ -170,7 +170,7 @@ def test_a_whole_opening_with_three_bidders_in_their_own_browsers(
         for seat, name in zip(hall.bidders, names, strict=True):
             expect(table).to_contain_text(name)
             expect(table).to_contain_text(seat.summary["price"])
-        expect(page.get_by_test_id("hall-bid-outcome")).to_have_text(["decrypted"] * 3)
+        expect(page.get_by_test_id("hall-bid-outcome")).to_have_text(["Decrypted"] * 3)
     shot(bidders[1], "3-read-out")
 
     # --- an objection and its answer -------------------------------------------------------------
@@ -247,7 +247,7 @@ def test_a_custodian_hands_in_its_shares_for_an_excused_bid_from_its_browser(
     expect(supervisor.get_by_test_id("share-status")).to_contain_text("shares of bid No. 3 are in")
     phase_is([agency, supervisor], "reading")
     expect(agency.get_by_test_id("hall-bid-outcome")).to_have_text(
-        ["decrypted", "decrypted", "recovered from custodians’ shares"]
+        ["Decrypted", "Decrypted", "recovered from custodians’ shares"]
     )
     assert PASSPHRASE not in "\n".join(sent[supervisor])
     shot(supervisor, "5-custodian-recovered")

@@ -60,7 +60,7 @@ def test_a_tender_goes_from_draft_to_a_public_countdown_in_the_browser(open_page
     shot(agency, "1-draft-form")
     agency.click("[data-testid=save-draft]")
     expect(agency.locator("h1")).to_contain_text(TITLE)
-    expect(agency.locator("[data-testid=state]").first).to_have_text("draft")
+    expect(agency.locator("[data-testid=state]").first).to_have_text("Draft")
 
     # uploads the documents and submits for filing
     agency.set_input_files(
@@ -76,7 +76,7 @@ def test_a_tender_goes_from_draft_to_a_public_countdown_in_the_browser(open_page
     agency.click("[data-testid=upload]")
     expect(agency.locator("[data-testid=manage-documents]")).to_contain_text("tender-documents.pdf")
     agency.click("[data-testid=submit-filing]")
-    expect(agency.locator("[data-testid=state]").first).to_have_text("filing")
+    expect(agency.locator("[data-testid=state]").first).to_have_text("Under filing review")
     shot(agency, "2-submitted-for-filing")
 
     # the supervisor accepts the filing from the queue
@@ -92,7 +92,7 @@ def test_a_tender_goes_from_draft_to_a_public_countdown_in_the_browser(open_page
     # the agency publishes
     agency.reload()
     agency.click("[data-testid=publish]")
-    expect(agency.locator("[data-testid=state]").first).to_have_text("published")
+    expect(agency.locator("[data-testid=state]").first).to_have_text("Published")
 
     # a visitor finds it in the public list and sees the countdown run
     visitor = open_page()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from bidhall.crypto import keys, services
+from bidhall.crypto import keys
+from bidhall.crypto import validation as services
 
 
 def enroll_over_http(api, bundle):

@@ -25,7 +25,7 @@ def production(tmp_path, **overrides) -> dict:
 
 
 def test_production_refuses_to_start_without_a_ca_passphrase(tmp_path):
-    from bidhall.app import create_app
+    from bidhall.shell.app import create_app
 
     with pytest.raises(config.ConfigError, match="BIDHALL_CA_PASSPHRASE"):
         create_app(production(tmp_path))
@@ -34,7 +34,7 @@ def test_production_refuses_to_start_without_a_ca_passphrase(tmp_path):
 
 
 def test_production_refuses_a_ca_passphrase_shorter_than_the_minimum(tmp_path):
-    from bidhall.app import create_app
+    from bidhall.shell.app import create_app
 
     assert config.DEFAULTS["CA_PASSPHRASE_MIN_LENGTH"] >= 12
     with pytest.raises(config.ConfigError, match="at least 12 characters"):
@@ -51,8 +51,8 @@ def test_production_refuses_a_ca_passphrase_shorter_than_the_minimum(tmp_path):
 
 
 def test_production_starts_with_a_long_ca_passphrase(migrated, tmp_path):
-    from bidhall.app import create_app
     from bidhall.db import db
+    from bidhall.shell.app import create_app
 
     app = create_app(
         production(tmp_path, DATABASE_URL=migrated, BIDHALL_CA_PASSPHRASE="twelve chars")
@@ -69,7 +69,7 @@ def test_development_and_testing_start_without_a_ca_passphrase(env):
 
 
 def test_ca_init_in_production_without_a_passphrase_is_refused_and_writes_no_key(tmp_path):
-    from bidhall.cli import main
+    from bidhall.shell.cli import main
 
     instance = tmp_path / "instance"
     result = CliRunner().invoke(
@@ -89,7 +89,7 @@ def test_ca_init_in_production_without_a_passphrase_is_refused_and_writes_no_key
 
 
 def test_ca_init_in_production_encrypts_the_keys_with_the_passphrase(tmp_path):
-    from bidhall.cli import main
+    from bidhall.shell.cli import main
 
     instance = tmp_path / "instance"
     try:

@@ -9,7 +9,9 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from bidhall.crypto import keys, services
+from bidhall.crypto import keys
+from bidhall.crypto import services as pki
+from bidhall.crypto import validation as services
 from tests.crypto.conftest import ITERATIONS, PASSPHRASE
 
 ENV = {"BIDHALL_KEY_PASSPHRASE": PASSPHRASE}
@@ -138,7 +140,7 @@ def test_the_ca_is_created_once_and_refuses_to_init_twice(runner, app):
     first = runner.invoke(args=["ca", "init"])
     assert first.exit_code == 0, first.output
     assert "NOT encrypted" in first.output  # no BIDHALL_CA_PASSPHRASE in tests
-    directory = services.authority().directory
+    directory = pki.authority().directory
     for name in (
         "root-key.pem",
         "issuing-key.pem",

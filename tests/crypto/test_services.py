@@ -12,7 +12,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select, text
 
-from bidhall.crypto import ca, keys, services
+from bidhall.crypto import ca, keys, services, validation
 from bidhall.crypto.errors import CAUnavailable, CertificateRefused, SignatureInvalid
 from bidhall.crypto.models import Certificate
 from bidhall.db import Base, db
@@ -21,7 +21,7 @@ from bidhall.errors import Conflict, Forbidden
 
 def refusal(cert, purpose: str, at=None) -> str:
     with pytest.raises(CertificateRefused) as refused:
-        services.validate(cert, purpose, at)
+        validation.validate(cert, purpose, at)
     return refused.value.code
 
 
@@ -29,9 +29,9 @@ def test_enrolment_certifies_both_keys_to_the_holder(enrolled):
     holder = enrolled("bidder")
     for row, purpose in ((holder.signing, "signing"), (holder.encryption, "encryption")):
         cert = keys.load_certificate(row.pem)
-        assert services.validate(cert, purpose).id == row.id
-        assert services.user_id_of(cert) == holder.user.id
-        assert services.organisation_id_of(cert) == holder.user.organisation_id
+        assert validation.validate(cert, purpose).id == row.id
+        assert validation.user_id_of(cert) == holder.user.id
+        assert validation.organisation_id_of(cert) == holder.user.organisation_id
         assert (row.user_id, row.organisation_id) == (holder.user.id, holder.user.organisation_id)
     assert holder.signing.not_after - holder.signing.not_before == timedelta(days=730)
 
@@ -90,7 +90,7 @@ def test_a_certificate_is_refused_before_its_validity_starts(enrolled, clock):
 def test_a_certificate_is_refused_after_it_expires(enrolled, clock):
     holder = enrolled()
     clock.advance(days=730)
-    assert services.validate(holder.signing.pem, "signing")  # notAfter itself is inclusive
+    assert validation.validate(holder.signing.pem, "signing")  # notAfter itself is inclusive
     clock.advance(seconds=1)
     assert refusal(holder.signing.pem, "signing") == "expired"
 
@@ -102,7 +102,7 @@ def test_a_revoked_certificate_is_refused_from_its_revocation_on(enrolled, clock
     services.revoke(holder.user, holder.signing.serial, "key_compromise")
     assert refusal(holder.signing.pem, "signing") == "revoked"
     # what it signed before the revocation, at a time the server vouches for, still stands
-    assert services.validate(holder.signing.pem, "signing", before)
+    assert validation.validate(holder.signing.pem, "signing", before)
 
 
 def test_a_certificate_used_for_the_other_purpose_is_refused(enrolled):
@@ -127,7 +127,7 @@ def test_re_enrolment_revokes_the_previous_pair_as_superseded(enrolled, clock):
         assert row.revocation_reason == "superseded"
         assert row.revoked_at == clock.now().replace(microsecond=0)
     assert refusal(first.signing.pem, "signing") == "revoked"
-    assert services.validate(second.signing.pem, "signing")
+    assert validation.validate(second.signing.pem, "signing")
     assert services.active_certificate(first.user.id, "encryption").id == second.encryption.id
 
 
@@ -169,13 +169,13 @@ def test_the_crl_lists_every_revoked_serial_with_its_reason(enrolled, clock):
 
 def test_the_platform_signs_with_a_registered_platform_certificate(app):
     key, cert, chain = services.platform_signer()
-    row = services.validate(cert, "platform")
-    assert row.user_id is None and services.user_id_of(cert) is None
+    row = validation.validate(cert, "platform")
+    assert row.user_id is None and validation.user_id_of(cert) is None
     assert [c.subject for c in chain] == [
         services.authority().issuing_cert.subject,
         services.authority().root_cert.subject,
     ]
-    services.verify_signature(cert, b"receipt", key.sign(b"receipt"))
+    validation.verify_signature(cert, b"receipt", key.sign(b"receipt"))
     assert refusal(cert, "signing") == "wrong_purpose"
     with pytest.raises(Conflict):
         services.revoke("system:cli", row.serial, "key_compromise")
@@ -183,7 +183,7 @@ def test_the_platform_signs_with_a_registered_platform_certificate(app):
 
 def test_the_platform_holds_a_registered_encryption_certificate_as_a_custodian(app):
     key, cert = services.platform_custodian()
-    row = services.validate(cert, "encryption")
+    row = validation.validate(cert, "encryption")
     assert row.user_id is None and row.purpose.value == "encryption"
     assert keys.raw_public_key(cert.public_key()) == keys.raw_public_key(key.public_key())
     assert services.platform_custodian_certificate() == cert
@@ -203,12 +203,12 @@ def test_a_revocation_reason_may_be_spelled_as_words_or_in_camel_case(enrolled, 
 def test_a_signature_is_checked_against_the_certificate_key(enrolled):
     holder = enrolled()
     signature = holder.bundle.signing_key.sign(b"manifest")
-    services.verify_signature(holder.signing.pem, b"manifest", signature)
+    validation.verify_signature(holder.signing.pem, b"manifest", signature)
     with pytest.raises(SignatureInvalid) as refused:
-        services.verify_signature(holder.signing.pem, b"manifest!", signature)
+        validation.verify_signature(holder.signing.pem, b"manifest!", signature)
     assert refused.value.code == "bad_signature"
     with pytest.raises(SignatureInvalid) as cannot:
-        services.verify_signature(holder.encryption.pem, b"manifest", signature)
+        validation.verify_signature(holder.encryption.pem, b"manifest", signature)
     assert cannot.value.code == "not_a_signing_certificate"
 
 

@@ -45,13 +45,13 @@ def declare(api_for, user_of, expert_keys):
     """``declare(draw_id, expert, no_conflict=True, note="")``: the expert fetches its recusal
     declaration, signs its canonical bytes with its own key and posts it back."""
     from bidhall.crypto import keys
-    from evaluation.draws import rules
+    from evaluation.draws import commitment
 
     def post(draw_id, expert, no_conflict=True, note=""):
         api = api_for(user_of(expert))
         document = api.get(f"/api/draws/{draw_id}/declaration").get_json()["document"]
         document |= {"no_conflict": no_conflict, "note": note}
-        signature = expert_keys[expert.id].signing_key.sign(rules.canonical(document))
+        signature = expert_keys[expert.id].signing_key.sign(commitment.canonical(document))
         return api.post(
             f"/api/draws/{draw_id}/declaration",
             json={"no_conflict": no_conflict, "note": note, "signature": keys.b64(signature)},
@@ -71,7 +71,7 @@ class Seated:
         self.main_supervisor, self.secondary_supervisor = main_supervisor, secondary_supervisor
 
     def members_at(self, venue):
-        from evaluation.services import get_draw
+        from evaluation.draws.services import get_draw
 
         return [
             self.experts[p.expert_id]
@@ -82,7 +82,7 @@ class Seated:
 
 @pytest.fixture
 def seated(world, tender, holder, make_user, make_expert, make_venue, draw_request, answer):
-    from evaluation import services
+    from evaluation.draws import services
 
     main_supervisor, secondary_supervisor = make_user("supervisor"), make_user("supervisor")
     main = make_venue("310000", workstations=8, supervisor=main_supervisor, code="SH-A")

@@ -51,7 +51,7 @@ def test_production_starts_with_a_real_secret():
 
 
 def test_the_app_factory_refuses_production_with_the_default_secret(tmp_path):
-    from bidhall.app import create_app
+    from bidhall.shell.app import create_app
 
     with pytest.raises(config.ConfigError):
         create_app({"BIDHALL_ENV": "production", "BIDHALL_INSTANCE": str(tmp_path)})

@@ -3,8 +3,8 @@
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from bidhall.app import import_models
 from bidhall.db import Base, db
+from bidhall.shell.app import import_models
 
 
 def test_the_migrated_schema_matches_the_models(app):

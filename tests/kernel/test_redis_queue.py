@@ -12,7 +12,7 @@ import pytest
 import redis
 import socketio as socketio_client
 
-from trading.tenders import services
+from trading.tenders import notices as services
 
 REDIS_URL = os.environ.get("BIDHALL_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 

@@ -4,7 +4,7 @@ import time
 from datetime import timedelta
 
 from bidhall import scheduler
-from trading.tenders import services
+from trading.tenders import queries as services
 
 
 def test_the_background_scheduler_runs_the_tick_at_start(app, make_tender, clock):

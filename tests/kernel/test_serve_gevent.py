@@ -83,7 +83,7 @@ def gevent_server(app, tmp_path):
 
 def test_gevent_server_serves_websockets_and_ticks(gevent_server, make_tender, clock):
     from bidhall.db import db
-    from trading.tenders import services
+    from trading.tenders import queries as services
 
     url, _process = gevent_server
     # published ten days ago by the fake clock: the download period ended three days before the

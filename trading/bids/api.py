@@ -20,6 +20,8 @@ from bidhall import inputs
 from bidhall.accounts.models import Role
 from bidhall.errors import InvalidInput
 from bidhall.web import actor, json_body, require
+from trading.bids import queries as bid_queries
+from trading.bids import sealing
 from trading.bids import services as bids
 from trading.tenders import serialize
 from trading.tenders.schemas import integer, moment, text
@@ -29,7 +31,7 @@ blueprint = Blueprint("bids_api", __name__, url_prefix="/api")
 
 @blueprint.get("/tenders/<int:tender_id>/sealing")
 def sealing_descriptor(tender_id: int) -> Any:
-    return jsonify(bids.sealing_descriptor(tender_id))
+    return jsonify(sealing.sealing_descriptor(tender_id))
 
 
 @blueprint.post("/tenders/<int:tender_id>/uploads")
@@ -74,13 +76,13 @@ def complete_upload(upload_id: str) -> Any:
 @blueprint.get("/tenders/<int:tender_id>/bids/mine")
 @require(Role.BIDDER)
 def my_bids(tender_id: int) -> Any:
-    return jsonify([_bid(bid) for bid in bids.my_bids(actor(), tender_id)])
+    return jsonify([_bid(bid) for bid in bid_queries.my_bids(actor(), tender_id)])
 
 
 @blueprint.get("/bids/<int:bid_id>/receipt")
 @require(Role.BIDDER)
 def receipt(bid_id: int) -> Any:
-    return jsonify(_receipt(bids.get_own_bid(actor(), bid_id)))
+    return jsonify(_receipt(bid_queries.get_own_bid(actor(), bid_id)))
 
 
 @blueprint.post("/bids/<int:bid_id>/withdraw")
@@ -92,13 +94,13 @@ def withdraw(bid_id: int) -> Any:
 @blueprint.get("/bids/<int:bid_id>/summary")
 @require(Role.BIDDER, Role.AGENCY, Role.TENDERER, Role.SUPERVISOR)
 def summary(bid_id: int) -> Any:
-    return jsonify(bids.read_bid_summary(actor(), bid_id))
+    return jsonify(bid_queries.read_bid_summary(actor(), bid_id))
 
 
 @blueprint.get("/tenders/<int:tender_id>/submissions")
 @require(Role.AGENCY, Role.TENDERER, Role.SUPERVISOR)
 def submissions(tender_id: int) -> Any:
-    return jsonify(serialize.submissions(bids.submission_count(actor(), tender_id)))
+    return jsonify(serialize.submissions(bid_queries.submission_count(actor(), tender_id)))
 
 
 @blueprint.post("/organisations/<int:organisation_id>/blacklist")

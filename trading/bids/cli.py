@@ -18,6 +18,7 @@ import click
 
 from bidhall import clock
 from bidhall.cli_support import fail_on_domain_errors
+from bidhall.crypto.keys import canonical
 from bidhall.errors import InvalidInput
 
 PASSPHRASE_ENV = "BIDHALL_KEY_PASSPHRASE"
@@ -101,8 +102,9 @@ def seal_group(
     import jsonschema
     from cryptography import x509
 
-    from bidhall import envelope
     from bidhall.crypto import keys
+    from bidhall.envelope import format as envelope
+    from bidhall.envelope import sealing
 
     descriptor = _read_json(descriptor_path, "sealing descriptor")
     summary = _read_json(summary_path, "bid summary")
@@ -133,7 +135,7 @@ def seal_group(
             code="no_certificates",
         )
     custodians = sorted(descriptor["custodians"], key=lambda c: c["x"])
-    target = envelope.SealTarget(
+    target = sealing.SealTarget(
         tender_id=descriptor["tender"]["id"],
         tender_reference=descriptor["tender"]["reference"],
         custodians=[x509.load_pem_x509_certificate(c["certificate"].encode()) for c in custodians],
@@ -141,12 +143,12 @@ def seal_group(
         chunk_size=descriptor.get("chunk_size", envelope.DEFAULT_CHUNK),
         lot=summary["lot"],
     )
-    sealer = envelope.Sealer(
+    sealer = sealing.Sealer(
         bundle.signing_key, bundle.signing_cert, bundle.encryption_cert, list(bundle.chain)
     )
     temporary = output.with_name(output.name + ".part")
     with open(temporary, "wb") as out:
-        manifest = envelope.seal(
+        manifest = sealing.seal(
             out,
             target,
             sealer,
@@ -163,7 +165,7 @@ def seal_group(
                 "tender": target.tender_reference,
                 "lot": target.lot,
                 "size": output.stat().st_size,
-                "manifest_sha256": hashlib.sha256(envelope.canonical(manifest)).hexdigest(),
+                "manifest_sha256": hashlib.sha256(canonical(manifest)).hexdigest(),
             }
         )
     )
@@ -174,10 +176,10 @@ def seal_group(
 @fail_on_domain_errors
 def seal_verify(path: Path) -> None:
     """Check an envelope's structure, hashes and signature, with no key."""
-    from bidhall import envelope
+    from bidhall.envelope import reading as envelope_reading
 
     with open(path, "rb") as stream:
-        sealed = envelope.inspect(stream)
+        sealed = envelope_reading.inspect(stream)
     subject = sealed.signer.subject.rfc4514_string()
     click.echo(
         json.dumps(
@@ -211,7 +213,7 @@ def receipt_group() -> None:
 @fail_on_domain_errors
 def receipt_verify(path: Path, root: Path | None) -> None:
     """Check a receipt's signature and certificate chain, offline."""
-    from trading.bids.services import verify_receipt
+    from trading.bids.receipts import verify_receipt
 
     body = verify_receipt(
         _read_json(path, "receipt"), root.read_text(encoding="ascii") if root else None
@@ -268,10 +270,12 @@ def bid_descriptor(tender_id: int, server: str, output: Path) -> None:
 @fail_on_domain_errors
 def bid_submit(path: Path, server: str, token: str, piece_mib: int, retries: int) -> None:
     """Upload a sealed bid (resuming after dropped connections) and save its signed receipt."""
-    from bidhall import envelope
+    from bidhall.envelope import reading as envelope_reading
 
     with open(path, "rb") as stream:
-        sealed = envelope.inspect(stream)  # never send a file the server would refuse anyway
+        sealed = envelope_reading.inspect(
+            stream
+        )  # never send a file the server would refuse anyway
     size = path.stat().st_size
     created = _call(
         "POST",

@@ -63,7 +63,7 @@ class Bid(Base):
     decrypted_at: Mapped[datetime | None]
     # the documents data key, wrapped to the platform's custodian key (never stored in the clear)
     documents_key_wrapped: Mapped[dict | None] = mapped_column(JSON)
-    # the opening's outcome for this bid (trading.opening.Outcome), set at the deadline
+    # the opening's outcome for this bid (trading.opening.rules.Outcome), set at the deadline
     opening_outcome: Mapped[str | None] = mapped_column(String(20))
     excuse_reason: Mapped[str | None] = mapped_column(Text)  # agency: not the bidder's fault
     excused_at: Mapped[datetime | None]

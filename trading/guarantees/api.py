@@ -1,6 +1,6 @@
-"""Bid security over HTTP: the issuer registry, e-guarantees (submitted by the issuers' systems,
-or pasted on the issuer's page), cash deposits, basic accounts, claims, releases and refunds.
-Thin: parse, call one use case of trading.guarantees, shape the answer.
+"""Bid security over the JSON API: the issuer registry, e-guarantees (submitted by the issuers'
+systems), cash deposits, basic accounts, claims, releases and refunds. Thin: parse, call one use
+case of trading.guarantees, shape the answer. The issuer's page is in views.py.
 
 URL rules
     GET  /api/issuers                                  everyone: the registry
@@ -22,29 +22,24 @@ URL rules
     POST /api/deposits                                 admin: record a cash deposit
     GET  /api/deposits                                 admin; supervisor (of tenders read out)
     POST /api/deposits/<id>/refund                     admin: record a refund that was due
-    GET  /issuer/guarantees                            issuer: its guarantees and the paste form
-    POST /issuer/guarantees                            issuer: submit a pasted or uploaded file
 """
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, jsonify, request
 
 from bidhall.accounts.models import Role
-from bidhall.errors import DomainError, InvalidInput
-from bidhall.web import actor, json_body, query_integer, require, user_message
+from bidhall.web import actor, json_body, query_integer, require
+from trading.guarantees import deposits, issuers, security
 from trading.guarantees import services as guarantees
 from trading.guarantees.models import Deposit, Guarantee, GuaranteeIssuer
 from trading.tenders import serialize
 from trading.tenders.schemas import integer, moment, money, text
 
 blueprint = Blueprint("guarantees_api", __name__, url_prefix="/api")
-pages = Blueprint("guarantees", __name__)
 
 MANAGERS = (Role.AGENCY, Role.TENDERER)
 
@@ -54,14 +49,14 @@ MANAGERS = (Role.AGENCY, Role.TENDERER)
 
 @blueprint.get("/issuers")
 def list_issuers() -> Any:
-    return jsonify([_issuer(entry) for entry in guarantees.list_issuers()])
+    return jsonify([_issuer(entry) for entry in issuers.list_issuers()])
 
 
 @blueprint.post("/issuers")
 @require(Role.ADMIN)
 def register_issuer() -> Any:
     data = json_body()
-    entry = guarantees.register_issuer(
+    entry = issuers.register_issuer(
         actor(),
         integer(data, "organisation_id"),
         text(data, "kind", max_length=30),
@@ -74,7 +69,7 @@ def register_issuer() -> Any:
 @require(Role.ADMIN)
 def set_issuer_status(issuer_id: int) -> Any:
     data = json_body()
-    entry = guarantees.set_issuer_status(
+    entry = issuers.set_issuer_status(
         actor(),
         issuer_id,
         text(data, "status", max_length=20),
@@ -87,7 +82,7 @@ def set_issuer_status(issuer_id: int) -> Any:
 @require(Role.ADMIN)
 def set_basic_account(organisation_id: int) -> Any:
     data = json_body()
-    account = guarantees.set_basic_account(
+    account = issuers.set_basic_account(
         actor(),
         organisation_id,
         text(data, "account_number", max_length=40),
@@ -118,14 +113,14 @@ def submit_guarantee() -> Any:
 @blueprint.get("/guarantees")
 @require(Role.ISSUER, Role.SUPERVISOR, Role.ADMIN)
 def list_guarantees() -> Any:
-    tender_id = _query_int("tender_id")
-    return jsonify([guarantee_json(g) for g in guarantees.visible_guarantees(actor(), tender_id)])
+    tender_id = query_integer("tender_id")
+    return jsonify([guarantee_json(g) for g in security.visible_guarantees(actor(), tender_id)])
 
 
 @blueprint.get("/guarantees/<int:guarantee_id>")
 @require(Role.ISSUER, Role.BIDDER, Role.SUPERVISOR, Role.ADMIN, *MANAGERS)
 def show_guarantee(guarantee_id: int) -> Any:
-    return jsonify(guarantee_json(guarantees.get_guarantee(actor(), guarantee_id)))
+    return jsonify(guarantee_json(security.get_guarantee(actor(), guarantee_id)))
 
 
 @blueprint.post("/guarantees/<int:guarantee_id>/claims")
@@ -158,7 +153,7 @@ def my_security(tender_id: int) -> Any:
         {
             "tender_id": tender_id,
             "organisation_id": user.organisation_id,
-            "lots": [_security(s) for s in guarantees.my_security(user, tender_id)],
+            "lots": [_security_json(s) for s in security.my_security(user, tender_id)],
         }
     )
 
@@ -166,7 +161,7 @@ def my_security(tender_id: int) -> Any:
 @blueprint.get("/tenders/<int:tender_id>/guarantees/summary")
 @require(Role.SUPERVISOR, *MANAGERS)
 def security_summary(tender_id: int) -> Any:
-    summary = guarantees.security_summary(actor(), tender_id)
+    summary = security.security_summary(actor(), tender_id)
     data: dict[str, Any] = {
         "tender_id": summary.tender_id,
         "disclosure": serialize.disclosure(summary.shown, summary.opening),
@@ -195,9 +190,9 @@ def security_summary(tender_id: int) -> Any:
 @require(Role.ADMIN)
 def record_deposit() -> Any:
     data = json_body()
-    deposit = guarantees.record_deposit(
+    deposit = deposits.record_deposit(
         actor(),
-        guarantees.DepositPayment(
+        deposits.DepositPayment(
             tender_id=integer(data, "tender_id"),
             lot=integer(data, "lot", default=1),
             organisation_id=integer(data, "organisation_id"),
@@ -215,7 +210,7 @@ def record_deposit() -> Any:
 @require(Role.ADMIN, Role.SUPERVISOR)
 def list_deposits() -> Any:
     return jsonify(
-        [deposit_json(d) for d in guarantees.list_deposits(actor(), _query_int("tender_id"))]
+        [deposit_json(d) for d in deposits.list_deposits(actor(), query_integer("tender_id"))]
     )
 
 
@@ -224,80 +219,10 @@ def list_deposits() -> Any:
 def refund_deposit(deposit_id: int) -> Any:
     data = json_body()
     interest = money(data, "interest") if data.get("interest") not in (None, "") else Decimal("0")
-    deposit = guarantees.refund_deposit(
+    deposit = deposits.refund_deposit(
         actor(), deposit_id, text(data, "bank_reference", max_length=100), interest
     )
     return jsonify(deposit_json(deposit))
-
-
-# --- the issuer's page --------------------------------------------------------------------------
-
-
-@pages.get("/issuer/guarantees")
-@require(Role.ISSUER)
-def issuer_page() -> Any:
-    return _render_issuer()
-
-
-@pages.post("/issuer/guarantees")
-@require(Role.ISSUER)
-def issuer_submit() -> Any:
-    pasted = request.form.get("document", "")
-    upload = request.files.get("file")
-    try:
-        raw = upload.read(guarantees.MAX_DOCUMENT_BYTES * 4 + 1) if upload else b""
-        if not raw:
-            raw = pasted.encode()
-        if not raw.strip():
-            raise InvalidInput(
-                _("Paste the signed guarantee or choose its file."), code="missing_field"
-            )
-        try:
-            data = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            raise InvalidInput(
-                _("The signed guarantee is not valid JSON."), code="invalid_guarantee"
-            ) from None
-        guarantee = guarantees.submit_guarantee(actor(), data)
-    except DomainError as error:
-        flash(f"{user_message(error)} ({error.code})", "danger")
-        return _render_issuer(pasted), error.http_status
-    flash(
-        _(
-            "Guarantee %(number)s is accepted for %(reference)s.",
-            number=guarantee.number,
-            reference=guarantee.tender.reference,
-        ),
-        "success",
-    )
-    return redirect(url_for("guarantees.issuer_page"))
-
-
-def _render_issuer(pasted: str = "") -> str:
-    user = actor()
-    return render_template(
-        "trading/issuer.html",
-        registration=guarantees.issuer_of(user.organisation_id),
-        guarantees=guarantees.visible_guarantees(user),
-        pasted=pasted,
-    )
-
-
-@pages.app_context_processor
-def _security_helpers() -> dict[str, Any]:
-    return {"my_bid_security": my_bid_security}
-
-
-def my_bid_security(tender_id: int) -> list[guarantees.Security]:
-    """For templates (trading/_guarantee_status.html): the signed-in bidder's security for a
-    tender, per lot; nothing for anyone else."""
-    user = actor()
-    if user is None or user.role != Role.BIDDER:
-        return []
-    try:
-        return guarantees.my_security(user, tender_id)
-    except DomainError:
-        return []
 
 
 # --- JSON shapes --------------------------------------------------------------------------------
@@ -361,16 +286,16 @@ def deposit_json(deposit: Deposit) -> dict[str, Any]:
     }
 
 
-def _security(security: guarantees.Security) -> dict[str, Any]:
+def _security_json(entry: security.Security) -> dict[str, Any]:
     return {
-        "lot": security.lot,
-        "bid_id": security.bid_id,
-        "secured": security.secured,
-        "guarantee_id": security.guarantee.id if security.guarantee else None,
-        "guarantee_covers_validity": security.covers,
-        "deposit_id": security.deposit.id if security.deposit else None,
-        "guarantees": [guarantee_json(g) for g in security.guarantees],
-        "deposits": [deposit_json(d) for d in security.deposits],
+        "lot": entry.lot,
+        "bid_id": entry.bid_id,
+        "secured": entry.secured,
+        "guarantee_id": entry.guarantee.id if entry.guarantee else None,
+        "guarantee_covers_validity": entry.covers,
+        "deposit_id": entry.deposit.id if entry.deposit else None,
+        "guarantees": [guarantee_json(g) for g in entry.guarantees],
+        "deposits": [deposit_json(d) for d in entry.deposits],
     }
 
 
@@ -398,7 +323,3 @@ def _claim(claim: Any) -> dict[str, Any]:
 
 def _iso(value: Any) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-def _query_int(name: str) -> int | None:
-    return query_integer(name)

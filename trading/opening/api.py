@@ -15,7 +15,10 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 
 from bidhall.web import actor, json_body, query_integer, require
-from trading.opening import services as opening
+from trading.opening import commands
+from trading.opening import hall as opening
+from trading.opening import keys as opening_keys
+from trading.opening import record as opening_record
 
 blueprint = Blueprint("opening_api", __name__, url_prefix="/api/tenders/<int:tender_id>/opening")
 
@@ -34,20 +37,20 @@ def messages(tender_id: int) -> Any:
 @blueprint.get("/envelopes")
 @require()
 def envelopes(tender_id: int) -> Any:
-    return jsonify({"envelopes": opening.envelope_headers(actor(), tender_id)})
+    return jsonify({"envelopes": opening_keys.envelope_headers(actor(), tender_id)})
 
 
 @blueprint.post("/<command>")
 @require()
 def command(tender_id: int, command: str) -> Any:
-    return jsonify(opening.run(actor(), tender_id, command, json_body()))
+    return jsonify(commands.run(actor(), tender_id, command, json_body()))
 
 
 @blueprint.get("/record")
 def record(tender_id: int) -> Any:
     # the stored canonical bytes, not a re-encoding: `sha256sum` of the download is the hall's
     # record_sha256
-    response = Response(opening.record_bytes(tender_id), mimetype="application/json")
+    response = Response(opening_record.record_bytes(tender_id), mimetype="application/json")
     if request.args.get("download"):
         response.headers["Content-Disposition"] = (
             f'attachment; filename="opening-record-{tender_id}.json"'

@@ -57,8 +57,9 @@ def open_key(
     retries: int,
 ) -> None:
     """Decrypt your bids remotely at the opening (or hand in your custodian shares)."""
-    from bidhall import envelope
     from bidhall.crypto import keys
+    from bidhall.envelope import keys as envelope
+    from bidhall.envelope import unsealing
 
     data = keys.read_key_file(key_path)
     if not data.lstrip().startswith(b"{"):
@@ -86,7 +87,7 @@ def open_key(
                     code="wrong_custodian_key",
                 )
             name, suffix, fingerprint = "share", "share", mine
-        unlocked = envelope.opening_secrets(entry["header"], bundle.encryption_key, fingerprint)
+        unlocked = unsealing.opening_secrets(entry["header"], bundle.encryption_key, fingerprint)
         for section, value in unlocked.items():
             body[f"{section}_{suffix}"] = base64.b64encode(value).decode()
         answer = _send(f"{base}/{name}", token, body, retries)
@@ -127,7 +128,7 @@ def opening_group() -> None:
 @fail_on_domain_errors
 def opening_verify(path: Path, root: Path | None) -> None:
     """Re-check a published opening record, offline."""
-    from trading.opening.services import verify_record
+    from trading.opening.record import verify_record
 
     finding = verify_record(
         _read_json(path, "opening record"),

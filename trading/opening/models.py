@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bidhall.accounts.models import Organisation
 from bidhall.db import Base
+from bidhall.realtime.tables import CommandRow, MessageRow
 
 
 class Opening(Base):
@@ -20,7 +21,7 @@ class Opening(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), unique=True)
-    phase: Mapped[str] = mapped_column(String(20))  # trading.opening.Phase
+    phase: Mapped[str] = mapped_column(String(20))  # trading.opening.rules.Phase
     last_seq: Mapped[int] = mapped_column(default=0)
     started_at: Mapped[datetime | None]  # the deadline: submissions locked
     decrypt_deadline: Mapped[datetime | None]
@@ -34,7 +35,7 @@ class Opening(Base):
     record_sha256: Mapped[str | None] = mapped_column(String(64))
 
 
-class HallMessage(Base):
+class HallMessage(MessageRow, Base):
     """One broadcast in an opening hall, persisted before it is sent; ``seq`` is gap-free per
     hall so a client that reconnects asks for exactly what it missed."""
 
@@ -43,13 +44,9 @@ class HallMessage(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"))
-    seq: Mapped[int]
-    at: Mapped[datetime]
-    type: Mapped[str] = mapped_column(String(40))
-    payload: Mapped[dict] = mapped_column(JSON)
 
 
-class HallCommand(Base):
+class HallCommand(CommandRow, Base):
     """A client command applied once: a retry with the same id, in the same hall, for the same
     command and with the same content gets the first result back; the same id with other content
     is refused (``cmd_id_reused``), never answered with another command's result."""
@@ -60,12 +57,6 @@ class HallCommand(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     tender_id: Mapped[int] = mapped_column(ForeignKey("tenders.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    cmd_id: Mapped[str] = mapped_column(String(64))
-    name: Mapped[str] = mapped_column(String(20))
-    # SHA-256 of the canonical JSON of the command's data without its cmd_id
-    request_sha256: Mapped[str] = mapped_column(String(64), server_default="")
-    at: Mapped[datetime]
-    result: Mapped[dict] = mapped_column(JSON)
 
 
 class HallAttendance(Base):

@@ -11,7 +11,7 @@ from flask import Blueprint, Response, jsonify, request, send_file
 from bidhall.accounts.models import Role
 from bidhall.errors import InvalidInput
 from bidhall.web import actor, json_body, require
-from trading.tenders import serialize, services
+from trading.tenders import notices, queries, serialize, services
 from trading.tenders.schemas import boolean, integer, parse_draft, text
 
 blueprint = Blueprint("trading_api", __name__, url_prefix="/api")
@@ -25,7 +25,7 @@ def manages_tender(view: Callable) -> Callable:
 
     @functools.wraps(view)
     def wrapped(tender_id: int, **kwargs: Any) -> Any:
-        services.require_manager(actor(), tender_id)
+        queries.require_manager(actor(), tender_id)
         return view(tender_id, **kwargs)
 
     return wrapped
@@ -36,14 +36,14 @@ def manages_tender(view: Callable) -> Callable:
 
 @blueprint.get("/tenders")
 def list_tenders() -> Any:
-    return jsonify([serialize.tender_public(t) for t in services.public_tenders()])
+    return jsonify([serialize.tender_public(t) for t in queries.public_tenders()])
 
 
 @blueprint.get("/tenders/<int:tender_id>")
 def show_tender(tender_id: int) -> Any:
     user = actor()
-    tender = services.get_visible_tender(user, tender_id)
-    if services.can_manage(user, tender):
+    tender = queries.get_visible_tender(user, tender_id)
+    if queries.can_manage(user, tender):
         return jsonify(serialize.tender_managed(tender))
     return jsonify(serialize.tender_public(tender))
 
@@ -54,7 +54,7 @@ def show_tender(tender_id: int) -> Any:
 @blueprint.get("/my/tenders")
 @require(*MANAGERS)
 def my_tenders() -> Any:
-    return jsonify([serialize.tender_managed(t) for t in services.managed_tenders(actor())])
+    return jsonify([serialize.tender_managed(t) for t in queries.managed_tenders(actor())])
 
 
 @blueprint.post("/tenders")
@@ -105,7 +105,7 @@ def submit_filing(tender_id: int) -> Any:
 @blueprint.get("/filings")
 @require(Role.SUPERVISOR)
 def filing_queue() -> Any:
-    return jsonify([serialize.tender_managed(t) for t in services.filing_queue(actor())])
+    return jsonify([serialize.tender_managed(t) for t in queries.filing_queue(actor())])
 
 
 @blueprint.post("/tenders/<int:tender_id>/filing/decision")
@@ -153,7 +153,7 @@ def terminate(tender_id: int) -> Any:
 def issue_notice(tender_id: int) -> Any:
     data = json_body()
     question_id = data.get("question_id")
-    notice = services.issue_notice(
+    notice = notices.issue_notice(
         actor(),
         tender_id,
         text(data, "kind", max_length=20),
@@ -168,26 +168,26 @@ def issue_notice(tender_id: int) -> Any:
 @blueprint.get("/tenders/<int:tender_id>/questions")
 @require(Role.BIDDER, *MANAGERS)
 def list_questions(tender_id: int) -> Any:
-    return jsonify([serialize.question(q) for q in services.questions_for(actor(), tender_id)])
+    return jsonify([serialize.question(q) for q in queries.questions_for(actor(), tender_id)])
 
 
 @blueprint.post("/tenders/<int:tender_id>/questions")
 @require(Role.BIDDER)
 def ask_question(tender_id: int) -> Any:
-    question = services.ask_question(actor(), tender_id, text(json_body(), "body", max_length=5000))
+    question = notices.ask_question(actor(), tender_id, text(json_body(), "body", max_length=5000))
     return jsonify(serialize.question(question)), 201
 
 
 @blueprint.get("/tenders/<int:tender_id>/objections")
 @require(Role.BIDDER, Role.SUPERVISOR, *MANAGERS)
 def list_objections(tender_id: int) -> Any:
-    return jsonify([serialize.objection(o) for o in services.objections_for(actor(), tender_id)])
+    return jsonify([serialize.objection(o) for o in queries.objections_for(actor(), tender_id)])
 
 
 @blueprint.post("/tenders/<int:tender_id>/objections")
 @require(Role.BIDDER)
 def raise_objection(tender_id: int) -> Any:
-    objection = services.raise_objection(
+    objection = notices.raise_objection(
         actor(), tender_id, text(json_body(), "body", max_length=20000)
     )
     return jsonify(serialize.objection(objection)), 201
@@ -196,8 +196,8 @@ def raise_objection(tender_id: int) -> Any:
 @blueprint.post("/objections/<int:objection_id>/answer")
 @require(*MANAGERS)
 def answer_objection(objection_id: int) -> Any:
-    services.require_objection_manager(actor(), objection_id)
-    objection = services.answer_objection(
+    queries.require_objection_manager(actor(), objection_id)
+    objection = notices.answer_objection(
         actor(), objection_id, text(json_body(), "answer", max_length=20000)
     )
     return jsonify(serialize.objection(objection))

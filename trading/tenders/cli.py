@@ -45,7 +45,7 @@ def tender_group() -> None:
 @with_appcontext
 def list_command() -> None:
     """The public tenders."""
-    from trading.tenders import services
+    from trading.tenders import queries
 
     _echo(
         [
@@ -56,7 +56,7 @@ def list_command() -> None:
                 "state": t.state.value,
                 "bid_deadline": t.bid_deadline.isoformat(),
             }
-            for t in services.public_tenders()
+            for t in queries.public_tenders()
         ]
     )
 
@@ -151,11 +151,11 @@ def notice_command(
     tender_id: int, kind: str, title: str, body: str, affects_preparation: bool, token: str
 ) -> None:
     """Publish a clarification or amendment to every holder of the documents."""
-    from trading.tenders import serialize, services
+    from trading.tenders import notices, serialize
 
     _echo(
         serialize.notice(
-            services.issue_notice(_user(token), tender_id, kind, title, body, affects_preparation)
+            notices.issue_notice(_user(token), tender_id, kind, title, body, affects_preparation)
         )
     )
 

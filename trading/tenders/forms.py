@@ -1,6 +1,6 @@
 """HTML forms of the trading pages. They only carry and render the user's input; the views turn
-it into the same dict shape as the JSON API (``draft_data``) so trading.schemas and trading.rules
-judge web and API input alike."""
+it into the same dict shape as the JSON API (``draft_data``) so trading.tenders.schemas and
+trading.tenders.rules judge web and API input alike."""
 
 from __future__ import annotations
 
@@ -142,8 +142,8 @@ class TenderForm(PageForm):
     )
 
     def draft_data(self) -> dict[str, Any]:
-        """The input as trading.schemas.parse_draft takes it. Blank lot and criterion rows are
-        left out; local date-times become ISO 8601 strings in the tender's time zone."""
+        """The input as trading.tenders.schemas.parse_draft takes it. Blank lot and criterion
+        rows are left out; local date-times become ISO 8601 strings in the tender's time zone."""
         zone = self.timezone.data or DEFAULT_TIMEZONE
         return {
             "title": self.title.data,
@@ -251,7 +251,7 @@ def local_moment(raw: str | None, zone: str, field: str) -> str | None:
 
 
 def _whole_number(raw: str | None) -> int | str | None:
-    """Digits become an int; anything else is passed on for trading.rules to refuse by name."""
+    """Digits become an int; anything else goes on for trading.tenders.rules to refuse by name."""
     raw = (raw or "").strip()
     if not raw:
         return None

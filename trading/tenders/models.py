@@ -31,6 +31,16 @@ class TenderState(enum.StrEnum):
     TERMINATED = "terminated"  # 终止招标 (Regs Art 31)
 
 
+# a tender in these states is the tenderer's business alone: to anyone else it does not exist
+UNPUBLISHED_STATES = (
+    TenderState.DRAFT,
+    TenderState.FILING,
+    TenderState.RETURNED,
+    TenderState.FILED,
+)
+PUBLIC_STATES = tuple(state for state in TenderState if state not in UNPUBLISHED_STATES)
+
+
 class Tender(Base):
     __tablename__ = "tenders"
 

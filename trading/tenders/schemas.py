@@ -1,7 +1,7 @@
 """Shape checks for tender input, shared by the JSON API, the HTML forms and the CLI.
 
 These only say whether input is well-formed (present, a number, a date with a zone); whether it
-is allowed is for trading.rules.
+is allowed is for trading.tenders.rules.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from trading.bids import rules
-from trading.bids.services import Counts
+from trading.bids.queries import Counts
 from trading.tenders.models import Notice, Objection, Question, Tender, TenderDocument
 
 

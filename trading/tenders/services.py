@@ -1,8 +1,8 @@
-"""Tender use cases: one function per user action, one transaction each, each emitting events.
-
-The actor is always an argument; nothing here reads the request. Ownership is checked here, so
-the web, the API and the CLI refuse the same things.
-"""
+"""Tender use cases, one unit of work each, emitting domain events: drafting, documents, filing,
+publication, downloads and termination (questions, notices and objections are in
+trading.tenders.notices). The actor is always an argument; nothing here reads the request.
+Ownership is checked here, so the web, the API and the CLI refuse the same things; the rules
+applied are in trading.tenders.rules."""
 
 from __future__ import annotations
 
@@ -11,18 +11,16 @@ import mimetypes
 import re
 import secrets
 import uuid
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import datetime
 from typing import BinaryIO
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bidhall import clock, config, storage
+from bidhall import clock, storage
 from bidhall.accounts.models import Organisation, Role, User
-from bidhall.db import db, fetch_one
-from bidhall.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
+from bidhall.accounts.rules import require_role
+from bidhall.db import db
+from bidhall.errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from bidhall.events import emit
 from trading.tenders import rules
 from trading.tenders.models import (
@@ -30,85 +28,32 @@ from trading.tenders.models import (
     FilingRecord,
     Lot,
     Notice,
-    Objection,
     Participation,
-    Question,
     Tender,
     TenderDocument,
     TenderState,
+)
+from trading.tenders.queries import (
+    PUBLIC_STATES,
+    can_manage,
+    check_manager,
+    load_tender,
+    open_objections,
+    rule_set_of,
 )
 from trading.tenders.schemas import TenderDraft
 
 logger = logging.getLogger(__name__)
 
-PUBLIC_STATES = (
-    TenderState.PUBLISHED,
-    TenderState.SUSPENDED,
-    TenderState.CLOSED,
-    TenderState.OPENED,
-    TenderState.FAILED,
-    TenderState.TERMINATED,
-)
+
 MAX_DOCUMENT_BYTES = 200 * 1024 * 1024
-
-
-def rule_set_of(name: str) -> rules.RuleSet:
-    return rules.rule_set(name, config.current().get("RULE_SET_OVERRIDES"))
-
-
-# --- authorization helpers ----------------------------------------------------------------------
-
-
-def can_manage(user: User | None, tender: Tender) -> bool:
-    """The agency running the tender, or the tenderer's own staff."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if user.role == Role.AGENCY:
-        return tender.agency_id == user.organisation_id
-    if user.role == Role.TENDERER:
-        return tender.tenderer_id == user.organisation_id
-    return False
-
-
-def _require_manager(user: User, tender: Tender) -> None:
-    if not can_manage(user, tender):
-        raise Forbidden("only the tenderer or its agency may manage this tender")
-
-
-def require_manager(user: User, tender_id: int) -> Tender:
-    """Refuse early (before the request body is even read) anyone who may not manage the tender.
-    The use case checks again inside its transaction."""
-    tender = get_tender(tender_id)
-    _require_manager(user, tender)
-    return tender
-
-
-def require_objection_manager(user: User, objection_id: int) -> Objection:
-    objection = db.session.get(Objection, objection_id)
-    if objection is None:
-        raise NotFound(f"no objection {objection_id}", code="objection_not_found")
-    _require_manager(user, objection.tender)
-    return objection
-
-
-def _require_role(user: User, *roles: Role) -> None:
-    if user is None or user.role not in roles:
-        names = " or ".join(r.value for r in roles)
-        raise Forbidden(f"this needs the {names} role")
-
-
-def _load(session: Session, tender_id: int, *, for_update: bool = False) -> Tender:
-    tender = fetch_one(session, Tender, tender_id, lock=for_update)
-    if tender is None:
-        raise NotFound(f"no tender {tender_id}", code="tender_not_found")
-    return tender
 
 
 # --- drafting and filing ------------------------------------------------------------------------
 
 
 def create_tender(actor: User, draft: TenderDraft) -> Tender:
-    _require_role(actor, Role.AGENCY, Role.TENDERER)
+    require_role(actor, Role.AGENCY, Role.TENDERER)
     with db.transaction() as session:
         tenderer = session.get(Organisation, draft.tenderer_id)
         if tenderer is None or tenderer.kind != "tenderer":
@@ -144,8 +89,8 @@ def create_tender(actor: User, draft: TenderDraft) -> Tender:
 
 def update_tender(actor: User, tender_id: int, draft: TenderDraft) -> Tender:
     with db.transaction() as session:
-        tender = _load(session, tender_id, for_update=True)
-        _require_manager(actor, tender)
+        tender = load_tender(session, tender_id, for_update=True)
+        check_manager(actor, tender)
         rules.check_action("edit", tender.state)
         if draft.tenderer_id != tender.tenderer_id:
             raise RuleViolation("the tenderer of a tender cannot change", code="tenderer_fixed")
@@ -196,8 +141,8 @@ def add_document(
 ) -> TenderDocument:
     filename = _safe_filename(filename)
     with db.transaction() as session:
-        tender = _load(session, tender_id, for_update=True)
-        _require_manager(actor, tender)
+        tender = load_tender(session, tender_id, for_update=True)
+        check_manager(actor, tender)
         rules.check_action("edit", tender.state)
         # a random part: two documents of one name added in the same instant keep their bytes
         key = (
@@ -233,8 +178,8 @@ def add_document(
 
 def submit_for_filing(actor: User, tender_id: int) -> FilingRecord:
     with db.transaction() as session:
-        tender = _load(session, tender_id, for_update=True)
-        _require_manager(actor, tender)
+        tender = load_tender(session, tender_id, for_update=True)
+        check_manager(actor, tender)
         rules.check_action("submit_filing", tender.state)
         if not tender.documents:
             raise RuleViolation("attach the tender documents before filing", code="no_documents")
@@ -255,14 +200,14 @@ def submit_for_filing(actor: User, tender_id: int) -> FilingRecord:
 
 
 def decide_filing(actor: User, tender_id: int, accept: bool, reason: str = "") -> FilingRecord:
-    _require_role(actor, Role.SUPERVISOR)
+    require_role(actor, Role.SUPERVISOR)
     reason = (reason or "").strip()
     if not accept and not reason:
         raise InvalidInput(
             "returning a filing needs the reasons", code="reason_required", field="reason"
         )
     with db.transaction() as session:
-        tender = _load(session, tender_id, for_update=True)
+        tender = load_tender(session, tender_id, for_update=True)
         rules.check_action("decide_filing", tender.state)
         record = session.scalar(
             select(FilingRecord).where(
@@ -287,8 +232,8 @@ def decide_filing(actor: User, tender_id: int, accept: bool, reason: str = "") -
 
 def publish_tender(actor: User, tender_id: int) -> Tender:
     with db.transaction() as session:
-        tender = _load(session, tender_id, for_update=True)
-        _require_manager(actor, tender)
+        tender = load_tender(session, tender_id, for_update=True)
+        check_manager(actor, tender)
         rules.check_action("publish", tender.state)
         now = clock.now()
         rs = rule_set_of(tender.rule_set)
@@ -298,10 +243,10 @@ def publish_tender(actor: User, tender_id: int) -> Tender:
         tender.state = TenderState.PUBLISHED
         tender.published_at = now
         # the opening custodians (and their certificates) are fixed with the publication
-        from trading.bids import services as bids
+        from trading.bids import sealing as bids
 
         bids.assign_custodians(session, tender, actor)
-        _reschedule(session, tender)
+        reschedule(session, tender)
         emit(
             "tender.published",
             actor,
@@ -320,14 +265,14 @@ def download_document(
     makes it a holder. The tender's managers and supervisors may read the documents at any time
     (a supervisor reviews them for filing) without that counting as participation."""
     with db.transaction() as session:
-        tender = _load(session, tender_id)
+        tender = load_tender(session, tender_id)
         document = session.get(TenderDocument, document_id)
         if document is None or document.tender_id != tender.id:
             raise NotFound(f"no document {document_id} in this tender", code="document_not_found")
         if can_manage(actor, tender) or getattr(actor, "role", None) == Role.SUPERVISOR:
             emit("tender.document_read", actor, tender_id=tender.id, document_id=document.id)
             return document, storage.get().open(document.storage_key)
-        _require_role(actor, Role.BIDDER)
+        require_role(actor, Role.BIDDER)
         rules.check_action("download", tender.state)
         rules.check_download_window(tender.issue_start, tender.issue_end, clock.now())
         now = clock.now()
@@ -363,200 +308,14 @@ def download_document(
     return document, storage.get().open(document.storage_key)
 
 
-def _require_holder(session: Session, actor: User, tender: Tender) -> None:
-    _require_role(actor, Role.BIDDER)
-    if not is_holder(session, tender.id, actor.organisation_id):
-        raise Forbidden(
-            "only bidders who downloaded the documents may do this", code="not_a_holder"
-        )
-
-
-def is_holder(session: Session, tender_id: int, organisation_id: int) -> bool:
-    return (
-        session.scalar(
-            select(Participation.id).where(
-                Participation.tender_id == tender_id,
-                Participation.organisation_id == organisation_id,
-            )
-        )
-        is not None
-    )
-
-
-# --- clarifications, amendments, questions ------------------------------------------------------
-
-
-def ask_question(actor: User, tender_id: int, body: str) -> Question:
-    body = _required_text(body, "body", 5000)
-    with db.transaction() as session:
-        tender = _load(session, tender_id)
-        rules.check_action("ask", tender.state)
-        _require_holder(session, actor, tender)
-        question = Question(
-            tender_id=tender.id,
-            organisation_id=actor.organisation_id,
-            user_id=actor.id,
-            body=body,
-            asked_at=clock.now(),
-        )
-        session.add(question)
-        session.flush()
-        # the asker stays anonymous: the ledger names the question, not who asked it publicly
-        emit("tender.question_asked", actor, tender_id=tender.id, question_id=question.id)
-    return question
-
-
-def issue_notice(
-    actor: User,
-    tender_id: int,
-    kind: str,
-    title: str,
-    body: str,
-    affects_preparation: bool,
-    question_id: int | None = None,
-) -> Notice:
-    """Publish a clarification or amendment to every holder; move the deadline when the law
-    needs more time left (Regs Art 21)."""
-    if kind not in ("clarification", "amendment"):
-        raise InvalidInput(
-            "kind must be clarification or amendment", code="invalid_field", field="kind"
-        )
-    title = _required_text(title, "title", 300)
-    body = _required_text(body, "body", 20000)
-    with db.transaction() as session:
-        tender = _load(session, tender_id, for_update=True)
-        _require_manager(actor, tender)
-        rules.check_action("notice", tender.state)
-        now = clock.now()
-        rs = rule_set_of(tender.rule_set)
-        before = tender.bid_deadline
-        after = rules.deadline_after_notice(rs, before, now, affects_preparation)
-        notice = Notice(
-            kind=kind,
-            title=title,
-            body=body,
-            affects_preparation=affects_preparation,
-            issued_by_id=actor.id,
-            issued_at=now,
-            deadline_before=before,
-            deadline_after=after,
-        )
-        tender.notices.append(notice)
-        session.flush()
-        if question_id is not None:
-            question = session.get(Question, question_id)
-            if question is None or question.tender_id != tender.id:
-                raise NotFound(
-                    f"no question {question_id} in this tender", code="question_not_found"
-                )
-            question.answered_by_notice_id = notice.id
-        emit(
-            "tender.notice_issued",
-            actor,
-            tender_id=tender.id,
-            notice_id=notice.id,
-            kind=kind,
-            affects_preparation=affects_preparation,
-        )
-        if after != before:
-            tender.bid_deadline = after
-            if tender.issue_end > after:
-                tender.issue_end = after
-            emit(
-                "tender.deadline_moved",
-                actor,
-                tender_id=tender.id,
-                notice_id=notice.id,
-                before=before.isoformat(),
-                after=after.isoformat(),
-                reason="regs_art_21_15_days",
-            )
-        _reschedule(session, tender)
-    return notice
-
-
-# --- objections to the documents ----------------------------------------------------------------
-
-
-def raise_objection(actor: User, tender_id: int, body: str) -> Objection:
-    body = _required_text(body, "body", 20000)
-    with db.transaction() as session:
-        tender = _load(session, tender_id, for_update=True)
-        rules.check_action("object", tender.state)
-        _require_holder(session, actor, tender)
-        now = clock.now()
-        rs = rule_set_of(tender.rule_set)
-        rules.check_objection_window(rs, tender.bid_deadline, now)
-        objection = Objection(
-            tender_id=tender.id,
-            organisation_id=actor.organisation_id,
-            user_id=actor.id,
-            body=body,
-            raised_at=now,
-            answer_due_at=rules.objection_answer_due(rs, now),
-        )
-        session.add(objection)
-        tender.state = TenderState.SUSPENDED
-        session.flush()
-        _reschedule(session, tender)
-        emit(
-            "tender.objection_raised",
-            actor,
-            tender_id=tender.id,
-            objection_id=objection.id,
-            answer_due_at=objection.answer_due_at.isoformat(),
-        )
-        emit("tender.suspended", actor, tender_id=tender.id, objection_id=objection.id)
-    return objection
-
-
-def answer_objection(actor: User, objection_id: int, answer: str) -> Objection:
-    answer = _required_text(answer, "answer", 20000)
-    with db.transaction() as session:
-        objection = session.get(Objection, objection_id, populate_existing=True)
-        if objection is None:
-            raise NotFound(f"no objection {objection_id}", code="objection_not_found")
-        tender = _load(session, objection.tender_id, for_update=True)
-        _require_manager(actor, tender)
-        rules.check_action("answer_objection", tender.state)
-        if objection.answered_at is not None:
-            raise Conflict("this objection was answered already", code="already_answered")
-        now = clock.now()
-        objection.answer = answer
-        objection.answered_at = now
-        objection.answered_by_id = actor.id
-        emit(
-            "tender.objection_answered",
-            actor,
-            tender_id=tender.id,
-            objection_id=objection.id,
-            late=now > objection.answer_due_at,
-        )
-        if tender.state == TenderState.SUSPENDED and not _open_objections(session, tender.id):
-            tender.state = TenderState.PUBLISHED
-            emit("tender.resumed", actor, tender_id=tender.id)
-        _reschedule(session, tender)
-    return objection
-
-
-def _open_objections(session: Session, tender_id: int) -> list[Objection]:
-    return list(
-        session.scalars(
-            select(Objection).where(
-                Objection.tender_id == tender_id, Objection.answered_at.is_(None)
-            )
-        )
-    )
-
-
 # --- termination --------------------------------------------------------------------------------
 
 
 def terminate_tender(actor: User, tender_id: int, reason: str) -> Tender:
-    reason = _required_text(reason, "reason", 5000)
+    reason = required_text(reason, "reason", 5000)
     with db.transaction() as session:
-        tender = _load(session, tender_id, for_update=True)
-        _require_manager(actor, tender)
+        tender = load_tender(session, tender_id, for_update=True)
+        check_manager(actor, tender)
         rules.check_action("terminate", tender.state)
         now = clock.now()
         was_public = tender.state in PUBLIC_STATES
@@ -579,80 +338,9 @@ def terminate_tender(actor: User, tender_id: int, reason: str) -> Tender:
     return tender
 
 
-# --- time-driven transitions (called by the tick only) ------------------------------------------
-
-
-@dataclass(frozen=True)
-class TickResult:
-    tender_id: int
-    happened: tuple[str, ...]
-
-
-def tick(now: datetime) -> list[TickResult]:
-    """Run every transition that is due. Idempotent: a second call at the same time does nothing."""
-    due_ids = list(
-        db.session.scalars(
-            select(Tender.id)
-            .where(Tender.next_check_at.is_not(None), Tender.next_check_at <= now)
-            .order_by(Tender.next_check_at)
-        )
-    )
-    db.session.rollback()  # end the read snapshot; each tender gets its own unit of work
-    results = []
-    for tender_id in due_ids:
-        happened = _tick_tender(tender_id, now)
-        if happened:
-            results.append(TickResult(tender_id, tuple(happened)))
-    return results
-
-
-def _tick_tender(tender_id: int, now: datetime) -> list[str]:
-    happened: list[str] = []
-    system = "system:tick"
-    with db.transaction() as session:
-        tender = _load(session, tender_id, for_update=True)
-        if tender.next_check_at is None or tender.next_check_at > now:
-            return happened  # another worker got here first
-        if (
-            tender.state in (TenderState.PUBLISHED, TenderState.SUSPENDED)
-            and tender.download_closed_at is None
-            and now >= tender.issue_end
-        ):
-            tender.download_closed_at = now
-            emit(
-                "tender.download_closed",
-                system,
-                tender_id=tender.id,
-                holders=_holder_count(session, tender.id),
-            )
-            happened.append("download_closed")
-        for objection in _open_objections(session, tender.id):
-            if now > objection.answer_due_at and not objection.overdue_reported:
-                objection.overdue_reported = True
-                emit(
-                    "tender.objection_overdue",
-                    system,
-                    tender_id=tender.id,
-                    objection_id=objection.id,
-                )
-                happened.append("objection_overdue")
-        if tender.state == TenderState.PUBLISHED and now >= tender.bid_deadline:
-            tender.state = TenderState.CLOSED
-            tender.closed_at = now
-            emit(
-                "tender.deadline_reached",
-                system,
-                tender_id=tender.id,
-                bid_deadline=tender.bid_deadline.isoformat(),
-            )
-            happened.append("deadline_reached")
-        _reschedule(session, tender)
-    return happened
-
-
-def _reschedule(session: Session, tender: Tender) -> None:
-    open_objections = _open_objections(session, tender.id)
-    due = [o.answer_due_at for o in open_objections if not o.overdue_reported]
+def reschedule(session: Session, tender: Tender) -> None:
+    unanswered = open_objections(session, tender.id)
+    due = [o.answer_due_at for o in unanswered if not o.overdue_reported]
     tender.next_check_at = rules.next_check(
         tender.state,
         tender.issue_end,
@@ -660,113 +348,6 @@ def _reschedule(session: Session, tender: Tender) -> None:
         tender.download_closed_at is not None,
         min(due) if due else None,
     )
-
-
-# --- queries for pages and the API --------------------------------------------------------------
-
-
-def public_tenders() -> Sequence[Tender]:
-    return list(
-        db.session.scalars(
-            select(Tender)
-            .where(Tender.state.in_(PUBLIC_STATES))
-            .order_by(Tender.published_at.desc())
-        )
-    )
-
-
-def get_tender(tender_id: int) -> Tender:
-    tender = db.session.get(Tender, tender_id)
-    if tender is None:
-        raise NotFound(f"no tender {tender_id}", code="tender_not_found")
-    return tender
-
-
-def get_visible_tender(user: User | None, tender_id: int) -> Tender:
-    """Public tenders for everyone; unpublished ones only for their managers and supervisors."""
-    tender = get_tender(tender_id)
-    if (
-        tender.state in PUBLIC_STATES
-        or can_manage(user, tender)
-        or (user is not None and getattr(user, "role", None) in (Role.SUPERVISOR, Role.ADMIN))
-    ):
-        return tender
-    raise NotFound(f"no tender {tender_id}", code="tender_not_found")
-
-
-def managed_tenders(actor: User) -> Sequence[Tender]:
-    _require_role(actor, Role.AGENCY, Role.TENDERER)
-    column = Tender.agency_id if actor.role == Role.AGENCY else Tender.tenderer_id
-    return list(
-        db.session.scalars(
-            select(Tender).where(column == actor.organisation_id).order_by(Tender.id.desc())
-        )
-    )
-
-
-def filing_queue(actor: User) -> Sequence[Tender]:
-    _require_role(actor, Role.SUPERVISOR)
-    return list(
-        db.session.scalars(
-            select(Tender).where(Tender.state == TenderState.FILING).order_by(Tender.id)
-        )
-    )
-
-
-def filing_history(tender_id: int) -> Sequence[FilingRecord]:
-    return list(
-        db.session.scalars(
-            select(FilingRecord)
-            .where(FilingRecord.tender_id == tender_id)
-            .order_by(FilingRecord.id)
-        )
-    )
-
-
-def questions_for(actor: User, tender_id: int) -> Sequence[Question]:
-    """Managers see every question (never who asked); a bidder sees only its own."""
-    tender = get_tender(tender_id)
-    query = select(Question).where(Question.tender_id == tender.id).order_by(Question.id)
-    if can_manage(actor, tender):
-        return list(db.session.scalars(query))
-    if actor is not None and getattr(actor, "role", None) == Role.BIDDER:
-        return list(
-            db.session.scalars(query.where(Question.organisation_id == actor.organisation_id))
-        )
-    raise Forbidden("questions are visible to the tender's managers and their askers only")
-
-
-def objections_for(actor: User, tender_id: int) -> Sequence[Objection]:
-    tender = get_tender(tender_id)
-    query = select(Objection).where(Objection.tender_id == tender.id).order_by(Objection.id)
-    if can_manage(actor, tender) or getattr(actor, "role", None) == Role.SUPERVISOR:
-        return list(db.session.scalars(query))
-    if actor is not None and getattr(actor, "role", None) == Role.BIDDER:
-        return list(
-            db.session.scalars(query.where(Objection.organisation_id == actor.organisation_id))
-        )
-    raise Forbidden("objections are visible to the tender's managers, supervisors and objectors")
-
-
-def holder_count(tender_id: int) -> int:
-    return _holder_count(db.session, tender_id)
-
-
-def _holder_count(session: Session, tender_id: int) -> int:
-    return (
-        session.scalar(
-            select(func.count())
-            .select_from(Participation)
-            .where(Participation.tender_id == tender_id)
-        )
-        or 0
-    )
-
-
-def held_by(actor: User | None, tender_id: int) -> bool:
-    if actor is None or getattr(actor, "role", None) != Role.BIDDER:
-        return False
-    return is_holder(db.session, tender_id, actor.organisation_id)
 
 
 _UNSAFE = re.compile(r"[^\w.\-]+", re.UNICODE)
@@ -780,7 +361,7 @@ def _safe_filename(name: str) -> str:
     return cleaned
 
 
-def _required_text(value: str | None, name: str, max_length: int) -> str:
+def required_text(value: str | None, name: str, max_length: int) -> str:
     value = (value or "").strip() if isinstance(value, str | type(None)) else None
     if value is None:
         raise InvalidInput(f"{name} must be text", code="invalid_field", field=name)

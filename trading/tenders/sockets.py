@@ -13,12 +13,10 @@ from typing import Any
 
 from flask_socketio import join_room, leave_room
 
-from bidhall import inputs
-from bidhall.errors import InvalidInput
 from bidhall.events import Event
 from bidhall.extensions import socketio
-from bidhall.realtime import AnsweringNamespace
-from trading.tenders import services
+from bidhall.realtime.namespace import AnsweringNamespace
+from trading.tenders import queries as services
 
 NAMESPACE = "/tenders"
 PUBLIC_EVENTS = {
@@ -34,9 +32,12 @@ PUBLIC_EVENTS = {
 
 class TendersNamespace(AnsweringNamespace):
     error_event = "tender.error"
+    room_field = "tender_id"
+    data_example = '{"tender_id": <number>}'
+    refuse_unknown_token = False  # public notices: a stale token watches as anyone
 
     def on_watch(self, data: Any) -> dict:
-        tender_id = _tender_id(data)
+        tender_id = self.room_key(data)
         tender = services.get_visible_tender(None, tender_id)  # public tenders only
         join_room(f"tender:{tender.id}")
         return {
@@ -47,14 +48,8 @@ class TendersNamespace(AnsweringNamespace):
         }
 
     def on_unwatch(self, data: Any) -> dict:
-        leave_room(f"tender:{_tender_id(data)}")
+        leave_room(f"tender:{self.room_key(data)}")
         return {"ok": True}
-
-
-def _tender_id(data: Any) -> int:
-    if not isinstance(data, dict):
-        raise InvalidInput('send {"tender_id": <number>}', code="invalid_body", field="tender_id")
-    return inputs.identifier(data.get("tender_id"), "tender_id")
 
 
 def broadcast(event: Event) -> None:

@@ -1,6 +1,5 @@
-"""Trading web pages: the public notice list and detail (with the bidder's question and objection
-forms), the bidder's tender page (sealing kit, sealed-bid upload, its bids, receipts and
-withdrawal), the agency console (drafts, documents, filing, publication, notices, objections,
+"""Tender web pages: the public notice list and detail (with the bidder's question and objection
+forms), the agency console (drafts, documents, filing, publication, notices, objections,
 the count of sealed bids from the opening on) and the supervisor's filing queue.
 
 Every action is POST → one service call → flash → redirect (PRG). A refused action (a
@@ -12,20 +11,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from bidhall import clock
 from bidhall.accounts import services as account_services
 from bidhall.accounts.models import Role, User
-from bidhall.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
-from bidhall.web import actor, require, user_message
-from trading.bids import rules as bid_rules
-from trading.bids import services as bids
-from trading.bids.models import Bid
-from trading.opening import services as opening
-from trading.tenders import rules, services
+from bidhall.errors import DomainError, Forbidden, InvalidInput, NotFound
+from bidhall.web import actor, flash_refusal, refusal_status, require, user_message
+from trading.bids import queries as bids
+from trading.tenders import notices, rules
+from trading.tenders import queries as services
+from trading.tenders import services as tender_services
 from trading.tenders.forms import (
     AnswerForm,
     FilingDecisionForm,
@@ -44,18 +42,13 @@ from trading.tenders.schemas import integer, parse_draft
 blueprint = Blueprint("trading", __name__)
 
 MANAGERS = (Role.AGENCY, Role.TENDERER)
-UPLOAD_PIECE_BYTES = 4 * 1024 * 1024  # one PATCH of the sealed-bid upload (static/js/upload.js)
 
 # --- URL rules ----------------------------------------------------------------------------------
 # public:       GET  /                                   home
 #               GET  /tenders/<id>                       tender_detail
 # bidder:       POST /tenders/<id>/questions             ask_question
 #               POST /tenders/<id>/objections            raise_objection
-#               GET  /tenders/<id>/bid                   bid_page
-# the opening hall (bidders with a bid, managers, supervisors; the public from the reading out):
-#               GET  /tenders/<id>/opening               opening_hall
-#               POST /tenders/<id>/bids/<bid_id>/withdraw        withdraw_bid
-#               GET  /tenders/<id>/bids/<bid_id>/receipt.json    download_receipt
+# (the bidder's bid page is trading/bids/views.py; the opening hall's, trading/opening/views.py)
 # agency/tenderer console:
 #               GET  /agency/tenders                     console
 #               GET/POST /agency/tenders/new             new_tender
@@ -104,7 +97,7 @@ def tender_detail(tender_id: int) -> Any:
 def ask_question(tender_id: int) -> Any:
     form = QuestionForm(prefix="question")
     try:
-        services.ask_question(actor(), tender_id, form.body.data)
+        notices.ask_question(actor(), tender_id, form.body.data)
     except DomainError as error:
         return _render_detail(tender_id, error)
     flash(
@@ -122,7 +115,7 @@ def ask_question(tender_id: int) -> Any:
 def raise_objection(tender_id: int) -> Any:
     form = ObjectionForm(prefix="objection")
     try:
-        services.raise_objection(actor(), tender_id, form.body.data)
+        notices.raise_objection(actor(), tender_id, form.body.data)
     except DomainError as error:
         return _render_detail(tender_id, error)
     flash(
@@ -135,7 +128,7 @@ def _render_detail(tender_id: int, error: DomainError | None = None) -> Any:
     user = actor()
     tender = services.get_visible_tender(user, tender_id)
     bidder = user is not None and user.role == Role.BIDDER
-    _flash_refusal(error)
+    flash_refusal(error)
     return render_template(
         "trading/detail.html",
         tender=tender,
@@ -147,131 +140,7 @@ def _render_detail(tender_id: int, error: DomainError | None = None) -> Any:
         rule_set=services.rule_set_of(tender.rule_set),
         question_form=QuestionForm(prefix="question"),
         objection_form=ObjectionForm(prefix="objection"),
-    ), _status(error)
-
-
-# --- the online opening hall (static/js/opening.js does the rest over Socket.IO) ---------------
-
-
-@blueprint.get("/tenders/<int:tender_id>/opening")
-def opening_hall(tender_id: int) -> Any:
-    user = actor()
-    try:
-        role, tender = opening.enter(user, tender_id)
-    except Forbidden:
-        if user is None:  # a visitor may be a bidder who has not signed in yet
-            raise Unauthenticated("sign in first", code="login_required") from None
-        raise
-    # nothing of the hall's state is rendered here: the page joins the hall and shows what the
-    # server says there, so no bidder's name reaches the HTML before the reading out
-    return render_template(
-        "trading/opening.html", tender=tender, role=role.value, error_texts=_hall_error_texts()
-    )
-
-
-HALL_ERRORS = (
-    "before_opening",
-    "not_decrypting",
-    "decryption_failed",
-    "invalid_key",
-    "hall_not_open",
-    "sign_in_closed",
-    "not_allowed_in_hall",
-    "not_in_hall",
-    "not_custodian",
-    "not_excused",
-    "fallback_not_allowed",
-    "shares_do_not_match",
-    "share_already_in",
-    "objections_unanswered",
-    "already_answered",
-    "bid_not_found",
-    "record_not_published",
-)
-
-
-def _hall_error_texts() -> dict[str, str]:
-    """The page language's text of the refusals a hall command may meet (opening.js shows it
-    instead of the server's English message); texts with placeholders are left to the server."""
-    texts = {}
-    for code in HALL_ERRORS:
-        msgid = f"error:{code}"
-        text = _(msgid)
-        if text != msgid and "%(" not in text:
-            texts[code] = text
-    return texts
-
-
-# --- the bidder's tender page: sealing kit, upload, its bids ------------------------------------
-
-
-@blueprint.get("/tenders/<int:tender_id>/bid")
-@require(Role.BIDDER)
-def bid_page(tender_id: int) -> Any:
-    return _render_bid_page(tender_id)
-
-
-@blueprint.post("/tenders/<int:tender_id>/bids/<int:bid_id>/withdraw")
-@require(Role.BIDDER)
-def withdraw_bid(tender_id: int, bid_id: int) -> Any:
-    try:
-        _own_bid(tender_id, bid_id)
-        bid = bids.withdraw_bid(actor(), bid_id)
-    except DomainError as error:
-        return _render_bid_page(tender_id, error)
-    flash(
-        _(
-            "Your bid #%(bid)s for lot %(lot)s is withdrawn. You may still upload a new one "
-            "before the deadline.",
-            bid=bid.id,
-            lot=bid.lot_number,
-        ),
-        "success",
-    )
-    return redirect(url_for("trading.bid_page", tender_id=tender_id))
-
-
-@blueprint.get("/tenders/<int:tender_id>/bids/<int:bid_id>/receipt.json")
-@require(Role.BIDDER)
-def download_receipt(tender_id: int, bid_id: int) -> Any:
-    bid = _own_bid(tender_id, bid_id)
-    filename = f"receipt-{bid.tender.reference}-bid-{bid.id}.json"
-    return Response(
-        bid.receipt,
-        mimetype="application/json",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
-
-
-def _own_bid(tender_id: int, bid_id: int) -> Bid:
-    bid = bids.get_own_bid(actor(), bid_id)
-    if bid.tender_id != tender_id:
-        raise NotFound(_("No such bid of yours in this tender."), code="bid_not_found")
-    return bid
-
-
-def _render_bid_page(tender_id: int, error: DomainError | None = None) -> Any:
-    user = actor()
-    tender = services.get_visible_tender(user, tender_id)
-    _flash_refusal(error)
-    return render_template(
-        "trading/bid.html",
-        tender=tender,
-        organisation=user.organisation,
-        holder=services.held_by(user, tender.id),
-        my_bids=bids.my_bids(user, tender.id),
-        closed_reason=_submission_refusal(tender),
-        piece_bytes=UPLOAD_PIECE_BYTES,
-    ), _status(error)
-
-
-def _submission_refusal(tender: Tender) -> str | None:
-    """Why the tender takes no bids now (the rule's own words), or None while it does."""
-    try:
-        bid_rules.check_submission_open(tender.state.value, tender.bid_deadline, clock.now())
-    except DomainError as error:
-        return user_message(error)
-    return None
+    ), refusal_status(error)
 
 
 # --- agency console: the list and the draft form ------------------------------------------------
@@ -291,7 +160,7 @@ def new_tender() -> Any:
     form.tenderer_id.choices = _tenderer_choices(user)
     if request.method == "POST":
         try:
-            tender = services.create_tender(user, parse_draft(form.draft_data()))
+            tender = tender_services.create_tender(user, parse_draft(form.draft_data()))
         except DomainError as error:
             flash(user_message(error), "danger")
             return render_template(
@@ -312,7 +181,7 @@ def edit_tender(tender_id: int) -> Any:
     form.tenderer_id.choices = [option(str(tender.tenderer_id), tender.tenderer.name)]
     if request.method == "POST":
         try:
-            services.update_tender(user, tender.id, parse_draft(form.draft_data()))
+            tender_services.update_tender(user, tender.id, parse_draft(form.draft_data()))
         except DomainError as error:
             flash(user_message(error), "danger")
             return render_template(
@@ -346,7 +215,7 @@ def upload_document(tender_id: int) -> Any:
     try:
         if not isinstance(upload, FileStorage) or not upload.filename:
             raise InvalidInput(_("Choose a file to upload."), code="missing_file", field="file")
-        document = services.add_document(
+        document = tender_services.add_document(
             actor(), tender_id, upload.filename, upload.stream, upload.mimetype
         )
     except DomainError as error:
@@ -359,7 +228,7 @@ def upload_document(tender_id: int) -> Any:
 @require(*MANAGERS)
 def submit_filing(tender_id: int) -> Any:
     try:
-        services.submit_for_filing(actor(), tender_id)
+        tender_services.submit_for_filing(actor(), tender_id)
     except DomainError as error:
         return _render_manage(tender_id, error)
     flash(_("Submitted to the supervisor for filing."), "success")
@@ -370,7 +239,7 @@ def submit_filing(tender_id: int) -> Any:
 @require(*MANAGERS)
 def publish_tender(tender_id: int) -> Any:
     try:
-        services.publish_tender(actor(), tender_id)
+        tender_services.publish_tender(actor(), tender_id)
     except DomainError as error:
         return _render_manage(tender_id, error)
     flash(_("The tender notice is published."), "success")
@@ -382,7 +251,7 @@ def publish_tender(tender_id: int) -> Any:
 def terminate_tender(tender_id: int) -> Any:
     form = TerminateForm(prefix="terminate")
     try:
-        services.terminate_tender(actor(), tender_id, form.reason.data)
+        tender_services.terminate_tender(actor(), tender_id, form.reason.data)
     except DomainError as error:
         return _render_manage(tender_id, error)
     flash(_("The tender is terminated."), "success")
@@ -399,7 +268,7 @@ def issue_notice(tender_id: int) -> Any:
             if form.question_id.data
             else None
         )
-        notice = services.issue_notice(
+        notice = notices.issue_notice(
             actor(),
             tender_id,
             form.kind.data,
@@ -432,7 +301,7 @@ def answer_objection(tender_id: int, objection_id: int) -> Any:
     try:
         if objection_id not in {o.id for o in services.objections_for(actor(), tender_id)}:
             raise NotFound(_("No such objection in this tender."), code="objection_not_found")
-        services.answer_objection(actor(), objection_id, form.answer.data)
+        notices.answer_objection(actor(), objection_id, form.answer.data)
     except DomainError as error:
         return _render_manage(tender_id, error)
     flash(_("The objection is answered."), "success")
@@ -454,7 +323,7 @@ def _managed(tender_id: int) -> Tender:
 def _render_manage(tender_id: int, error: DomainError | None = None) -> Any:
     user = actor()
     tender = _managed(tender_id)
-    _flash_refusal(error)
+    flash_refusal(error)
     questions = services.questions_for(user, tender.id)
     objections = services.objections_for(user, tender.id)
     notice_form = NoticeForm(prefix="notice")
@@ -477,7 +346,7 @@ def _render_manage(tender_id: int, error: DomainError | None = None) -> Any:
         notice_form=notice_form,
         terminate_form=TerminateForm(prefix="terminate"),
         answer_forms={o.id: AnswerForm(prefix=f"answer-{o.id}") for o in objections},
-    ), _status(error)
+    ), refusal_status(error)
 
 
 def _to_manage(tender_id: int) -> Any:
@@ -511,7 +380,9 @@ def decide_filing(tender_id: int) -> Any:
                 code="invalid_field",
                 field="decision",
             )
-        services.decide_filing(actor(), tender_id, decision == "accept", form.reason.data or "")
+        tender_services.decide_filing(
+            actor(), tender_id, decision == "accept", form.reason.data or ""
+        )
     except DomainError as error:
         return _render_review(tender_id, error)
     if decision == "accept":
@@ -523,24 +394,10 @@ def decide_filing(tender_id: int) -> Any:
 
 def _render_review(tender_id: int, error: DomainError | None = None) -> Any:
     tender = services.get_visible_tender(actor(), tender_id)
-    _flash_refusal(error)
+    flash_refusal(error)
     return render_template(
         "trading/filing_review.html",
         tender=tender,
         filings=services.filing_history(tender.id),
         form=FilingDecisionForm(),
-    ), _status(error)
-
-
-# --- refusals -----------------------------------------------------------------------------------
-
-
-def _flash_refusal(error: DomainError | None) -> None:
-    # called after the page has loaded its tender (and checked access to it): a page the user
-    # may not see becomes the plain error page, without a stray flash
-    if error is not None:
-        flash(user_message(error), "danger")
-
-
-def _status(error: DomainError | None) -> int:
-    return error.http_status if error is not None else 200
+    ), refusal_status(error)

@@ -250,7 +250,7 @@ def test_a_payload_the_ledger_cannot_hash_exactly_is_refused_with_its_unit(app):
 
 def audit(runner, *args: str):
     # the real `bidhall` command group, run against the fixture app (FlaskCliRunner passes it)
-    from bidhall.cli import main
+    from bidhall.shell.cli import main
 
     return runner.invoke(main, ["audit", *args])
 

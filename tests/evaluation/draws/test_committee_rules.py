@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 
 from bidhall.errors import RuleViolation
-from evaluation.draws import rules
+from evaluation.draws import commitment, rules
 from evaluation.experts import rules as expert_rules
 from evaluation.venues import rules as venue_rules
 
@@ -123,7 +123,7 @@ def venue_list(quotas):
         },
     ]
     region_quotas = {"310000": quotas[0] + quotas[1], "320000": quotas[2]}
-    return rules.freeze(7, 3, ["A01"], AT, region_quotas, {}, candidates, {}, venues)
+    return commitment.freeze(7, 3, ["A01"], AT, region_quotas, {}, candidates, {}, venues)
 
 
 def test_seating_is_a_function_of_seed_and_list_with_distinct_free_workstations():
@@ -141,13 +141,13 @@ def test_seating_is_a_function_of_seed_and_list_with_distinct_free_workstations(
 
 def test_a_list_over_venues_is_format_2_and_a_list_by_region_stays_format_1():
     assert venue_list((2, 1, 2))["format"] == "bidhall-draw/2"
-    plain = rules.freeze(7, 3, ["A01"], AT, {"310000": 5}, {}, {"310000": [1, 2, 3, 4, 5]}, {})
+    plain = commitment.freeze(7, 3, ["A01"], AT, {"310000": 5}, {}, {"310000": [1, 2, 3, 4, 5]}, {})
     assert plain["format"] == "bidhall-draw/1" and "venues" not in plain
     assert rules.seat(bytes(32), plain, rules.draw(bytes(32), plain)) == {}
 
 
 def test_a_supplementary_round_draws_one_expert_per_empty_seat_never_a_drawn_one():
-    frozen = rules.freeze_supplement(
+    frozen = commitment.freeze_supplement(
         7,
         3,
         1,
@@ -166,7 +166,7 @@ def test_a_supplementary_round_draws_one_expert_per_empty_seat_never_a_drawn_one
 
 
 def test_a_supplementary_round_short_of_candidates_is_refused_whole():
-    frozen = rules.freeze_supplement(
+    frozen = commitment.freeze_supplement(
         7,
         3,
         1,

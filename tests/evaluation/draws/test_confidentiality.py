@@ -10,7 +10,7 @@ import pytest
 
 @pytest.fixture
 def drawn(world, tender, holder, make_user, make_expert, draw_request, api_for, client, answer):
-    from evaluation import services
+    from evaluation.draws import services
 
     experts = {e.id: e for e in (make_expert() for _ in range(6))}
     # works for the holder of the documents: excluded, and the reason would name the holder
@@ -89,7 +89,7 @@ def test_the_drawn_expert_sees_its_own_invitation(drawn):
 
 
 def publish(draw, viewers, answer):
-    from evaluation import services
+    from evaluation.draws import services
 
     for place in services.get_draw(draw.id).places:
         if place.status == "invited":

@@ -57,7 +57,7 @@ def experts(make_expert):
 @pytest.fixture
 def drawn(world, tender, experts, draw_request):
     """The tender's committee: 5 members invited, 1 reserve waiting."""
-    from evaluation import services
+    from evaluation.draws import services
 
     return services.draw_experts(world.agency, tender.id, draw_request(reserves={REGION: 1}))
 
@@ -99,7 +99,7 @@ def answer_all(draw, experts, answer):
 
 
 def publish(world, draw):
-    from evaluation import services
+    from evaluation.draws import services
 
     return services.publish_result(world.supervisor, draw.id)
 
@@ -321,7 +321,7 @@ def test_the_monitor_names_the_drawn_committee(supervisor_browser, drawn, expert
 def excluding(world, tender, holder, experts, make_expert, draw_request):
     """A draw that excluded four experts: one who works for the holder of the documents, two
     without a certificate, two penalised (one expert both)."""
-    from evaluation import services
+    from evaluation.draws import services
 
     make_expert(name="Ma Holderstaff", employer_organisation_id=holder.organisation_id)
     make_expert(name="Feng Uncertified", certificate=False)
@@ -599,7 +599,7 @@ def test_an_expert_not_drawn_cannot_answer(expert_browser, make_expert, drawn):
 @pytest.fixture
 def drawn_at_a_venue(world, tender, experts, make_venue, draw_request):
     """The tender's committee of 5 seated at one main venue, SH-A."""
-    from evaluation import services
+    from evaluation.draws import services
 
     venue = make_venue(REGION, workstations=8, code="SH-A")
     return services.draw_experts(
@@ -768,7 +768,7 @@ def test_an_evaluation_before_the_opening_is_refused_on_the_page_in_its_language
 def test_the_drawn_page_shows_the_draws_confirmation_window(
     agency_browser, world, tender, experts, draw_request
 ):
-    from evaluation import services
+    from evaluation.draws import services
 
     services.draw_experts(world.agency, tender.id, draw_request(answer_minutes=45))
 
@@ -814,8 +814,8 @@ def test_every_string_of_the_draw_pages_has_a_chinese_translation():
         ("templates/_nav_items.html", "jinja2"),
         ("templates/evaluation/draw*.html", "jinja2"),
         ("templates/evaluation/_draw*.html", "jinja2"),
-        ("evaluation/views.py", "python"),
-        ("evaluation/draw_forms.py", "python"),
+        ("evaluation/draws/views.py", "python"),
+        ("evaluation/draws/forms.py", "python"),
     ]
     used = {
         message

@@ -9,13 +9,13 @@ from decimal import Decimal
 import pytest
 
 from bidhall.errors import RuleViolation
-from evaluation.draws import rules
+from evaluation.draws import commitment, rules
 
 AT = datetime(2026, 3, 2, 1, 30, tzinfo=UTC)
 
 
 def frozen(candidates: dict[str, list[int]], quotas: dict[str, int], reserves=None) -> dict:
-    return rules.freeze(7, 3, ["A01"], AT, quotas, reserves or {}, candidates, {})
+    return commitment.freeze(7, 3, ["A01"], AT, quotas, reserves or {}, candidates, {})
 
 
 @pytest.mark.parametrize("members", [3, 4, 6, 8])
@@ -132,7 +132,7 @@ def _document(seed: bytes, listing: dict) -> dict:
         "seed": seed.hex(),
         "seed_sha256": hashlib.sha256(seed).hexdigest(),
         "frozen": listing,
-        "list_sha256": rules.sha256_hex(rules.canonical(listing)),
+        "list_sha256": commitment.sha256_hex(commitment.canonical(listing)),
         "committee": rules.draw(seed, listing),
     }
 
@@ -140,12 +140,12 @@ def _document(seed: bytes, listing: dict) -> dict:
 def test_verify_accepts_a_true_draw_and_names_each_kind_of_tampering():
     seed = b"\x07" * 32
     listing = frozen({"310000": list(range(1, 12))}, {"310000": 5}, {"310000": 2})
-    assert rules.verify(_document(seed, listing)) == []
+    assert commitment.verify(_document(seed, listing)) == []
     other_seed = _document(seed, listing) | {"seed": (b"\x08" * 32).hex()}
-    assert any("commitment" in p for p in rules.verify(other_seed))
+    assert any("commitment" in p for p in commitment.verify(other_seed))
     changed = _document(seed, listing)
     changed["frozen"]["regions"][0]["candidates"].remove(1)
-    assert any("candidate list" in p for p in rules.verify(changed))
+    assert any("candidate list" in p for p in commitment.verify(changed))
 
 
 def test_every_eligible_expert_is_drawn_with_equal_frequency():
@@ -157,7 +157,7 @@ def test_every_eligible_expert_is_drawn_with_equal_frequency():
     draws = 2000
     for n in range(draws):
         seed = hashlib.sha256(f"fairness-{n}".encode()).digest()
-        listing = rules.freeze(n, 1, ["A01"], AT, {"310000": 5}, {}, {"310000": pool}, {})
+        listing = commitment.freeze(n, 1, ["A01"], AT, {"310000": 5}, {}, {"310000": pool}, {})
         for expert_id in rules.draw(seed, listing)["310000"]["members"]:
             hits[expert_id] += 1
     expected = draws * 5 / len(pool)

@@ -22,7 +22,7 @@ def local_date(moment):
 
 
 def places_by_status(draw_id):
-    from evaluation.services import get_draw
+    from evaluation.draws.services import get_draw
 
     draw = get_draw(draw_id)
     return {(p.region, p.position): p.status for p in draw.places}
@@ -31,7 +31,7 @@ def places_by_status(draw_id):
 def test_each_conflict_kind_is_excluded_with_its_reason(
     world, tender, holder, make_expert, draw_request
 ):
-    from evaluation import services
+    from evaluation.draws import services
 
     scheduled = clock_module.now() + timedelta(days=EVALUATION_DAYS)
     bidder_org, tenderer_org = holder.organisation_id, world.tenderer_org.id
@@ -57,7 +57,7 @@ def test_each_conflict_kind_is_excluded_with_its_reason(
 def test_the_draw_seats_the_quota_of_each_region_and_its_reserves(
     world, tender, make_expert, draw_request
 ):
-    from evaluation import services
+    from evaluation.draws import services
 
     for _ in range(6):
         make_expert(region="310000", specialties="A0101;C03")
@@ -113,7 +113,7 @@ def test_a_pool_short_of_its_quota_refuses_with_the_region_and_draws_nobody(
 
 def test_an_even_committee_is_refused(world, tender, make_expert, draw_request):
     from bidhall.errors import RuleViolation
-    from evaluation import services
+    from evaluation.draws import services
 
     with pytest.raises(RuleViolation) as error:
         services.draw_experts(world.agency, tender.id, draw_request(quotas={"310000": 6}))
@@ -123,7 +123,7 @@ def test_an_even_committee_is_refused(world, tender, make_expert, draw_request):
 def test_an_expert_who_served_the_tenderer_often_enough_is_excluded(
     world, make_tender, make_expert, draw_request, answer, monkeypatch
 ):
-    from evaluation import services
+    from evaluation.draws import services
 
     experts = [make_expert() for _ in range(10)]
     first = services.draw_experts(world.agency, make_tender("published").id, draw_request())
@@ -144,7 +144,7 @@ def test_an_expert_who_served_the_tenderer_often_enough_is_excluded(
 def test_a_decline_calls_the_next_reserve_of_the_region_in_draw_order(
     world, tender, make_expert, draw_request, answer
 ):
-    from evaluation import services
+    from evaluation.draws import services
 
     experts = {e.id: e for e in (make_expert() for _ in range(7))}
     draw = services.draw_experts(world.agency, tender.id, draw_request(reserves={"310000": 2}))
@@ -163,7 +163,7 @@ def test_no_answer_by_the_end_of_the_window_calls_the_next_reserve(
     world, tender, make_expert, draw_request, answer, clock
 ):
     from bidhall import scheduler
-    from evaluation import services
+    from evaluation.draws import services
 
     experts = {e.id: e for e in (make_expert() for _ in range(7))}
     draw = services.draw_experts(world.agency, tender.id, draw_request(reserves={"310000": 2}))
@@ -188,7 +188,7 @@ def test_no_answer_by_the_end_of_the_window_calls_the_next_reserve(
 @pytest.fixture
 def published(world, tender, make_expert, draw_request, answer, api_for):
     """A draw of 5 (with 1 reserve) whose members all accepted, then published."""
-    from evaluation import services
+    from evaluation.draws import services
 
     experts = {e.id: e for e in (make_expert() for _ in range(8))}
     draw = services.draw_experts(world.agency, tender.id, draw_request(reserves={"310000": 1}))
@@ -245,7 +245,7 @@ def test_the_published_draw_verifies_offline_and_tampering_fails(
 def test_the_seed_stays_secret_until_the_result_is_published(
     world, tender, make_expert, draw_request, client, api_for
 ):
-    from evaluation import services
+    from evaluation.draws import services
 
     for _ in range(5):
         make_expert()
@@ -262,7 +262,7 @@ def test_an_expert_whose_certificate_was_revoked_is_excluded(
     world, tender, make_expert, draw_request
 ):
     from bidhall.crypto import services as crypto
-    from evaluation import services
+    from evaluation.draws import services
 
     revoked = make_expert()
     certificate = crypto.active_certificate(revoked.user_id, "signing")
@@ -332,7 +332,7 @@ def test_a_malformed_draw_request_is_refused_at_the_edge(world, tender, api_for,
 def test_a_relation_naming_only_a_person_of_a_bidder_or_the_tenderer_recuses_the_expert(
     world, tender, holder, make_user, make_expert, draw_request
 ):
-    from evaluation import services
+    from evaluation.draws import services
 
     _rename(make_user("bidder", organisation=holder.organisation), "Wang  Fang")
     _rename(world.tenderer, "李雷")
@@ -418,7 +418,7 @@ def test_an_evaluation_scheduled_before_the_opening_is_refused_and_nothing_is_dr
 def test_a_draws_answer_minutes_set_its_members_answer_due_at(
     world, tender, make_expert, draw_request, clock
 ):
-    from evaluation import services
+    from evaluation.draws import services
 
     for _ in range(5):
         make_expert()
@@ -432,7 +432,7 @@ def test_a_draws_answer_minutes_set_its_members_answer_due_at(
 def test_a_reserve_called_later_gets_the_draws_own_window(
     world, tender, make_expert, draw_request, answer, clock
 ):
-    from evaluation import services
+    from evaluation.draws import services
 
     experts = {e.id: e for e in (make_expert() for _ in range(6))}
     draw = services.draw_experts(
@@ -452,7 +452,7 @@ def test_a_reserve_called_later_gets_the_draws_own_window(
 def test_a_supplementary_round_gets_the_draws_own_window(
     world, tender, make_expert, draw_request, answer, clock
 ):
-    from evaluation import services
+    from evaluation.draws import services
 
     experts = {e.id: e for e in (make_expert() for _ in range(7))}
     draw = services.draw_experts(world.agency, tender.id, draw_request(answer_minutes=20))
@@ -468,7 +468,7 @@ def test_a_supplementary_round_gets_the_draws_own_window(
 def test_without_answer_minutes_the_draw_keeps_the_platforms_setting(
     world, tender, make_expert, draw_request
 ):
-    from evaluation import services
+    from evaluation.draws import services
 
     for _ in range(5):
         make_expert()
@@ -483,7 +483,7 @@ def test_a_window_outside_5_to_1440_minutes_is_refused(
     world, tender, make_expert, draw_request, minutes
 ):
     from bidhall.errors import RuleViolation
-    from evaluation import services
+    from evaluation.draws import services
 
     for _ in range(5):
         make_expert()
@@ -495,7 +495,7 @@ def test_a_window_outside_5_to_1440_minutes_is_refused(
 
 
 def test_the_api_takes_answer_minutes_and_shows_them(world, tender, make_expert, api_for, clock):
-    from evaluation import services
+    from evaluation.draws import services
 
     for _ in range(5):
         make_expert()
@@ -548,9 +548,11 @@ COMMITMENT_KEYS = {
 
 def rehashed(document):
     """The draw file as someone rewriting it consistently would: the list's hash recomputed."""
-    from evaluation.draws import rules
+    from evaluation.draws import commitment as draw_commitment
 
-    document["list_sha256"] = rules.sha256_hex(rules.canonical(document["frozen"]))
+    document["list_sha256"] = draw_commitment.sha256_hex(
+        draw_commitment.canonical(document["frozen"])
+    )
     return document
 
 
@@ -585,8 +587,8 @@ def test_the_signed_commitment_is_public_right_after_the_commit_with_hashes_only
     world, tender, holder, make_expert, draw_request, client
 ):
     from audit.ledger.models import LedgerEntry
-    from evaluation import services
-    from evaluation.draws import rules
+    from evaluation.draws import commitment as draw_commitment
+    from evaluation.draws import services
 
     experts = [make_expert() for _ in range(6)]
     excluded = make_expert(employer_organisation_id=holder.organisation_id)
@@ -606,7 +608,9 @@ def test_the_signed_commitment_is_public_right_after_the_commit_with_hashes_only
         "list_format": "bidhall-draw/1",
         "seed_sha256": draw.seed_sha256,
         "list_sha256": draw.list_sha256,
-        "exclusions_sha256": rules.sha256_hex(rules.canonical(draw.frozen["excluded"])),
+        "exclusions_sha256": draw_commitment.sha256_hex(
+            draw_commitment.canonical(draw.frozen["excluded"])
+        ),
         "committed_at": draw.created_at.isoformat(),
     }
     text = response.get_data(as_text=True)
@@ -659,7 +663,7 @@ def test_a_file_whose_exclusions_were_removed_and_list_rehashed_fails_against_th
     runner,
     tmp_path,
 ):
-    from evaluation import services
+    from evaluation.draws import services
 
     experts = {e.id: e for e in (make_expert() for _ in range(5))}
     make_expert(employer_organisation_id=holder.organisation_id)
@@ -693,12 +697,13 @@ def test_a_file_with_another_seed_recomputed_consistently_fails_naming_the_seed(
 ):
     import secrets
 
+    from evaluation.draws import commitment as draw_commitment
     from evaluation.draws import rules
 
     draw_file, commitment, _root = draw_files()
     document = json.loads(draw_file.read_text())
     seed = secrets.token_bytes(32)
-    document["seed"], document["seed_sha256"] = seed.hex(), rules.sha256_hex(seed)
+    document["seed"], document["seed_sha256"] = seed.hex(), draw_commitment.sha256_hex(seed)
     document["committee"] = rules.draw(seed, document["frozen"])
     draw_file.write_text(json.dumps(document))
 
@@ -746,7 +751,7 @@ def test_a_commitment_checked_against_another_root_fails(draw_files, runner, tmp
 def test_a_commitment_of_another_draw_is_refused(
     published, draw_files, world, make_tender, make_expert, draw_request, client, runner
 ):
-    from evaluation import services
+    from evaluation.draws import services
 
     draw_file, commitment, root = draw_files()
     for _ in range(5):

@@ -15,7 +15,7 @@ from bidhall.db import db
 def exhausted(world, tender, make_expert, draw_request, answer):
     """A committee of 5 with 1 reserve from a pool of 9: two members decline, so the reserve
     is called and then the region's reserves run out."""
-    from evaluation import services
+    from evaluation.draws import services
 
     experts = {e.id: e for e in (make_expert() for _ in range(9))}
     draw = services.draw_experts(world.agency, tender.id, draw_request(reserves={"310000": 1}))
@@ -27,7 +27,8 @@ def exhausted(world, tender, make_expert, draw_request, answer):
 
 def test_a_supplementary_round_fills_the_seat_once_the_reserves_run_out(exhausted):
     from evaluation.draws.models import DrawRound
-    from evaluation.services import get_draw, vacancies
+    from evaluation.draws.services import get_draw
+    from evaluation.draws.supplements import vacancies
 
     draw, _experts, members = exhausted
     rounds = list(db.session.scalars(select(DrawRound).where(DrawRound.draw_id == draw.id)))
@@ -58,7 +59,7 @@ def test_the_supplementary_round_commits_before_it_draws(exhausted):
 def test_the_supplementary_round_verifies_and_a_changed_round_seed_fails(
     exhausted, answer, api_for, world, tender, read_out, client, runner, tmp_path
 ):
-    from evaluation.services import get_draw
+    from evaluation.draws.services import get_draw
 
     draw, experts, _members = exhausted
     for place in get_draw(draw.id).places:
@@ -82,7 +83,7 @@ def test_the_supplementary_round_verifies_and_a_changed_round_seed_fails(
 def test_each_supplementary_round_publishes_its_signed_commitment_when_it_commits(
     exhausted, client
 ):
-    from evaluation.draws import rules
+    from evaluation.draws import commitment
     from evaluation.draws.models import DrawRound
 
     draw, experts, _members = exhausted
@@ -100,7 +101,7 @@ def test_each_supplementary_round_publishes_its_signed_commitment_when_it_commit
         "list_format": "bidhall-draw-supplement/1",
         "seed_sha256": round_.seed_sha256,
         "list_sha256": round_.list_sha256,
-        "exclusions_sha256": rules.sha256_hex(rules.canonical(round_.frozen["excluded"])),
+        "exclusions_sha256": commitment.sha256_hex(commitment.canonical(round_.frozen["excluded"])),
         "committed_at": round_.created_at.isoformat(),
     }
     assert not any(e.name in response.get_data(as_text=True) for e in experts.values())
@@ -109,8 +110,8 @@ def test_each_supplementary_round_publishes_its_signed_commitment_when_it_commit
 def test_a_rewritten_supplementary_round_fails_against_its_commitment(
     exhausted, answer, api_for, world, tender, read_out, client, runner, tmp_path
 ):
-    from evaluation.draws import rules
-    from evaluation.services import get_draw
+    from evaluation.draws import commitment
+    from evaluation.draws.services import get_draw
 
     draw, experts, _members = exhausted
     for place in get_draw(draw.id).places:
@@ -121,7 +122,7 @@ def test_a_rewritten_supplementary_round_fails_against_its_commitment(
     document = client.get(f"/api/draws/{draw.id}/verification").get_json()
     supplement = document["supplements"][0]
     supplement["frozen"]["excluded"].append({"expert_id": 999999, "reasons": ["penalised"]})
-    supplement["list_sha256"] = rules.sha256_hex(rules.canonical(supplement["frozen"]))
+    supplement["list_sha256"] = commitment.sha256_hex(commitment.canonical(supplement["frozen"]))
     path = tmp_path / "DRAW.json"
     path.write_text(json.dumps(document))
     main, first = tmp_path / "commitment.json", tmp_path / "commitment-1.json"
@@ -146,7 +147,7 @@ def test_an_exhausted_pool_is_recorded_once_and_blocks_publication(
     world, tender, make_expert, draw_request, answer, api_for, clock
 ):
     from bidhall import scheduler
-    from evaluation import services
+    from evaluation.draws import services
     from evaluation.draws.models import DrawRound
 
     experts = {e.id: e for e in (make_expert() for _ in range(5))}
@@ -168,7 +169,7 @@ def test_a_seat_left_by_a_timeout_is_filled_by_the_tick(
     world, tender, make_expert, draw_request, answer, clock
 ):
     from bidhall import scheduler
-    from evaluation import services
+    from evaluation.draws import services
 
     experts = {e.id: e for e in (make_expert() for _ in range(7))}
     draw = services.draw_experts(world.agency, tender.id, draw_request())

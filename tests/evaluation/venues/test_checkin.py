@@ -45,12 +45,12 @@ def test_a_declaration_signed_with_the_experts_key_is_kept(on_the_day, declare):
 
 def test_a_declaration_signed_by_another_key_is_refused(on_the_day, api_for, user_of, expert_keys):
     from bidhall.crypto import keys
-    from evaluation.draws import rules
+    from evaluation.draws import commitment
 
     expert, other = on_the_day.members_at(on_the_day.main)[:2]
     api = api_for(user_of(expert))
     document = api.get(f"/api/draws/{on_the_day.draw.id}/declaration").get_json()["document"]
-    forged = expert_keys[other.id].signing_key.sign(rules.canonical(document))
+    forged = expert_keys[other.id].signing_key.sign(commitment.canonical(document))
     response = api.post(
         f"/api/draws/{on_the_day.draw.id}/declaration",
         json={"no_conflict": True, "signature": keys.b64(forged)},
@@ -63,13 +63,13 @@ def test_a_declaration_signed_over_other_bytes_is_refused(
     on_the_day, api_for, user_of, expert_keys
 ):
     from bidhall.crypto import keys
-    from evaluation.draws import rules
+    from evaluation.draws import commitment
 
     expert = on_the_day.members_at(on_the_day.main)[0]
     api = api_for(user_of(expert))
     document = api.get(f"/api/draws/{on_the_day.draw.id}/declaration").get_json()["document"]
     # signs "no conflict" but posts a declared conflict: the rebuilt bytes differ
-    signature = expert_keys[expert.id].signing_key.sign(rules.canonical(document))
+    signature = expert_keys[expert.id].signing_key.sign(commitment.canonical(document))
     response = api.post(
         f"/api/draws/{on_the_day.draw.id}/declaration",
         json={"no_conflict": False, "note": "my brother", "signature": keys.b64(signature)},
@@ -83,14 +83,14 @@ def test_an_expert_whose_certificate_was_revoked_cannot_declare(
 ):
     from bidhall.crypto import keys
     from bidhall.crypto import services as crypto
-    from evaluation.draws import rules
+    from evaluation.draws import commitment
 
     expert = on_the_day.members_at(on_the_day.main)[0]
     api = api_for(user_of(expert))
     document = api.get(f"/api/draws/{on_the_day.draw.id}/declaration").get_json()["document"]
     certificate = crypto.active_certificate(expert.user_id, "signing")
     crypto.revoke("system:test", certificate.serial, "key_compromise")
-    signature = expert_keys[expert.id].signing_key.sign(rules.canonical(document))
+    signature = expert_keys[expert.id].signing_key.sign(commitment.canonical(document))
     response = api.post(
         f"/api/draws/{on_the_day.draw.id}/declaration",
         json={"no_conflict": True, "signature": keys.b64(signature), "document": document},
@@ -127,7 +127,7 @@ def test_the_cli_signs_a_declaration_offline_with_the_experts_key_file(
 def test_declaring_a_conflict_recuses_the_expert_and_calls_the_reserve_to_its_seat(
     on_the_day, declare
 ):
-    from evaluation.services import get_draw
+    from evaluation.draws.services import get_draw
 
     expert = on_the_day.members_at(on_the_day.main)[0]
     before = {p.expert_id: p for p in get_draw(on_the_day.draw.id).places}

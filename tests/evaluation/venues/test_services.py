@@ -79,7 +79,7 @@ def test_the_cli_opens_a_venue(runner, make_user, make_pool):
 
 
 def test_each_member_gets_a_venue_of_its_region_and_its_own_workstation(seated):
-    from evaluation.services import get_draw
+    from evaluation.draws.services import get_draw
 
     draw = get_draw(seated.draw.id)
     members = [p for p in draw.places if p.status == "accepted"]
@@ -125,7 +125,7 @@ def test_the_agency_requests_a_draw_per_venue_through_the_api(
 def test_a_venue_without_enough_free_workstations_refuses_the_whole_draw(
     world, tender, make_expert, make_venue, draw_request
 ):
-    from evaluation import services
+    from evaluation.draws import services
     from evaluation.draws.models import DrawPlace, ExpertDraw
     from evaluation.draws.rules import VenueShort
 
@@ -171,7 +171,7 @@ def test_a_pool_short_of_a_venues_quota_refuses_with_the_region(
 def test_workstations_held_by_another_committee_that_day_are_not_given_again(
     world, make_tender, make_expert, make_venue, draw_request
 ):
-    from evaluation import services
+    from evaluation.draws import services
     from evaluation.draws.rules import VenueShort
 
     first_tender, second_tender, third_tender = (make_tender("published") for _ in range(3))
@@ -215,7 +215,7 @@ def test_a_committee_over_venues_has_exactly_one_main_venue(
     world, tender, make_venue, draw_request, venues, code
 ):
     from bidhall.errors import RuleViolation
-    from evaluation import services
+    from evaluation.draws import services
 
     made = [make_venue("310000"), make_venue("320000")]
     request = draw_request(
@@ -230,7 +230,7 @@ def test_region_quotas_given_beside_venue_quotas_must_agree(
     world, tender, make_venue, draw_request
 ):
     from bidhall.errors import RuleViolation
-    from evaluation import services
+    from evaluation.draws import services
 
     venue = make_venue("310000")
     request = draw_request(

@@ -11,12 +11,14 @@ import pytest
 from sqlalchemy import func, select
 
 from audit.ledger.models import LedgerEntry
-from bidhall import envelope
 from bidhall.crypto import keys
+from bidhall.crypto.keys import b64, canonical
 from bidhall.db import db
+from bidhall.envelope import format as envelope
 from tests.fixtures.pki import ITERATIONS, PASSPHRASE, ensure_holder, sealed_bytes
 from trading.bids.models import Bid
-from trading.opening import services as opening
+from trading.opening import hall as opening_hall
+from trading.opening import keys as opening
 
 OTHER_SUITE = "bidhall-sm2-sm3-sm4gcm/1"
 
@@ -34,10 +36,8 @@ def re_signed(data: bytes, bundle, **manifest_changes) -> bytes:
     start = len(data) - 12 - trailer_length
     trailer = json.loads(data[start:-12])
     trailer["manifest"] |= manifest_changes
-    trailer["signature"] = envelope.b64(
-        bundle.signing_key.sign(envelope.canonical(trailer["manifest"]))
-    )
-    block = envelope.canonical(trailer)
+    trailer["signature"] = b64(bundle.signing_key.sign(canonical(trailer["manifest"])))
+    block = canonical(trailer)
     return data[:start] + block + struct.pack(">I", len(block)) + envelope.END_MAGIC
 
 
@@ -127,4 +127,4 @@ def test_open_key_unwraps_nothing_from_a_header_of_another_suite(
     )
     assert result.exit_code == 2, result.output
     assert code in result.output
-    assert opening.state(hall.agency, hall.id)["bids"][0]["outcome"] != "decrypted"
+    assert opening_hall.state(hall.agency, hall.id)["bids"][0]["outcome"] != "decrypted"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from bidhall import envelope
+from bidhall.envelope import reading as envelope
 from tests.fixtures.pki import sealed_bytes
 
 
@@ -163,7 +163,7 @@ def test_two_documents_with_the_same_file_name_are_both_downloaded(
     import io
 
     from bidhall.accounts import services as accounts
-    from trading.tenders import services
+    from trading.tenders import queries, services
 
     tender = make_tender("draft")
     for version in (b"first bill", b"second bill"):
@@ -171,7 +171,7 @@ def test_two_documents_with_the_same_file_name_are_both_downloaded(
         clock.advance(seconds=1)  # the storage key is named by the time: one upload per instant
     services.submit_for_filing(world.agency, tender.id)
     services.decide_filing(world.supervisor, tender.id, accept=True)
-    clock.set(services.get_tender(tender.id).issue_start)
+    clock.set(queries.get_tender(tender.id).issue_start)
     tender = services.publish_tender(world.agency, tender.id)
     _token, secret = accounts.issue_token(world.bidder().id, "cli")
 

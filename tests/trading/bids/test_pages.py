@@ -14,7 +14,8 @@ import pytest
 from bidhall.db import db
 from tests.fixtures.app import csrf_token
 from tests.fixtures.pki import submit_bid
-from trading.bids import services as bids
+from trading.bids import receipts as bids
+from trading.bids import services as bid_services
 from trading.bids.models import Bid, BidState
 
 ENGLISH = {"Accept-Language": "en"}
@@ -282,7 +283,7 @@ def test_from_the_deadline_the_console_counts_sealed_bids_and_names_no_bidder(
 ):
     bidders = [world.bidder() for _ in range(3)]
     placed = [submit_bid(user, enroll(user), tender.id) for user in bidders]
-    bids.withdraw_bid(bidders[2], placed[2].id)
+    bid_services.withdraw_bid(bidders[2], placed[2].id)
     clock.set(tender.bid_deadline)
 
     page = text_of(login(world.agency).get(f"/agency/tenders/{tender.id}", headers=ENGLISH))
@@ -342,7 +343,7 @@ def test_the_bid_page_is_in_chinese_by_default(tender, bidder):
 
 
 def test_the_bid_page_shows_the_bidders_own_bid_security(tender, bidder):
-    pytest.importorskip("trading.guarantees.api", reason="the e-guarantee module provides it")
+    pytest.importorskip("trading.guarantees.views", reason="the e-guarantee module provides it")
     _user, _bid, browser = bidder
 
     page = text_of(browser.get(f"/tenders/{tender.id}/bid", headers=ENGLISH))

@@ -14,9 +14,13 @@ import pytest
 from sqlalchemy import func, select
 
 from audit.ledger.models import LedgerEntry
-from bidhall import envelope
 from bidhall.crypto import keys
+from bidhall.crypto.keys import b64, canonical
 from bidhall.db import db
+from bidhall.envelope import format as envelope_format
+from bidhall.envelope import keys as envelope_keys
+from bidhall.envelope import reading as envelope_reading
+from bidhall.envelope import unsealing as envelope
 from tests.fixtures.pki import PASSPHRASE, SUMMARY, ensure_holder, submit_bid
 from trading.bids import services as bids
 from trading.bids.models import Bid, Upload
@@ -267,7 +271,7 @@ def test_bytes_beyond_the_declared_size_are_refused(bidder, tender, seal):
 @pytest.mark.parametrize("where", ["header", "documents"])
 def test_a_tampered_envelope_is_refused_with_the_reason(bidder, tender, seal, where):
     data = bytearray(seal(bidder, tender).read_bytes())
-    sealed = envelope.inspect(io.BytesIO(bytes(data)))
+    sealed = envelope_reading.inspect(io.BytesIO(bytes(data)))
     index = 40 if where == "header" else sealed.offsets["documents"][0] + 10
     data[index] ^= 0x01
     _, answer = upload(bidder, tender, bytes(data))
@@ -408,7 +412,7 @@ def test_another_bidder_cannot_see_a_bid_or_its_receipt(make_bidder, tender, sea
 
 def holder_keys(bidder: Bidder, path: Path) -> dict:
     with open(path, "rb") as stream:
-        sealed = envelope.inspect(stream)
+        sealed = envelope_reading.inspect(stream)
     return {
         f"{section}_key": base64.b64encode(
             envelope.unwrap_for_holder(sealed, section, bidder.bundle.encryption_key)
@@ -501,16 +505,18 @@ def test_the_server_cannot_decrypt_with_everything_it_holds(bidder, tender, seal
         assert secret not in everything
     stored = next(Path(app.instance_path).rglob("*.seal"))
     with open(stored, "rb") as stream:
-        sealed = envelope.inspect(stream)
+        sealed = envelope_reading.inspect(stream)
         custodian_key, custodian_cert = pki.platform_custodian()
-        for section in envelope.SECTIONS:
-            with pytest.raises(envelope.EnvelopeRefused):
+        for section in envelope_format.SECTIONS:
+            with pytest.raises(envelope_format.EnvelopeRefused):
                 envelope.unwrap_for_holder(sealed, section, custodian_key)
             one_share = envelope.unwrap_share(
-                sealed, section, custodian_key, envelope.fingerprint(custodian_cert)
+                sealed, section, custodian_key, envelope_keys.fingerprint(custodian_cert)
             )
-            with pytest.raises(envelope.EnvelopeRefused):
-                envelope.check_key(stream, sealed, section, envelope.combine_shares([one_share]))
+            with pytest.raises(envelope_format.EnvelopeRefused):
+                envelope.check_key(
+                    stream, sealed, section, envelope_keys.combine_shares([one_share])
+                )
 
 
 def _database_dump() -> bytes:
@@ -569,14 +575,12 @@ def test_a_receipt_re_signed_by_a_stranger_without_its_chain_is_refused(bidder, 
 
     from bidhall.errors import RuleViolation
     from tests.kernel.test_envelope import Party
-    from trading.bids.services import verify_receipt
+    from trading.bids.receipts import verify_receipt
 
     receipt = submit(bidder, tender, seal(bidder, tender))["receipt"]
     stranger = Party("stranger", ed25519.Ed25519PrivateKey.generate())
     receipt["receipt"]["size"] = 1
-    receipt["signature"] = envelope.b64(
-        stranger.signing.sign(envelope.canonical(receipt["receipt"]))
-    )
+    receipt["signature"] = b64(stranger.signing.sign(canonical(receipt["receipt"])))
     receipt["platform_certificate"] = stranger.signing_cert.public_bytes(
         serialization.Encoding.PEM
     ).decode()
@@ -592,7 +596,7 @@ def test_a_receipt_checked_against_another_root_is_refused(bidder, tender, seal)
 
     from bidhall.errors import RuleViolation
     from tests.kernel.test_envelope import Party
-    from trading.bids.services import verify_receipt
+    from trading.bids.receipts import verify_receipt
 
     receipt = submit(bidder, tender, seal(bidder, tender))["receipt"]
     other_root = Party("other-root", ed25519.Ed25519PrivateKey.generate()).signing_cert
@@ -609,7 +613,7 @@ def test_a_completion_that_rolls_back_leaves_the_upload_ready_to_complete_again(
     def signer_down(*args):
         raise RuntimeError("the platform signer is unavailable")
 
-    monkeypatch.setattr(bids, "_sign_receipt", signer_down)
+    monkeypatch.setattr(bids, "sign_receipt", signer_down)
     _, failed = upload(bidder, tender, path.read_bytes())
     assert failed.status_code == 500
     monkeypatch.undo()

@@ -148,7 +148,7 @@ def test_the_record_publishes_summary_keys_but_never_document_keys(make_hall, cl
 def test_the_documents_key_is_kept_for_the_evaluation_wrapped_to_the_platform(make_hall):
     import base64
 
-    from trading.opening import services as opening
+    from trading.opening import keys as opening
 
     hall = make_hall(3)
     opened_and_read(hall)

@@ -6,7 +6,8 @@ import json
 
 from bidhall.crypto import keys
 from tests.fixtures.pki import ITERATIONS, PASSPHRASE
-from trading.opening import services as opening
+from trading.opening import hall as opening_hall
+from trading.opening import record as opening
 
 
 def key_file(tmp_path, bundle, name="me.bhkey"):
@@ -43,7 +44,7 @@ def test_a_bidder_decrypts_remotely_with_its_key_file(server, runner, make_hall,
     result = open_key(runner, server, hall, seat.user, key_file(tmp_path, seat.bundle))
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["command"] == "decrypt"
-    assert opening.state(hall.agency, hall.id)["bids"][0]["outcome"] == "decrypted"
+    assert opening_hall.state(hall.agency, hall.id)["bids"][0]["outcome"] == "decrypted"
 
 
 def test_open_key_before_the_deadline_prints_the_refusal(server, runner, make_hall, tmp_path):

@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from bidhall.errors import DomainError
-from trading.opening import services as opening
+from trading.opening import hall as opening
+from trading.opening import record as opening_record
 
 
 def decrypt_all(hall):
@@ -33,7 +34,7 @@ def test_at_the_deadline_the_bids_are_locked_and_listed_without_names(make_hall)
 
 
 def test_fewer_than_three_bids_fail_the_opening_and_the_tender(make_hall):
-    from trading.tenders import services
+    from trading.tenders import queries as services
 
     hall = make_hall(2)
     hall.reach_deadline()
@@ -170,8 +171,8 @@ def test_a_whole_opening_publishes_a_record_that_verifies(make_hall):
     hall.run(hall.bidders[1].user, "object", text="Bid 2's duration was read wrongly?")
     hall.run(hall.agency, "answer", number=1, text="It was read as sealed: 600 days.")
     closed = hall.run(hall.agency, "close")
-    record = opening.record(hall.id)
-    finding = opening.verify_record(record)
+    record = opening_record.record(hall.id)
+    finding = opening_record.verify_record(record)
     assert finding.ok, finding.problems
     assert finding.opened == 3
     assert closed["record_sha256"]
@@ -184,8 +185,8 @@ def test_a_record_with_one_changed_digit_fails_verification(make_hall):
     decrypt_all(hall)
     read_all(hall)
     hall.run(hall.agency, "close")
-    record = opening.record(hall.id)
+    record = opening_record.record(hall.id)
     text = json.dumps(record).replace("9980000.50", "9980000.59")
     with pytest.raises(DomainError) as refused:
-        opening.verify_record(json.loads(text))
+        opening_record.verify_record(json.loads(text))
     assert refused.value.code == "bad_signature"

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from bidhall import clock as clock_module
 from bidhall.db import db
 from tests.fixtures.factories import draft_data
-from trading.tenders import services
+from trading.tenders import jobs as services
+from trading.tenders import queries
 from trading.tenders.models import DocumentDownload, Participation, Tender
 
 
@@ -458,7 +459,7 @@ def test_an_objection_suspends_the_tender_until_answered(make_tender, world, api
         f"/api/tenders/{tender.id}/objections", json={"body": "Criterion 3 favours local firms."}
     )
     assert raised.status_code == 201
-    assert services.get_tender(tender.id).state.value == "suspended"
+    assert queries.get_tender(tender.id).state.value == "suspended"
     blocked = objector.get(f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}")
     assert blocked.get_json()["error"]["code"] == "tender_suspended"
     answered = agency_api.post(
@@ -466,7 +467,7 @@ def test_an_objection_suspends_the_tender_until_answered(make_tender, world, api
         json={"answer": "Criterion 3 counts projects anywhere."},
     )
     assert answered.status_code == 200
-    assert services.get_tender(tender.id).state.value == "published"
+    assert queries.get_tender(tender.id).state.value == "published"
 
 
 def test_an_objection_nine_days_before_the_deadline_is_refused(make_tender, world, api_for, clock):
@@ -476,7 +477,7 @@ def test_an_objection_nine_days_before_the_deadline_is_refused(make_tender, worl
     response = objector.post(f"/api/tenders/{tender.id}/objections", json={"body": "Too late?"})
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "objection_too_late"
-    assert services.get_tender(tender.id).state.value == "published"
+    assert queries.get_tender(tender.id).state.value == "published"
 
 
 def test_an_objection_exactly_ten_days_before_the_deadline_is_accepted(
@@ -525,7 +526,7 @@ def test_the_tick_closes_the_download_period_then_the_bids(make_tender, clock):
     assert services.tick(clock.now()) == []
     clock.set(tender.bid_deadline)
     assert services.tick(clock.now())[0].happened == ("deadline_reached",)
-    assert services.get_tender(tender.id).state.value == "closed"
+    assert queries.get_tender(tender.id).state.value == "closed"
 
 
 def test_the_tick_is_idempotent(make_tender, clock):
@@ -543,7 +544,7 @@ def test_a_suspended_tender_does_not_close_at_the_deadline(make_tender, world, a
     )
     clock.set(tender.bid_deadline + timedelta(minutes=1))
     services.tick(clock.now())
-    assert services.get_tender(tender.id).state.value == "suspended"
+    assert queries.get_tender(tender.id).state.value == "suspended"
 
 
 def test_the_tick_command_runs_due_transitions(make_tender, runner, clock):
@@ -577,7 +578,7 @@ def test_a_terminated_tender_shows_its_reason_publicly_and_stops_the_clock(
     assert public["state"] == "terminated"
     assert public["termination_reason"] == "Project cancelled by the budget authority."
     assert public["notices"][-1]["kind"] == "termination"
-    assert services.get_tender(tender.id).next_check_at is None
+    assert queries.get_tender(tender.id).next_check_at is None
 
 
 def test_a_terminated_tender_cannot_be_terminated_again(make_tender, agency_api):

@@ -16,7 +16,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from tests.fixtures.app import csrf_token
-from trading.tenders import services
+from trading.tenders import queries as services
 
 ROOT = Path(__file__).resolve().parents[3]
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -5,7 +5,8 @@ from datetime import timedelta
 import pytest
 
 from bidhall.extensions import socketio
-from trading.tenders import services
+from trading.tenders import jobs
+from trading.tenders import notices as services
 
 NS = "/tenders"
 
@@ -82,6 +83,6 @@ def test_watchers_hear_the_download_period_close_without_the_holder_count(
         api_for(world.bidder()).get(f"/api/tenders/{tender.id}/documents/{tender.documents[0].id}")
     watcher.emit("watch", {"tender_id": tender.id}, namespace=NS, callback=True)
     clock.set(tender.issue_end)
-    services.tick(clock.now())
+    jobs.tick(clock.now())
     (closed,) = [m for m in updates(watcher) if m["type"] == "tender.download_closed"]
     assert set(closed) == {"type", "tender_id", "seq", "at"}

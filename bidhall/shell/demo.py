@@ -20,8 +20,12 @@ from pathlib import Path
 
 import click
 
-from bidhall import clock, envelope
+from bidhall import clock
 from bidhall.cli_support import fail_on_domain_errors
+from bidhall.envelope import keys as envelope_keys
+from bidhall.envelope import reading as envelope_reading
+from bidhall.envelope import sealing as envelope
+from bidhall.envelope import unsealing
 
 DEMO_PASSWORD = "demo-password-1"
 DEMO_KEY_PASSPHRASE = "demo key passphrase 1"
@@ -38,12 +42,16 @@ def run_demo(instance: Path) -> dict:
     from audit.ledger import checkpoints as audit_checkpoints
     from bidhall import migrate, scheduler
     from bidhall.accounts import services as accounts
-    from bidhall.app import create_app
     from bidhall.crypto import keys
     from bidhall.db import db
     from bidhall.errors import DomainError
-    from trading.bids import services as bids
-    from trading.opening import services as opening
+    from bidhall.shell.app import create_app
+    from trading.bids import queries as bid_queries
+    from trading.bids import receipts as bid_receipts
+    from trading.opening import commands as opening
+    from trading.opening import hall
+    from trading.opening import record as opening_record
+    from trading.tenders import notices, queries
     from trading.tenders import services as trading
     from trading.tenders.schemas import parse_draft
 
@@ -199,11 +207,11 @@ def run_demo(instance: Path) -> dict:
             for bidder in bidders:
                 _doc, stream = trading.download_document(bidder, tender.id, document.id)
                 stream.close()
-            _say(f"{trading.holder_count(tender.id)} bidders downloaded the documents (holders)")
-            question = trading.ask_question(
+            _say(f"{queries.holder_count(tender.id)} bidders downloaded the documents (holders)")
+            question = notices.ask_question(
                 bidders[0], tender.id, "Is a grade I project manager required for lot 1?"
             )
-            trading.issue_notice(
+            notices.issue_notice(
                 agency,
                 tender.id,
                 "clarification",
@@ -215,25 +223,25 @@ def run_demo(instance: Path) -> dict:
             _say("a bidder asked a question (anonymous); the agency answered with a clarification")
 
             fake.advance(days=3)
-            objection = trading.raise_objection(
+            objection = notices.raise_objection(
                 bidders[1], tender.id, "The track-record criterion favours local firms."
             )
             _say("a bidder objected to the documents (异议): the tender is suspended")
             fake.advance(days=2)
-            trading.answer_objection(
+            notices.answer_objection(
                 agency, objection.id, "Track record counts projects anywhere in China."
             )
             _say("the agency answered within 3 days: the tender resumes")
             report = scheduler.tick(clock.now())
             _say(f"tick: {_happened(report) or 'nothing due'}")
 
-            fake.set(trading.get_tender(tender.id).issue_end)
+            fake.set(queries.get_tender(tender.id).issue_end)
             report = scheduler.tick(clock.now())
             _say(f"tick at the end of the download period: {_happened(report)}")
 
             fake.set(tender.bid_deadline - timedelta(days=10))
-            before = trading.get_tender(tender.id).bid_deadline
-            notice = trading.issue_notice(
+            before = queries.get_tender(tender.id).bid_deadline
+            notice = notices.issue_notice(
                 agency,
                 tender.id,
                 "amendment",
@@ -255,7 +263,7 @@ def run_demo(instance: Path) -> dict:
                     instance, bidder, key_files[bidder.id], tender.id, price, number
                 )
                 receipts.append(receipt)
-            verified = sum(1 for receipt in receipts if bids.verify_receipt(receipt))
+            verified = sum(1 for receipt in receipts if bid_receipts.verify_receipt(receipt))
             _say(
                 f"{len(receipts)} bidders sealed their bids offline and uploaded them; "
                 f"{verified} signed receipts verified (ledger seqs "
@@ -271,7 +279,7 @@ def run_demo(instance: Path) -> dict:
             )
             early = _latest_bid(bidders[2], tender.id)
             try:
-                bids.read_bid_summary(agency, early.id)
+                bid_queries.read_bid_summary(agency, early.id)
             except DomainError as error:
                 _say(
                     f"the agency asked for a summary before the opening: refused ({error.code}),"
@@ -287,7 +295,7 @@ def run_demo(instance: Path) -> dict:
             )
             fake.set(notice.deadline_after)
             report = scheduler.tick(clock.now())
-            tender = trading.get_tender(tender.id)
+            tender = queries.get_tender(tender.id)
             _say(f"tick at the deadline: {_happened(report)}; bids locked, hall decrypting")
             for bidder in bidders[:2]:
                 bid = _latest_bid(bidder, tender.id)
@@ -332,7 +340,7 @@ def run_demo(instance: Path) -> dict:
                 opening.run(agency, tender.id, "read_next", {"cmd_id": f"demo-read-{number}"})
             announced = [
                 m["payload"]
-                for m in opening.messages_after(agency, tender.id, 0)
+                for m in hall.messages_after(agency, tender.id, 0)
                 if m["type"] == "hall.read_out"
             ]
             for item in announced:
@@ -366,10 +374,10 @@ def run_demo(instance: Path) -> dict:
             closed = opening.run(agency, tender.id, "close", {"cmd_id": "demo-close"})
             record_path = instance / f"opening-record-{tender.id}.json"
             record_path.write_text(
-                json.dumps(opening.record(tender.id), ensure_ascii=False, indent=1), "utf-8"
+                json.dumps(opening_record.record(tender.id), ensure_ascii=False, indent=1), "utf-8"
             )
-            finding = opening.verify_record(opening.record(tender.id))
-            tender = trading.get_tender(tender.id)
+            finding = opening_record.verify_record(opening_record.record(tender.id))
+            tender = queries.get_tender(tender.id)
             _say(
                 f"opening record signed and published ({closed['record_sha256'][:16]}…) in "
                 f"{record_path}; re-checked like `bidhall opening verify`: "
@@ -419,7 +427,7 @@ def run_demo(instance: Path) -> dict:
                 "receipts_verified": verified,
                 "tender": tender.reference,
                 "state": tender.state.value,
-                "holders": trading.holder_count(tender.id),
+                "holders": queries.holder_count(tender.id),
                 "deadline_moved": notice.moved_deadline,
                 "ledger_entries": verification.checked,
                 "ledger_head": verification.head_hash,
@@ -457,12 +465,12 @@ def _unlocked(storage_key: str, bundle, *, custodian: bool = False) -> dict:
     from bidhall import storage
 
     with storage.get().open(storage_key) as stream:
-        header = envelope.inspect(stream, hash_sections=False).header
-    fingerprint = envelope.fingerprint(bundle.encryption_cert) if custodian else None
+        header = envelope_reading.inspect(stream, hash_sections=False).header
+    fingerprint = envelope_keys.fingerprint(bundle.encryption_cert) if custodian else None
     suffix = "share" if custodian else "key"
     return {
         f"{section}_{suffix}": base64.b64encode(value).decode()
-        for section, value in envelope.opening_secrets(
+        for section, value in unsealing.opening_secrets(
             header, bundle.encryption_key, fingerprint
         ).items()
     }
@@ -488,6 +496,7 @@ def _seal_and_submit(
     from cryptography import x509
 
     from bidhall.crypto import keys
+    from trading.bids import sealing
     from trading.bids import services as bids
 
     folder = instance / "bids" / bidder.username
@@ -496,7 +505,7 @@ def _seal_and_submit(
     (folder / "technical" / "construction-plan.txt").write_text(
         f"Construction organisation plan of {bidder.display_name}.\n" * 500, "utf-8"
     )
-    descriptor = bids.sealing_descriptor(tender_id)
+    descriptor = sealing.sealing_descriptor(tender_id)
     summary = {
         "lot": 1,
         "price": price,
@@ -538,9 +547,9 @@ def _seal_and_submit(
 
 
 def _latest_bid(bidder, tender_id: int):
-    from trading.bids import services as bids
+    from trading.bids import queries as bid_queries
 
-    return [b for b in bids.my_bids(bidder, tender_id) if b.state.value == "sealed"][-1]
+    return [b for b in bid_queries.my_bids(bidder, tender_id) if b.state.value == "sealed"][-1]
 
 
 def _happened(report: dict) -> str:
@@ -576,8 +585,8 @@ def demo_command(instance: Path | None, serve: bool, host: str, port: int) -> No
         raise SystemExit(1)
     if serve:
         from bidhall import scheduler
-        from bidhall.app import create_app
         from bidhall.extensions import socketio
+        from bidhall.shell.app import create_app
 
         app = create_app({"BIDHALL_INSTANCE": str(instance), "DATABASE_URL": None})
         scheduler.start_background(app)

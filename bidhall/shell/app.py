@@ -20,7 +20,7 @@ from bidhall.extensions import babel, bootstrap, csrf, login_manager, socketio
 from bidhall.inputs import SocketJSON
 from bidhall.web import IdConverter, JSONProvider, check_request_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the repository: templates/, static/, translations/
 logger = logging.getLogger(__name__)
 
 
@@ -92,26 +92,34 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from bidhall.accounts.views import blueprint as core_blueprint
     from bidhall.crypto.views import blueprint as crypto_blueprint
     from bidhall.web import register_error_handlers
-    from evaluation.draws.api import blueprint as evaluation_api
-    from evaluation.draws.views import blueprint as evaluation_pages
+    from evaluation.draws.api import blueprint as draws_api
+    from evaluation.draws.views import blueprint as draw_pages
+    from evaluation.experts.api import blueprint as experts_api
+    from evaluation.venues.api import blueprint as venues_api
     from evaluation.venues.views import blueprint as checkin_pages
     from trading.bids.api import blueprint as bids_api
+    from trading.bids.views import blueprint as bid_pages
     from trading.guarantees.api import blueprint as guarantees_api
-    from trading.guarantees.api import pages as guarantee_pages
+    from trading.guarantees.views import pages as guarantee_pages
     from trading.opening.api import blueprint as opening_api
+    from trading.opening.views import blueprint as opening_pages
     from trading.tenders.api import blueprint as trading_api
     from trading.tenders.views import blueprint as trading_pages
 
     app.register_blueprint(core_blueprint)
     app.register_blueprint(crypto_blueprint)
     app.register_blueprint(trading_pages)
+    app.register_blueprint(bid_pages)
+    app.register_blueprint(opening_pages)
     app.register_blueprint(trading_api)
     app.register_blueprint(bids_api)
     app.register_blueprint(opening_api)
     app.register_blueprint(guarantees_api)
     app.register_blueprint(guarantee_pages)
-    app.register_blueprint(evaluation_api)
-    app.register_blueprint(evaluation_pages)
+    app.register_blueprint(experts_api)
+    app.register_blueprint(draws_api)
+    app.register_blueprint(venues_api)
+    app.register_blueprint(draw_pages)
     app.register_blueprint(checkin_pages)
     register_error_handlers(app)
     app.before_request(check_request_text)
@@ -128,19 +136,19 @@ def _wire_domains() -> None:
     """Subscribe audit to every domain event (unconditionally) and register the tick's jobs."""
     import audit
     from audit.ledger import checkpoints as audit_checkpoints
-    from evaluation import services as evaluation_services
-    from trading.guarantees import services as guarantees
-    from trading.opening import services as opening
-    from trading.tenders import services as trading_services
+    from evaluation.draws import jobs as draw_jobs
+    from trading.guarantees import jobs as guarantee_jobs
+    from trading.opening import jobs as opening
+    from trading.tenders import jobs as trading_services
 
     events.reset()
     scheduler.reset()
     audit.install()
-    guarantees.install()  # after audit: its events land in the ledger after the cause's
+    guarantee_jobs.install()  # after audit: its events land in the ledger after the cause's
     scheduler.register("trading", trading_services.tick)
     scheduler.register("opening", opening.tick)  # after trading: it closes the tenders first
-    scheduler.register("guarantees", guarantees.tick)
-    scheduler.register("evaluation", evaluation_services.tick)
+    scheduler.register("guarantees", guarantee_jobs.tick)
+    scheduler.register("evaluation", draw_jobs.tick)
     # the periodic ledger checkpoint runs last, sealing what the other jobs wrote
     scheduler.register("audit", audit_checkpoints.tick)
 

@@ -14,8 +14,8 @@ from bidhall.cli_support import fail_on_domain_errors
 
 
 def _create_app():  # FlaskGroup calls this lazily, so `bidhall --help` stays cheap
-    from bidhall.app import create_app
     from bidhall.config import ConfigError
+    from bidhall.shell.app import create_app
 
     try:
         return create_app()
@@ -244,7 +244,7 @@ def serve(host: str, port: int, no_scheduler: bool, async_mode: str | None) -> N
     running = socketio.server.eio.async_mode
     if async_mode is not None and async_mode != running:
         # the mode is chosen (and gevent's monkey-patching done) by bidhall.__main__ before any
-        # import; a caller that skipped it (bidhall.cli.main directly) cannot switch here
+        # import; a caller that skipped it (bidhall.shell.cli.main directly) cannot switch here
         raise click.UsageError(
             f"the app was created in {running} mode: start `bidhall serve --async-mode "
             f"{async_mode}` through the `bidhall` command (bidhall.__main__)"
@@ -297,8 +297,10 @@ def _websocket_closing_handler() -> type:
 def _register_domain_commands() -> None:
     from audit.ledger.cli import audit_group
     from bidhall.crypto.cli import ca_group, keys_group
-    from bidhall.demo import demo_command
-    from evaluation.draws.cli import draw_group, experts_group
+    from bidhall.shell.demo import demo_command
+    from evaluation.draws.cli import draw_group
+    from evaluation.experts.cli import experts_group
+    from evaluation.venues.cli import venue_commands
     from trading.bids.cli import bid_group, receipt_group, seal_group
     from trading.opening.cli import open_key, opening_group
     from trading.tenders.cli import tender_group
@@ -311,6 +313,8 @@ def _register_domain_commands() -> None:
     main.add_command(audit_group)
     main.add_command(tender_group)
     main.add_command(demo_command)
+    for command in venue_commands:  # `bidhall experts venue`, `declare`, `fees`
+        experts_group.add_command(command)
     main.add_command(experts_group)
     main.add_command(draw_group)
     main.add_command(open_key)

@@ -1,0 +1,97 @@
+"""The issuer's web page: its registration, its guarantees and a form to paste or upload a signed
+guarantee; and ``my_bid_security``, the bidder's security status for templates. Thin, like the
+JSON API in api.py.
+
+URL rules
+    GET  /issuer/guarantees                            issuer: its guarantees and the paste form
+    POST /issuer/guarantees                            issuer: submit a pasted or uploaded file
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from bidhall.accounts.models import Role
+from bidhall.errors import DomainError, InvalidInput
+from bidhall.web import actor, require, user_message
+from trading.guarantees import documents, issuers, security
+from trading.guarantees import services as guarantees
+
+pages = Blueprint("guarantees", __name__)
+
+
+# --- the issuer's page --------------------------------------------------------------------------
+
+
+@pages.get("/issuer/guarantees")
+@require(Role.ISSUER)
+def issuer_page() -> Any:
+    return _render_issuer()
+
+
+@pages.post("/issuer/guarantees")
+@require(Role.ISSUER)
+def issuer_submit() -> Any:
+    pasted = request.form.get("document", "")
+    upload = request.files.get("file")
+    try:
+        raw = upload.read(documents.MAX_DOCUMENT_BYTES * 4 + 1) if upload else b""
+        if not raw:
+            raw = pasted.encode()
+        if not raw.strip():
+            raise InvalidInput(
+                _("Paste the signed guarantee or choose its file."), code="missing_field"
+            )
+        try:
+            data = json.loads(raw)
+        except (ValueError, UnicodeDecodeError):
+            raise InvalidInput(
+                _("The signed guarantee is not valid JSON."), code="invalid_guarantee"
+            ) from None
+        guarantee = guarantees.submit_guarantee(actor(), data)
+    except DomainError as error:
+        flash(f"{user_message(error)} ({error.code})", "danger")
+        return _render_issuer(pasted), error.http_status
+    flash(
+        _(
+            "Guarantee %(number)s is accepted for %(reference)s.",
+            number=guarantee.number,
+            reference=guarantee.tender.reference,
+        ),
+        "success",
+    )
+    return redirect(url_for("guarantees.issuer_page"))
+
+
+def _render_issuer(pasted: str = "") -> str:
+    user = actor()
+    return render_template(
+        "trading/issuer.html",
+        registration=issuers.issuer_of(user.organisation_id),
+        guarantees=security.visible_guarantees(user),
+        pasted=pasted,
+    )
+
+
+# --- for templates ------------------------------------------------------------------------------
+
+
+@pages.app_context_processor
+def _security_helpers() -> dict[str, Any]:
+    return {"my_bid_security": my_bid_security}
+
+
+def my_bid_security(tender_id: int) -> list[security.Security]:
+    """For templates (trading/_guarantee_status.html): the signed-in bidder's security for a
+    tender, per lot; nothing for anyone else."""
+    user = actor()
+    if user is None or user.role != Role.BIDDER:
+        return []
+    try:
+        return security.my_security(user, tender_id)
+    except DomainError:
+        return []
