@@ -1,4 +1,5 @@
-"""The audit layer: hash-chained ledger of every domain event (and, later, detectors and alerts).
+"""The audit layer: ``ledger``, the hash-chained ledger of every domain event with its signed
+checkpoints (detectors, alerts and the supervision console come next).
 
 trading and evaluation never import this package; they emit events and the shell wires
 ``audit.install()`` unconditionally.

@@ -1,2 +1,4 @@
-"""Experts, draws, committees, venues and the live evaluation session (built by later issues;
-the package exists so the layout of DESIGN.md §1 holds from the start)."""
+"""Evaluation: one folder per capability — ``experts`` (the regions' pools and the import),
+``draws`` (the committee draw with its commitment) and ``venues`` (main and secondary venues,
+recusal declarations, check-in, fees). The live evaluation session comes next. It builds on
+trading and never imports audit. docs/architecture.md has the map."""

@@ -1,5 +1,5 @@
 // The online opening hall (templates/trading/opening.html) over the /opening Socket.IO namespace
-// (trading/opening_sockets.py). The client only displays: everything shown comes from the
+// (trading/opening/sockets.py, on the kernel core in bidhall/realtime/). The client only displays: everything shown comes from the
 // server's state (the join acknowledgement, then `state` after each message) and its messages.
 //
 // - Messages carry a gap-free per-hall seq. The last seq seen is kept in memory; on (re)connect

@@ -1,5 +1,5 @@
 // The sealed-bid upload on the bidder's tender page (templates/trading/bid.html), over the
-// resumable upload API of trading/bid_api.py: create the upload with its lot and size, send the
+// resumable upload API of trading/bids/api.py: create the upload with its lot and size, send the
 // envelope in pieces (PATCH with Upload-Offset), resume from the server's offset after a failed
 // piece, complete, and show the signed receipt. The server checks every section of the envelope
 // against its signed manifest on completion, so the browser computes no hash of its own. Every

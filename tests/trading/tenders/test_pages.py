@@ -772,8 +772,8 @@ def test_every_string_of_the_trading_and_admin_pages_has_a_chinese_translation()
         ("templates/_*.html", "jinja2"),
         ("templates/trading/**.html", "jinja2"),
         ("templates/accounts/**.html", "jinja2"),
-        ("trading/forms.py", "python"),
-        ("trading/views.py", "python"),
+        ("trading/**/forms.py", "python"),
+        ("trading/**/views.py", "python"),
         ("bidhall/accounts/forms.py", "python"),
         ("bidhall/accounts/views.py", "python"),
     ]
