@@ -101,10 +101,10 @@ def _refuse(retry: timedelta) -> NoReturn:
 
 
 def require_role(user: Any, *roles: Any) -> Any:
-    """The user, if it holds one of ``roles``; otherwise Forbidden naming them. The use cases call
-    it: the web's ``require`` guards only the routes, and the CLI and jobs reach services directly."""
+    """The user, if it holds one of ``roles``; otherwise Forbidden naming them. The use cases
+    call it: the web's ``require`` guards only the routes, and the CLI and jobs reach services
+    directly."""
     if user is None or getattr(user, "role", None) not in roles:
         names = " or ".join(role.value for role in roles)
         raise Forbidden(f"this needs the {names} role")
     return user
-
