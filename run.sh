@@ -33,10 +33,16 @@ vendor_assets() {
 }
 
 ensure_chromium() {
-  # browser tests drive Debian's Chromium; never a downloaded browser build
-  if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "installing Debian's chromium for the browser tests" >&2
-    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null
+  # browser tests drive Debian's Chromium (never a downloaded browser build); the page check
+  # measures Chinese pages, which needs real CJK glyphs rather than fallback boxes
+  local missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  [ -d /usr/share/fonts/opentype/noto ] && ls /usr/share/fonts/opentype/noto | grep -q CJK \
+    || missing+=(fonts-noto-cjk)
+  if [ ${#missing[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing Debian's ${missing[*]} for the browser tests" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") \
+      >/dev/null
   fi
 }
 
