@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import g, jsonify, render_template, request
+from flask import flash, g, jsonify, render_template, request
 from flask.json.provider import DefaultJSONProvider
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -116,8 +116,6 @@ def flash_refusal(error: DomainError | None) -> None:
     """Show a page's refused action above the re-rendered page. Call it after the page has loaded
     (and checked access to) what it shows: a page the user may not see becomes the plain error
     page, without a stray flash."""
-    from flask import flash
-
     if error is not None:
         flash(user_message(error), "danger")
 

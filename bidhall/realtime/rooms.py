@@ -18,6 +18,8 @@ saw), ``leave``, ``state``, ``replay`` and one handler per command; the room kin
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from datetime import datetime
 from typing import Any
 
 from flask_socketio import join_room, leave_room
@@ -78,13 +80,10 @@ class MessageLog:
         if not event.type.startswith(f"{self.name}."):
             return None
         hidden = (self.key, self.seq_field)
-        return {
-            self.key: event.payload[self.key],
-            "seq": event.payload[self.seq_field],
-            "type": event.type,
-            "at": event.at.isoformat(),
-            "payload": {k: v for k, v in event.payload.items() if k not in hidden},
-        }
+        payload = {k: v for k, v in event.payload.items() if k not in hidden}
+        return self._message(
+            event.payload[self.key], event.payload[self.seq_field], event.type, event.at, payload
+        )
 
     def after(self, key: int, after: int | None) -> list[dict]:
         """The messages after seq ``after``, in order, for a caller already admitted."""
@@ -97,16 +96,13 @@ class MessageLog:
         return [self.to_json(row) for row in rows]
 
     def to_json(self, row: MessageRow) -> dict:
-        return {
-            self.key: getattr(row, self.key),
-            "seq": row.seq,
-            "type": row.type,
-            "at": row.at.isoformat(),
-            "payload": row.payload,
-        }
+        return self._message(getattr(row, self.key), row.seq, row.type, row.at, row.payload)
+
+    def _message(self, key: int, seq: int, type: str, at: datetime, payload: dict) -> dict:
+        return {self.key: key, "seq": seq, "type": type, "at": at.isoformat(), "payload": payload}
 
 
-class RoomNamespace(AnsweringNamespace):
+class RoomNamespace(AnsweringNamespace, ABC):
     """A namespace of numbered rooms. A room kind sets ``log`` and answers:
 
     - ``admit(user, key)``: refuse anyone who may not be in the room, or return what
@@ -123,14 +119,14 @@ class RoomNamespace(AnsweringNamespace):
     def room_field(self) -> str:  # type: ignore[override]
         return self.log.key
 
-    def admit(self, user: User | None, key: int) -> Any:
-        raise NotImplementedError
+    @abstractmethod
+    def admit(self, user: User | None, key: int) -> Any: ...
 
-    def snapshot(self, user: User | None, admission: Any) -> dict:
-        raise NotImplementedError
+    @abstractmethod
+    def snapshot(self, user: User | None, admission: Any) -> dict: ...
 
-    def run(self, user: User | None, key: int, name: str, data: Any) -> dict:
-        raise NotImplementedError
+    @abstractmethod
+    def run(self, user: User | None, key: int, name: str, data: Any) -> dict: ...
 
     @classmethod
     def add_commands(cls, names: list[str]) -> None:

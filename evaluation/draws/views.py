@@ -24,7 +24,7 @@ from flask_babel import lazy_pgettext
 from bidhall import clock
 from bidhall.accounts.models import Role
 from bidhall.errors import DomainError, InvalidInput, NotFound
-from bidhall.web import actor, require, user_message
+from bidhall.web import actor, refusal_status, require, user_message
 from evaluation.draws import answers, rules, services, visibility
 from evaluation.draws.forms import DrawForm, InvitationAnswerForm, PublishForm
 from evaluation.draws.models import DrawPlace, ExpertDraw, PlaceStatus
@@ -300,7 +300,7 @@ def _render_draw_page(
         answer_minutes=_answer_minutes(),
         answer_minutes_min=rules.ANSWER_MINUTES_MIN,
         answer_minutes_max=rules.ANSWER_MINUTES_MAX,
-    ), _status(error)
+    ), refusal_status(error)
 
 
 # --- the supervisor's draw monitor --------------------------------------------------------------
@@ -355,7 +355,7 @@ def _render_monitor(draw_id: int, error: DomainError | None = None) -> Any:
         excluded_total=excluded.total,
         verifiable=visibility.is_verifiable(draw),
         publish_form=PublishForm(prefix="publish"),
-    ), _status(error)
+    ), refusal_status(error)
 
 
 # --- the expert's invitations -------------------------------------------------------------------
@@ -420,7 +420,7 @@ def _render_invitations(error: DomainError | None = None) -> Any:
             if p.status == PlaceStatus.INVITED
             and (p.answer_due_at is None or clock.as_utc(p.answer_due_at) > now)
         },
-    ), _status(error)
+    ), refusal_status(error)
 
 
 # --- refusals -----------------------------------------------------------------------------------
@@ -453,7 +453,3 @@ def _refusal_text(error: DomainError) -> str:
             ]
         )
     return user_message(error)
-
-
-def _status(error: DomainError | None) -> int:
-    return error.http_status if error is not None else 200

@@ -16,7 +16,7 @@ from bidhall import config, inputs
 from bidhall.accounts.models import Role
 from bidhall.errors import DomainError, InvalidInput
 from bidhall.forms import PageForm
-from bidhall.web import actor, require, user_message
+from bidhall.web import actor, flash_refusal, refusal_status, require
 from evaluation.venues import services as venues
 
 blueprint = Blueprint("checkin", __name__)
@@ -95,8 +95,7 @@ def _expert_id(value: Any) -> int:
 
 def _render(draw_id: int, error: DomainError | None = None) -> Any:
     draw, seats = venues.roster(actor(), draw_id)
-    if error is not None:
-        flash(user_message(error), "danger")
+    flash_refusal(error)
     return render_template(
         "evaluation/checkin.html",
         draw=draw,
@@ -104,4 +103,4 @@ def _render(draw_id: int, error: DomainError | None = None) -> Any:
         checkin_form=CheckInForm(formdata=None),
         checkout_form=CheckOutForm(formdata=None),
         zone=config.current().get("DEFAULT_TIMEZONE", "Asia/Shanghai"),
-    ), (error.http_status if error is not None else 200)
+    ), refusal_status(error)
