@@ -28,6 +28,15 @@ DEFAULTS: dict[str, Any] = {
     # the opening hall's fan-out: a message is sent at once when its room was quiet for this
     # long; a burst inside the window goes out as one `hall.batch` frame (0: never batch)
     "HALL_COALESCE_MS": 50,
+    # the same for the evaluation sessions' rooms (`evaluation.batch`)
+    "EVALUATION_COALESCE_MS": 50,
+    # the evaluation session (evaluation.sessions): planned duration when none is given (at
+    # least the review's minimum for its size), the extension granted when more than a third of
+    # the members find the time insufficient (Regs Art 48), and the abnormally low price: below
+    # this share of the mean of the other bids of its lot
+    "EVALUATION_PLANNED_MINUTES": 120,
+    "EVALUATION_EXTENSION_MINUTES": 60,
+    "EVALUATION_ABNORMALLY_LOW_RATIO": "0.80",
     # origins allowed to open a Socket.IO connection, comma-separated in the environment
     # (e.g. "https://ggzy.example.gov.cn"); empty: the origin of the Host the page was served from
     "SOCKETIO_ALLOWED_ORIGINS": [],
@@ -98,6 +107,9 @@ DEFAULTS: dict[str, Any] = {
 _ENV_TYPES: dict[str, type] = {
     "SCHEDULER_ENABLED": bool,
     "HALL_COALESCE_MS": int,
+    "EVALUATION_COALESCE_MS": int,
+    "EVALUATION_PLANNED_MINUTES": int,
+    "EVALUATION_EXTENSION_MINUTES": int,
     "TRUSTED_PROXIES": int,
     "TICK_SECONDS": int,
     "LOGIN_FAILURES_BEFORE_DELAY": int,

@@ -9,4 +9,5 @@ pytest_plugins = [
     "tests.fixtures.experts",
     "tests.fixtures.opening",
     "tests.fixtures.cast",
+    "tests.fixtures.sessions",
 ]

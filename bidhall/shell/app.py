@@ -83,11 +83,13 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         # address, scheme and host as the proxies forwarded them
         hops = settings["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    from evaluation.sessions import sockets as evaluation_sockets
     from trading.opening import sockets as opening_sockets
     from trading.tenders import sockets as trading_sockets
 
     trading_sockets.install()  # after init_app: namespaces bind to this app's server
     opening_sockets.install(settings["HALL_COALESCE_MS"])
+    evaluation_sockets.install(settings["EVALUATION_COALESCE_MS"])
 
     from bidhall.accounts.views import blueprint as core_blueprint
     from bidhall.crypto.views import blueprint as crypto_blueprint
@@ -95,6 +97,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from evaluation.draws.api import blueprint as draws_api
     from evaluation.draws.views import blueprint as draw_pages
     from evaluation.experts.api import blueprint as experts_api
+    from evaluation.sessions.api import blueprint as evaluation_api
     from evaluation.venues.api import blueprint as venues_api
     from evaluation.venues.views import blueprint as checkin_pages
     from trading.bids.api import blueprint as bids_api
@@ -119,6 +122,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(experts_api)
     app.register_blueprint(draws_api)
     app.register_blueprint(venues_api)
+    app.register_blueprint(evaluation_api)
     app.register_blueprint(draw_pages)
     app.register_blueprint(checkin_pages)
     register_error_handlers(app)
@@ -200,6 +204,7 @@ def import_models() -> None:
     import bidhall.crypto.models  # noqa: F401
     import evaluation.draws.models  # noqa: F401
     import evaluation.experts.models  # noqa: F401
+    import evaluation.sessions.models  # noqa: F401
     import evaluation.venues.models  # noqa: F401
     import trading.bids.models  # noqa: F401
     import trading.guarantees.models  # noqa: F401

@@ -173,6 +173,13 @@ TABLE = [
     ("GET", "/supervision/draws/X", {"supervisor"}),
     ("POST", "/supervision/draws/X/publish", {"supervisor"}),
     ("GET", "/expert/invitations", {"expert"}),
+    # the evaluation session: opened by the tender's managers or a supervisor (the cast's tender
+    # is not opened: a state error, not a refusal); V = a session the cast does not have, so
+    # everyone is refused (who enters a session: tests/evaluation/sessions/test_joining.py)
+    ("POST", "/api/tenders/T/evaluation", OWNERS | {"supervisor"}),
+    ("GET", "/api/evaluation/V", set()),
+    ("GET", "/api/evaluation/V/messages", set()),
+    ("POST", "/api/evaluation/V/K", set()),
     ("POST", "/expert/invitations/X/answer", {"expert"}),
 ]
 
@@ -192,6 +199,7 @@ PLACEHOLDERS = {
     "C": "<int:deposit_id>",
     "X": "<int:draw_id>",
     "K": "<command>",
+    "V": "<int:session_id>",
 }
 
 
