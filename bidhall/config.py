@@ -36,6 +36,9 @@ DEFAULTS: dict[str, Any] = {
     # this share of the mean of the other bids of its lot
     "EVALUATION_PLANNED_MINUTES": 120,
     "EVALUATION_EXTENSION_MINUTES": 60,
+    # minutes the members have to sign the finalized report; after them a member that neither
+    # signed nor gave reasons is recorded as agreeing (Regs Art 53)
+    "EVALUATION_SIGNING_MINUTES": 60,
     "EVALUATION_ABNORMALLY_LOW_RATIO": "0.80",
     # origins allowed to open a Socket.IO connection, comma-separated in the environment
     # (e.g. "https://ggzy.example.gov.cn"); empty: the origin of the Host the page was served from
@@ -110,6 +113,7 @@ _ENV_TYPES: dict[str, type] = {
     "EVALUATION_COALESCE_MS": int,
     "EVALUATION_PLANNED_MINUTES": int,
     "EVALUATION_EXTENSION_MINUTES": int,
+    "EVALUATION_SIGNING_MINUTES": int,
     "TRUSTED_PROXIES": int,
     "TICK_SECONDS": int,
     "LOGIN_FAILURES_BEFORE_DELAY": int,

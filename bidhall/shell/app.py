@@ -141,6 +141,7 @@ def _wire_domains() -> None:
     import audit
     from audit.ledger import checkpoints as audit_checkpoints
     from evaluation.draws import jobs as draw_jobs
+    from evaluation.sessions import jobs as session_jobs
     from trading.guarantees import jobs as guarantee_jobs
     from trading.opening import jobs as opening
     from trading.tenders import jobs as trading_services
@@ -153,6 +154,7 @@ def _wire_domains() -> None:
     scheduler.register("opening", opening.tick)  # after trading: it closes the tenders first
     scheduler.register("guarantees", guarantee_jobs.tick)
     scheduler.register("evaluation", draw_jobs.tick)
+    scheduler.register("evaluation-sessions", session_jobs.tick)
     # the periodic ledger checkpoint runs last, sealing what the other jobs wrote
     scheduler.register("audit", audit_checkpoints.tick)
 

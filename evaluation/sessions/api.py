@@ -5,16 +5,17 @@
 - ``GET  /api/evaluation/<id>``                        the session as the caller may see it
 - ``GET  /api/evaluation/<id>/messages?after=N``       the messages after seq N
 - ``POST /api/evaluation/<id>/<command>``              a session command (JSON with ``cmd_id``)
+- ``GET  /api/evaluation/<id>/report.pdf``             the sealed report, once every member signed
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
 from bidhall.web import actor, json_body, query_integer, require
-from evaluation.sessions import commands, room, services
+from evaluation.sessions import commands, report, room, services
 
 blueprint = Blueprint("evaluation_api", __name__, url_prefix="/api")
 
@@ -51,3 +52,14 @@ def messages(session_id: int) -> Any:
 @require()
 def command(session_id: int, command: str) -> Any:
     return jsonify(commands.run(actor(), session_id, command, json_body()))
+
+
+@blueprint.get("/evaluation/<int:session_id>/report.pdf")
+@require()
+def report_pdf(session_id: int) -> Any:
+    stream, sha256, key = report.sealed_pdf(actor(), session_id)
+    response = Response(stream.read(), mimetype="application/pdf")
+    stream.close()
+    response.headers["Content-Disposition"] = f'inline; filename="evaluation-report-{key}.pdf"'
+    response.headers["X-Content-SHA256"] = sha256
+    return response

@@ -18,7 +18,7 @@ from bidhall import clock, config, inputs
 from bidhall.accounts.models import User
 from bidhall.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bidhall.realtime.commands import CommandLog
-from evaluation.sessions import review, room, rules, scores, services
+from evaluation.sessions import report, review, room, rules, scores, services
 from evaluation.sessions.models import (
     EvaluationSession,
     ReviewMark,
@@ -397,3 +397,31 @@ def _terminate(session, evaluation, caller: Caller, data: dict) -> dict:
     evaluation.closed_at = clock.now()
     room.post(session, evaluation, caller.user, "session_terminated", reason=reason)
     return {"state": evaluation.state}
+
+
+# --- the report ---------------------------------------------------------------------------------
+
+
+@_command("dissent")
+def _dissent(session, evaluation, caller: Caller, data: dict) -> dict:
+    rules.check_member(caller.role, "write a dissent")
+    return report.write_dissent(session, evaluation, caller.member, data.get("text"))
+
+
+@_command("finalize")
+def _finalize(session, evaluation, caller: Caller, data: dict) -> dict:
+    rules.check_leader(caller.role, caller.is_leader, "finalize the report")
+    return report.finalize(session, evaluation, caller.member, caller.user)
+
+
+@_command("sign_report")
+def _sign_report(session, evaluation, caller: Caller, data: dict) -> dict:
+    rules.check_member(caller.role, "sign the report")
+    return report.sign(
+        session,
+        evaluation,
+        caller.member,
+        data.get("signature"),
+        data.get("certificate"),
+        caller.user,
+    )

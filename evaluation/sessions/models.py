@@ -38,6 +38,13 @@ class EvaluationSession(Base):
     results: Mapped[dict | None] = mapped_column(JSON)  # the server's results, once all scored
     last_seq: Mapped[int] = mapped_column(default=0)
     reason: Mapped[str | None] = mapped_column(Text)  # of the suspension or termination
+    # the report (evaluation.reports): its canonical document once the leader finalizes it, the
+    # time by which every member signs, and the platform-sealed PDF once all have
+    report: Mapped[str | None] = mapped_column(Text)
+    report_sha256: Mapped[str | None] = mapped_column(String(64))
+    report_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    report_pdf_key: Mapped[str | None] = mapped_column(String(255))
+    report_pdf_sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[datetime]
@@ -68,6 +75,7 @@ class SessionMember(Base):
     replaced_at: Mapped[datetime | None]
     replaced_reason: Mapped[str | None] = mapped_column(Text)
     time_insufficient: Mapped[bool] = mapped_column(default=False)
+    dissent: Mapped[str | None] = mapped_column(Text)  # for the report, before it is finalized
     seated_at: Mapped[datetime]
     first_joined_at: Mapped[datetime | None]
 
@@ -164,3 +172,19 @@ class ScoreSheet(Base):
     started_at: Mapped[datetime]  # the first draft saved
     submitted_at: Mapped[datetime | None]
     submissions: Mapped[int] = mapped_column(default=0)
+
+
+class ReportSignature(Base):
+    """A member's signature of the report's hash with its own certificate (with its dissent, if
+    it wrote one), or the record that it did not sign in time without reasons (agreement)."""
+
+    __tablename__ = "evaluation_report_signatures"
+    __table_args__ = (UniqueConstraint("session_id", "seat"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("evaluation_sessions.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("evaluation_members.id"))
+    seat: Mapped[int]
+    entry: Mapped[dict] = mapped_column(JSON)  # evaluation.reports.document's signature entry
+    refused: Mapped[bool] = mapped_column(default=False)
+    at: Mapped[datetime]

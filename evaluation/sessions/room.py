@@ -188,6 +188,7 @@ def snapshot(user: User | None, role: SessionRole, member: SessionMember | None,
         "review": review_view(session, evaluation, member),
         "scoring": scoring_view(session, evaluation, role, member),
         "results": evaluation.results if evaluation.stage in ("ranked", "report") else None,
+        "report": report_view(db.session, evaluation, member),
     }
     if member is not None:
         result["me"] = {
@@ -369,4 +370,24 @@ def scoring_view(
         view["sheets"] = {
             str(by_seat[s.member_id]): s.scores for s in all_sheets if s.submitted_at is not None
         }
+    return view
+
+
+def report_view(
+    session: Session, evaluation: EvaluationSession, member: SessionMember | None
+) -> dict | None:
+    """The report once finalized: its hash, who signed, and what the caller's key signs."""
+    from evaluation.sessions import report
+
+    if evaluation.report_sha256 is None:
+        return None
+    view: dict[str, Any] = {
+        "report_sha256": evaluation.report_sha256,
+        "due_at": evaluation.report_due_at.isoformat() if evaluation.report_due_at else None,
+        "signed": [s.seat for s in report.signatures(session, evaluation) if not s.refused],
+        "refused": [s.seat for s in report.signatures(session, evaluation) if s.refused],
+        "pdf_sha256": evaluation.report_pdf_sha256,
+    }
+    if member is not None:
+        view["to_sign"] = report.to_sign(evaluation, member)
     return view

@@ -180,6 +180,7 @@ TABLE = [
     ("GET", "/api/evaluation/V", set()),
     ("GET", "/api/evaluation/V/messages", set()),
     ("POST", "/api/evaluation/V/K", set()),
+    ("GET", "/api/evaluation/V/report.pdf", set()),
     ("POST", "/expert/invitations/X/answer", {"expert"}),
 ]
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0011
 Revises: 0010
-Create Date: 2026-12-02 14:15:55.847912
+Create Date: 2026-12-02 14:23:08.841712
 """
 
 from __future__ import annotations
@@ -39,6 +39,11 @@ def upgrade() -> None:
         sa.Column("results", sa.JSON(), nullable=True),
         sa.Column("last_seq", sa.Integer(), nullable=False),
         sa.Column("reason", sa.Text(), nullable=True),
+        sa.Column("report", sa.Text(), nullable=True),
+        sa.Column("report_sha256", sa.String(length=64), nullable=True),
+        sa.Column("report_due_at", bidhall.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("report_pdf_key", sa.String(length=255), nullable=True),
+        sa.Column("report_pdf_sha256", sa.String(length=64), nullable=True),
         sa.Column("created_at", bidhall.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("created_by_id", sa.Integer(), nullable=False),
         sa.Column("opened_at", bidhall.db.UTCDateTime(timezone=True), nullable=False),
@@ -59,6 +64,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("tender_id", name=op.f("uq_evaluation_sessions_tender_id")),
     )
     with op.batch_alter_table("evaluation_sessions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_evaluation_sessions_report_due_at"), ["report_due_at"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_evaluation_sessions_state"), ["state"], unique=False)
 
     op.create_table(
@@ -105,6 +113,7 @@ def upgrade() -> None:
         sa.Column("replaced_at", bidhall.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column("replaced_reason", sa.Text(), nullable=True),
         sa.Column("time_insufficient", sa.Boolean(), nullable=False),
+        sa.Column("dissent", sa.Text(), nullable=True),
         sa.Column("seated_at", bidhall.db.UTCDateTime(timezone=True), nullable=False),
         sa.Column("first_joined_at", bidhall.db.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
@@ -159,6 +168,35 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluation_messages")),
         sa.UniqueConstraint("session_id", "seq", name=op.f("uq_evaluation_messages_session_id")),
     )
+    op.create_table(
+        "evaluation_report_signatures",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("session_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("seat", sa.Integer(), nullable=False),
+        sa.Column("entry", sa.JSON(), nullable=False),
+        sa.Column("refused", sa.Boolean(), nullable=False),
+        sa.Column("at", bidhall.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["member_id"],
+            ["evaluation_members.id"],
+            name=op.f("fk_evaluation_report_signatures_member_id_evaluation_members"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["evaluation_sessions.id"],
+            name=op.f("fk_evaluation_report_signatures_session_id_evaluation_sessions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluation_report_signatures")),
+        sa.UniqueConstraint(
+            "session_id", "seat", name=op.f("uq_evaluation_report_signatures_session_id")
+        ),
+    )
+    with op.batch_alter_table("evaluation_report_signatures", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_evaluation_report_signatures_session_id"), ["session_id"], unique=False
+        )
+
     op.create_table(
         "evaluation_review_marks",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -310,6 +348,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_evaluation_review_marks_member_id"))
 
     op.drop_table("evaluation_review_marks")
+    with op.batch_alter_table("evaluation_report_signatures", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_evaluation_report_signatures_session_id"))
+
+    op.drop_table("evaluation_report_signatures")
     op.drop_table("evaluation_messages")
     with op.batch_alter_table("evaluation_members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_evaluation_members_user_id"))
@@ -322,5 +364,6 @@ def downgrade() -> None:
     op.drop_table("evaluation_commands")
     with op.batch_alter_table("evaluation_sessions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_evaluation_sessions_state"))
+        batch_op.drop_index(batch_op.f("ix_evaluation_sessions_report_due_at"))
 
     op.drop_table("evaluation_sessions")
