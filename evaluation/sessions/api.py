@@ -6,6 +6,8 @@
 - ``GET  /api/evaluation/<id>/messages?after=N``       the messages after seq N
 - ``POST /api/evaluation/<id>/<command>``              a session command (JSON with ``cmd_id``)
 - ``GET  /api/evaluation/<id>/report.pdf``             the sealed report, once every member signed
+- ``GET  /api/my/clarifications``                     the questions put to the caller (a bidder)
+- ``POST /api/evaluation/<id>/clarifications/<n>/answer``  the bidder's answer
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 
 from bidhall.web import actor, json_body, query_integer, require
-from evaluation.sessions import commands, report, room, services
+from evaluation.sessions import clarifications, commands, report, room, services
 
 blueprint = Blueprint("evaluation_api", __name__, url_prefix="/api")
 
@@ -63,3 +65,16 @@ def report_pdf(session_id: int) -> Any:
     response.headers["Content-Disposition"] = f'inline; filename="evaluation-report-{key}.pdf"'
     response.headers["X-Content-SHA256"] = sha256
     return response
+
+
+@blueprint.get("/my/clarifications")
+@require()
+def my_clarifications() -> Any:
+    return jsonify({"clarifications": clarifications.my_clarifications(actor())})
+
+
+@blueprint.post("/evaluation/<int:session_id>/clarifications/<int:number>/answer")
+@require()
+def answer_clarification(session_id: int, number: int) -> Any:
+    data = json_body()
+    return jsonify(clarifications.answer(actor(), session_id, number, data.get("answer")))

@@ -18,7 +18,7 @@ from bidhall import clock, config, inputs
 from bidhall.accounts.models import User
 from bidhall.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bidhall.realtime.commands import CommandLog
-from evaluation.sessions import report, review, room, rules, scores, services
+from evaluation.sessions import clarifications, report, review, room, rules, scores, services
 from evaluation.sessions.models import (
     EvaluationSession,
     ReviewMark,
@@ -423,5 +423,20 @@ def _sign_report(session, evaluation, caller: Caller, data: dict) -> dict:
         caller.member,
         data.get("signature"),
         data.get("certificate"),
+        caller.user,
+    )
+
+
+@_command("ask")
+def _ask(session, evaluation, caller: Caller, data: dict) -> dict:
+    rules.check_leader(caller.role, caller.is_leader, "send the committee's question")
+    bid_id = _bid_of(evaluation, data.get("bid_id"))
+    return clarifications.ask(
+        session,
+        evaluation,
+        caller.member,
+        bid_id,
+        data.get("question"),
+        data.get("due_minutes"),
         caller.user,
     )

@@ -188,3 +188,24 @@ class ReportSignature(Base):
     entry: Mapped[dict] = mapped_column(JSON)  # evaluation.reports.document's signature entry
     refused: Mapped[bool] = mapped_column(default=False)
     at: Mapped[datetime]
+
+
+class Clarification(Base):
+    """A written question from the committee to one bidder (Regs Art 52) and its answer; the
+    bidder never learns who asked."""
+
+    __tablename__ = "evaluation_clarifications"
+    __table_args__ = (UniqueConstraint("session_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("evaluation_sessions.id"), index=True)
+    number: Mapped[int]  # 1, 2, ... per session
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bids.id"))
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    asked_by_id: Mapped[int] = mapped_column(ForeignKey("evaluation_members.id"))
+    asked_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime | None]
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -21,7 +21,7 @@ from evaluation.draws.visibility import expert_names, venue_names
 from evaluation.reports import document as report_document
 from evaluation.reports import pdf as report_pdf
 from evaluation.reports import seal as report_seal
-from evaluation.sessions import review, room, rules
+from evaluation.sessions import clarifications, review, room, rules
 from evaluation.sessions.models import (
     Ballot,
     EvaluationSession,
@@ -176,7 +176,16 @@ def content(session: Session, evaluation: EvaluationSession, now) -> dict:
             for v in vetoed
         ],
         "votes": _votes(session, evaluation, seat_of),
-        "clarifications": [],
+        "clarifications": [
+            {
+                "bid_id": c.bid_id,
+                "question": c.question,
+                "answer": c.answer,
+                "asked_at": c.asked_at.isoformat(),
+                "answered_at": c.answered_at.isoformat() if c.answered_at else None,
+            }
+            for c in clarifications.of_session(session, evaluation)
+        ],
         "corrections": [],
         "scores": _scores(evaluation, lot),
         "ranking": [

@@ -188,6 +188,7 @@ def snapshot(user: User | None, role: SessionRole, member: SessionMember | None,
         "review": review_view(session, evaluation, member),
         "scoring": scoring_view(session, evaluation, role, member),
         "results": evaluation.results if evaluation.stage in ("ranked", "report") else None,
+        "clarifications": clarification_views(session, evaluation),
         "report": report_view(db.session, evaluation, member),
     }
     if member is not None:
@@ -391,3 +392,9 @@ def report_view(
     if member is not None:
         view["to_sign"] = report.to_sign(evaluation, member)
     return view
+
+
+def clarification_views(session: Session, evaluation: EvaluationSession) -> list[dict]:
+    from evaluation.sessions import clarifications
+
+    return [clarifications.view(c) for c in clarifications.of_session(session, evaluation)]

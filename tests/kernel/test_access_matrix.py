@@ -181,6 +181,9 @@ TABLE = [
     ("GET", "/api/evaluation/V/messages", set()),
     ("POST", "/api/evaluation/V/K", set()),
     ("GET", "/api/evaluation/V/report.pdf", set()),
+    # clarifications: the questions put to a bidder's organisation, and its answer
+    ("GET", "/api/my/clarifications", {"bidder"}),
+    ("POST", "/api/evaluation/V/clarifications/N/answer", {"bidder"}),
     ("POST", "/expert/invitations/X/answer", {"expert"}),
 ]
 
@@ -201,6 +204,7 @@ PLACEHOLDERS = {
     "X": "<int:draw_id>",
     "K": "<command>",
     "V": "<int:session_id>",
+    "N": "<int:number>",
 }
 
 

@@ -1,8 +1,8 @@
-"""evaluation sessions: members, messages, commands, review marks, votes, score sheets
+"""evaluation sessions and their report signatures; venue presence telemetry
 
 Revision ID: 0011
 Revises: 0010
-Create Date: 2026-12-02 14:23:08.841712
+Create Date: 2026-12-02 14:26:09.957823
 """
 
 from __future__ import annotations
@@ -19,6 +19,27 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "venue_devices",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("venue_id", sa.Integer(), nullable=False),
+        sa.Column("active_venue_id", sa.Integer(), nullable=True),
+        sa.Column("name", sa.String(length=80), nullable=False),
+        sa.Column("token_sha256", sa.String(length=64), nullable=False),
+        sa.Column("created_at", bidhall.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(length=40), nullable=False),
+        sa.Column("revoked_at", bidhall.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("revoked_by", sa.String(length=40), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["venue_id"], ["venues.id"], name=op.f("fk_venue_devices_venue_id_venues")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_venue_devices")),
+        sa.UniqueConstraint("active_venue_id", name=op.f("uq_venue_devices_active_venue_id")),
+        sa.UniqueConstraint("token_sha256", name=op.f("uq_venue_devices_token_sha256")),
+    )
+    with op.batch_alter_table("venue_devices", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_venue_devices_venue_id"), ["venue_id"], unique=False)
+
     op.create_table(
         "evaluation_sessions",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -168,6 +189,124 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluation_messages")),
         sa.UniqueConstraint("session_id", "seq", name=op.f("uq_evaluation_messages_session_id")),
     )
+    op.create_table(
+        "presence_events",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("venue_id", sa.Integer(), nullable=False),
+        sa.Column("device_id", sa.Integer(), nullable=False),
+        sa.Column("workstation", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=20), nullable=False),
+        sa.Column("started_at", bidhall.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", bidhall.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("segment_sha256", sa.String(length=64), nullable=False),
+        sa.Column("segment_from", bidhall.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("segment_to", bidhall.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", bidhall.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("session_id", sa.Integer(), nullable=True),
+        sa.Column("seat", sa.Integer(), nullable=True),
+        sa.Column("seq", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["device_id"],
+            ["venue_devices.id"],
+            name=op.f("fk_presence_events_device_id_venue_devices"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["evaluation_sessions.id"],
+            name=op.f("fk_presence_events_session_id_evaluation_sessions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["venue_id"], ["venues.id"], name=op.f("fk_presence_events_venue_id_venues")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_presence_events")),
+        sa.UniqueConstraint(
+            "venue_id",
+            "workstation",
+            "kind",
+            "started_at",
+            name=op.f("uq_presence_events_venue_id"),
+        ),
+    )
+    with op.batch_alter_table("presence_events", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_presence_events_session_id"), ["session_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_presence_events_venue_id"), ["venue_id"], unique=False)
+
+    op.create_table(
+        "workstation_heartbeats",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("venue_id", sa.Integer(), nullable=False),
+        sa.Column("workstation", sa.Integer(), nullable=False),
+        sa.Column("last_at", bidhall.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", bidhall.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("offline_since", bidhall.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("offline_session_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["offline_session_id"],
+            ["evaluation_sessions.id"],
+            name=op.f("fk_workstation_heartbeats_offline_session_id_evaluation_sessions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["venue_id"], ["venues.id"], name=op.f("fk_workstation_heartbeats_venue_id_venues")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_workstation_heartbeats")),
+        sa.UniqueConstraint(
+            "venue_id", "workstation", name=op.f("uq_workstation_heartbeats_venue_id")
+        ),
+    )
+    op.create_table(
+        "evaluation_clarifications",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("session_id", sa.Integer(), nullable=False),
+        sa.Column("number", sa.Integer(), nullable=False),
+        sa.Column("bid_id", sa.Integer(), nullable=False),
+        sa.Column("organisation_id", sa.Integer(), nullable=False),
+        sa.Column("question", sa.Text(), nullable=False),
+        sa.Column("asked_by_id", sa.Integer(), nullable=False),
+        sa.Column("asked_at", bidhall.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("due_at", bidhall.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answer", sa.Text(), nullable=True),
+        sa.Column("answered_at", bidhall.db.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("answered_by_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["answered_by_id"],
+            ["users.id"],
+            name=op.f("fk_evaluation_clarifications_answered_by_id_users"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["asked_by_id"],
+            ["evaluation_members.id"],
+            name=op.f("fk_evaluation_clarifications_asked_by_id_evaluation_members"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["bid_id"], ["bids.id"], name=op.f("fk_evaluation_clarifications_bid_id_bids")
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_evaluation_clarifications_organisation_id_organisations"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["evaluation_sessions.id"],
+            name=op.f("fk_evaluation_clarifications_session_id_evaluation_sessions"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluation_clarifications")),
+        sa.UniqueConstraint(
+            "session_id", "number", name=op.f("uq_evaluation_clarifications_session_id")
+        ),
+    )
+    with op.batch_alter_table("evaluation_clarifications", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_evaluation_clarifications_organisation_id"),
+            ["organisation_id"],
+            unique=False,
+        )
+        batch_op.create_index(
+            batch_op.f("ix_evaluation_clarifications_session_id"), ["session_id"], unique=False
+        )
+
     op.create_table(
         "evaluation_report_signatures",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -352,6 +491,17 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_evaluation_report_signatures_session_id"))
 
     op.drop_table("evaluation_report_signatures")
+    with op.batch_alter_table("evaluation_clarifications", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_evaluation_clarifications_session_id"))
+        batch_op.drop_index(batch_op.f("ix_evaluation_clarifications_organisation_id"))
+
+    op.drop_table("evaluation_clarifications")
+    op.drop_table("workstation_heartbeats")
+    with op.batch_alter_table("presence_events", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_presence_events_venue_id"))
+        batch_op.drop_index(batch_op.f("ix_presence_events_session_id"))
+
+    op.drop_table("presence_events")
     op.drop_table("evaluation_messages")
     with op.batch_alter_table("evaluation_members", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_evaluation_members_user_id"))
@@ -367,3 +517,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_evaluation_sessions_report_due_at"))
 
     op.drop_table("evaluation_sessions")
+    with op.batch_alter_table("venue_devices", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_venue_devices_venue_id"))
+
+    op.drop_table("venue_devices")
