@@ -39,6 +39,10 @@ DEFAULTS: dict[str, Any] = {
     # minutes the members have to sign the finalized report; after them a member that neither
     # signed nor gave reasons is recorded as agreeing (Regs Art 53)
     "EVALUATION_SIGNING_MINUTES": 60,
+    # presence telemetry: a workstation with no heartbeat for this long is posted offline, and
+    # the clock skew allowed for a device's reported times
+    "PRESENCE_OFFLINE_SECONDS": 60,
+    "PRESENCE_CLOCK_SKEW_SECONDS": 30,
     "EVALUATION_ABNORMALLY_LOW_RATIO": "0.80",
     # origins allowed to open a Socket.IO connection, comma-separated in the environment
     # (e.g. "https://ggzy.example.gov.cn"); empty: the origin of the Host the page was served from
@@ -114,6 +118,8 @@ _ENV_TYPES: dict[str, type] = {
     "EVALUATION_PLANNED_MINUTES": int,
     "EVALUATION_EXTENSION_MINUTES": int,
     "EVALUATION_SIGNING_MINUTES": int,
+    "PRESENCE_OFFLINE_SECONDS": int,
+    "PRESENCE_CLOCK_SKEW_SECONDS": int,
     "TRUSTED_PROXIES": int,
     "TICK_SECONDS": int,
     "LOGIN_FAILURES_BEFORE_DELAY": int,

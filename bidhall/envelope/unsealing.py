@@ -188,7 +188,7 @@ def extract_documents(
 ) -> list[str]:
     """Decrypt the documents section into ``target`` (the bidder's or the committee's copy),
     checking the ciphertext against the signed manifest on the way (``verify``)."""
-    reader = _SectionReader(open_section(stream, envelope, "documents", key, verify=verify))
+    reader = SectionReader(open_section(stream, envelope, "documents", key, verify=verify))
     names = []
     target = target.resolve()
     with tarfile.open(fileobj=reader, mode="r|", bufsize=DEFAULT_CHUNK) as archive:
@@ -211,7 +211,7 @@ def extract_documents(
     return names
 
 
-class _SectionReader(io.RawIOBase):
+class SectionReader(io.RawIOBase):
     """Plaintext chunks as a readable file, without copying what is left of a chunk per read."""
 
     def __init__(self, chunks: Iterator[bytes]) -> None:

@@ -94,9 +94,11 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from bidhall.accounts.views import blueprint as core_blueprint
     from bidhall.crypto.views import blueprint as crypto_blueprint
     from bidhall.web import register_error_handlers
+    from evaluation.documents.api import blueprint as evaluation_documents_api
     from evaluation.draws.api import blueprint as draws_api
     from evaluation.draws.views import blueprint as draw_pages
     from evaluation.experts.api import blueprint as experts_api
+    from evaluation.presence.api import blueprint as presence_api
     from evaluation.sessions.api import blueprint as evaluation_api
     from evaluation.venues.api import blueprint as venues_api
     from evaluation.venues.views import blueprint as checkin_pages
@@ -123,6 +125,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(draws_api)
     app.register_blueprint(venues_api)
     app.register_blueprint(evaluation_api)
+    app.register_blueprint(evaluation_documents_api)
+    app.register_blueprint(presence_api)
     app.register_blueprint(draw_pages)
     app.register_blueprint(checkin_pages)
     register_error_handlers(app)
@@ -141,6 +145,7 @@ def _wire_domains() -> None:
     import audit
     from audit.ledger import checkpoints as audit_checkpoints
     from evaluation.draws import jobs as draw_jobs
+    from evaluation.presence import jobs as presence_jobs
     from evaluation.sessions import jobs as session_jobs
     from trading.guarantees import jobs as guarantee_jobs
     from trading.opening import jobs as opening
@@ -155,15 +160,23 @@ def _wire_domains() -> None:
     scheduler.register("guarantees", guarantee_jobs.tick)
     scheduler.register("evaluation", draw_jobs.tick)
     scheduler.register("evaluation-sessions", session_jobs.tick)
+    scheduler.register("presence", presence_jobs.tick)
     # the periodic ledger checkpoint runs last, sealing what the other jobs wrote
     scheduler.register("audit", audit_checkpoints.tick)
 
 
 def _authenticate() -> None:
     """A bearer token authenticates API scripts; everything cookie-based needs CSRF."""
+    from flask import current_app
+
     from bidhall.inputs import check_text
 
     g.api_user = None
+    view = current_app.view_functions.get(request.endpoint)
+    if getattr(view, "device_authenticated", False):
+        # a venue device's bearer secret, checked by the view itself (no cookie: no CSRF); a
+        # user's token is refused there (evaluation/presence/api.py)
+        return
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         secret = check_text(header.removeprefix("Bearer ").strip(), "Authorization")
@@ -206,6 +219,7 @@ def import_models() -> None:
     import bidhall.crypto.models  # noqa: F401
     import evaluation.draws.models  # noqa: F401
     import evaluation.experts.models  # noqa: F401
+    import evaluation.presence.models  # noqa: F401
     import evaluation.sessions.models  # noqa: F401
     import evaluation.venues.models  # noqa: F401
     import trading.bids.models  # noqa: F401

@@ -300,6 +300,7 @@ def _register_domain_commands() -> None:
     from bidhall.shell.demo import demo_command
     from evaluation.draws.cli import draw_group
     from evaluation.experts.cli import experts_group
+    from evaluation.presence.cli import venue_group
     from evaluation.reports.cli import report_group
     from evaluation.venues.cli import venue_commands
     from trading.bids.cli import bid_group, receipt_group, seal_group
@@ -321,6 +322,7 @@ def _register_domain_commands() -> None:
     main.add_command(open_key)
     main.add_command(opening_group)
     main.add_command(report_group)
+    main.add_command(venue_group)
 
 
 _register_domain_commands()

@@ -56,8 +56,10 @@ class PlaceStatus:
     TIMED_OUT = "timed_out"  # no answer inside the window
     RESERVE = "reserve"  # not called (yet)
     RECUSED = "recused"  # accepted, then declared a conflict of interest at check-in
+    REPLACED = "replaced"  # replaced during the evaluation: its conclusions void (Regs Art 48)
     OPEN = (INVITED, ACCEPTED)  # holding a seat
-    VACATED = (DECLINED, TIMED_OUT, RECUSED)  # left a seat (filled again unless replaced_by)
+    # left a seat (filled again unless replaced_by)
+    VACATED = (DECLINED, TIMED_OUT, RECUSED, REPLACED)
 
 
 class DrawPlace(Base):

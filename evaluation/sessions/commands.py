@@ -18,7 +18,16 @@ from bidhall import clock, config, inputs
 from bidhall.accounts.models import User
 from bidhall.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bidhall.realtime.commands import CommandLog
-from evaluation.sessions import clarifications, report, review, room, rules, scores, services
+from evaluation.sessions import (
+    clarifications,
+    replacement,
+    report,
+    review,
+    room,
+    rules,
+    scores,
+    services,
+)
 from evaluation.sessions.models import (
     EvaluationSession,
     ReviewMark,
@@ -265,6 +274,7 @@ def _mark(session, evaluation, caller: Caller, data: dict) -> dict:
 def _close_review(session, evaluation, caller: Caller, data: dict) -> dict:
     rules.check_leader(caller.role, caller.is_leader, "close the review")
     rules.check_stage(evaluation.stage, Stage.REVIEW, why="the review is closed once")
+    room.check_complete(session, evaluation, "closing the review")
     passed, vetoed = review.outcome(session, evaluation)
     evaluation.passed_bid_ids = passed
     room.post(session, evaluation, caller.user, "review_closed", passed=passed, vetoed=vetoed)
@@ -411,6 +421,7 @@ def _dissent(session, evaluation, caller: Caller, data: dict) -> dict:
 @_command("finalize")
 def _finalize(session, evaluation, caller: Caller, data: dict) -> dict:
     rules.check_leader(caller.role, caller.is_leader, "finalize the report")
+    room.check_complete(session, evaluation, "the report")
     return report.finalize(session, evaluation, caller.member, caller.user)
 
 
@@ -440,3 +451,21 @@ def _ask(session, evaluation, caller: Caller, data: dict) -> dict:
         data.get("due_minutes"),
         caller.user,
     )
+
+
+# --- replacing a member -------------------------------------------------------------------------
+
+
+@_command("replace")
+def _replace(session, evaluation, caller: Caller, data: dict) -> dict:
+    _check_steward(caller, "replace a member of", leader_too=False)
+    seat = inputs.identifier(data.get("seat"), "seat")
+    reason = rules.check_text(data.get("reason"), "reason")
+    return replacement.replace(session, evaluation, seat, reason, caller.user)
+
+
+@_command("seat_replacement")
+def _seat_replacement(session, evaluation, caller: Caller, data: dict) -> dict:
+    _check_steward(caller, "seat a replacement in", leader_too=False)
+    seat = inputs.identifier(data.get("seat"), "seat")
+    return replacement.seat_replacement(session, evaluation, seat, caller.user)

@@ -53,13 +53,12 @@ class EvaluationSession(Base):
 
 class SessionMember(Base):
     """A member's seat in the session: a drawn expert (its draw place), seated at a venue's
-    workstation. A replaced member stays, inactive, with its conclusions voided."""
+    workstation. A replaced member stays, inactive, with its conclusions voided; its replacement
+    takes its seat number."""
 
     __tablename__ = "evaluation_members"
-    __table_args__ = (
-        UniqueConstraint("session_id", "seat", name="uq_evaluation_members_seat"),
-        UniqueConstraint("session_id", "place_id", name="uq_evaluation_members_place"),
-    )
+    # a seat has one active member; a replacement takes the seat of the member it replaces
+    __table_args__ = (UniqueConstraint("session_id", "place_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("evaluation_sessions.id"), index=True)

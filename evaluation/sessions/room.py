@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from bidhall import clock
 from bidhall.accounts.models import Role, User
 from bidhall.db import db, fetch_one
-from bidhall.errors import Forbidden, NotFound
+from bidhall.errors import Conflict, Forbidden, NotFound
 from bidhall.realtime.rooms import MessageLog
 from evaluation.draws.visibility import expert_names, venue_names
 from evaluation.sessions import rules
@@ -39,7 +39,9 @@ from trading.tenders.models import Tender
 MESSAGES = MessageLog(SessionMessage, name="evaluation", key="session_id", counter_key="id")
 
 
-def post(session: Session, evaluation: EvaluationSession, actor: Any, kind: str, **payload) -> int:
+def post(
+    session: Session, evaluation: EvaluationSession, actor: Any, kind: str, /, **payload: Any
+) -> int:
     """Say something to the committee and its supervisors (the caller's unit holds the
     session's lock): nothing posted here may be secret from any member."""
     return MESSAGES.post(session, evaluation, actor, kind, **payload)
@@ -67,6 +69,24 @@ def members(session: Session, evaluation: EvaluationSession) -> list[SessionMemb
 
 def active_members(session: Session, evaluation: EvaluationSession) -> list[SessionMember]:
     return [m for m in members(session, evaluation) if m.active]
+
+
+def vacant_seats(session: Session, evaluation: EvaluationSession) -> list[int]:
+    """Seats whose member was replaced and whose replacement is not seated yet."""
+    seated = members(session, evaluation)
+    return sorted({m.seat for m in seated} - {m.seat for m in seated if m.active})
+
+
+def check_complete(session: Session, evaluation: EvaluationSession, what: str) -> None:
+    """The committee decides as a whole: nothing is closed while a seat is vacant."""
+    vacant = vacant_seats(session, evaluation)
+    if vacant:
+        raise Conflict(
+            f"{what} waits for the replacement of member "
+            + ", ".join(str(seat) for seat in vacant),
+            code="seat_vacant",
+            seats=vacant,
+        )
 
 
 def checked_in(session: Session, member: SessionMember) -> bool:
@@ -182,6 +202,7 @@ def snapshot(user: User | None, role: SessionRole, member: SessionMember | None,
             }
             for m in seated
         ],
+        "vacant_seats": vacant_seats(session, evaluation),
         "time_insufficient": sum(1 for m in seated if m.active and m.time_insufficient),
         "bids": bid_views(session, evaluation),
         "votes": [vote_view(session, v, member) for v in votes(session, evaluation)],
@@ -191,6 +212,10 @@ def snapshot(user: User | None, role: SessionRole, member: SessionMember | None,
         "clarifications": clarification_views(session, evaluation),
         "report": report_view(db.session, evaluation, member),
     }
+    if staff:
+        from evaluation.presence import services as presence
+
+        result["workstations"] = presence.workstations(evaluation.id)
     if member is not None:
         result["me"] = {
             "seat": member.seat,

@@ -178,7 +178,7 @@ def submit(
         submitted=len(submitted),
         members=len(room.active_members(session, evaluation)),
     )
-    if len(submitted) == len(room.active_members(session, evaluation)):
+    if all_submitted(session, evaluation):
         publish_results(session, evaluation, actor)
     return {"submitted": True, "outliers_explained": len(outliers)}
 
@@ -299,6 +299,13 @@ def compute(session: Session, evaluation: EvaluationSession) -> dict:
             }
         )
     return {"lots": result_lots, "computed_at": clock.now().isoformat()}
+
+
+def all_submitted(session: Session, evaluation: EvaluationSession) -> bool:
+    submitted = [s for s in room.sheets(session, evaluation) if s.state == "submitted"]
+    return not room.vacant_seats(session, evaluation) and len(submitted) == len(
+        room.active_members(session, evaluation)
+    )
 
 
 def publish_results(session: Session, evaluation: EvaluationSession, actor: Any) -> dict:

@@ -211,6 +211,7 @@ def start_vote(
     (the audit layer watches repeated votes)."""
     if room.open_vote(session, evaluation) is not None:
         raise Conflict("close the open vote first: one vote at a time", code="vote_open")
+    room.check_complete(session, evaluation, "a vote")
     votes = room.votes(session, evaluation)
     previous = next(
         (
@@ -302,7 +303,9 @@ def _elect(session: Session, evaluation: EvaluationSession, vote: Vote, result: 
         return
     leader = session.scalar(
         select(SessionMember).where(
-            SessionMember.session_id == evaluation.id, SessionMember.seat == int(winner)
+            SessionMember.session_id == evaluation.id,
+            SessionMember.seat == int(winner),
+            SessionMember.active.is_(True),
         )
     )
     leader.leader = True

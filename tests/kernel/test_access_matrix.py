@@ -181,6 +181,17 @@ TABLE = [
     ("GET", "/api/evaluation/V/messages", set()),
     ("POST", "/api/evaluation/V/K", set()),
     ("GET", "/api/evaluation/V/report.pdf", set()),
+    # the bids' documents in a session: its members only, supervisors among the refused
+    # (V: the cast has no session; who reads: tests/evaluation/documents/)
+    ("GET", "/api/evaluation/V/bids/B/documents", set()),
+    ("GET", "/api/evaluation/V/bids/B/documents/F", set()),
+    # a venue's AV device token (admin); Y = a venue of the cast. The telemetry takes a device's
+    # token only: every user (and no token) is refused
+    ("GET", "/api/venues/Y/devices", {"admin"}),
+    ("POST", "/api/venues/Y/devices", {"admin"}),
+    ("DELETE", "/api/venues/Y/devices", {"admin"}),
+    ("POST", "/api/telemetry/heartbeats", set()),
+    ("POST", "/api/telemetry/events", set()),
     # clarifications: the questions put to a bidder's organisation, and its answer
     ("GET", "/api/my/clarifications", {"bidder"}),
     ("POST", "/api/evaluation/V/clarifications/N/answer", {"bidder"}),
@@ -205,6 +216,8 @@ PLACEHOLDERS = {
     "K": "<command>",
     "V": "<int:session_id>",
     "N": "<int:number>",
+    "F": "<path:name>",
+    "Y": "<int:venue_id>",
 }
 
 

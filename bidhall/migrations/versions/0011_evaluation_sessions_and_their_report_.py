@@ -2,7 +2,7 @@
 
 Revision ID: 0011
 Revises: 0010
-Create Date: 2026-12-02 14:26:09.957823
+Create Date: 2026-12-02 14:36:27.564866
 """
 
 from __future__ import annotations
@@ -162,8 +162,9 @@ def upgrade() -> None:
             ["venue_id"], ["venues.id"], name=op.f("fk_evaluation_members_venue_id_venues")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluation_members")),
-        sa.UniqueConstraint("session_id", "place_id", name="uq_evaluation_members_place"),
-        sa.UniqueConstraint("session_id", "seat", name="uq_evaluation_members_seat"),
+        sa.UniqueConstraint(
+            "session_id", "place_id", name=op.f("uq_evaluation_members_session_id")
+        ),
     )
     with op.batch_alter_table("evaluation_members", schema=None) as batch_op:
         batch_op.create_index(
