@@ -2,7 +2,7 @@
 emit, or with the others of a burst as one batch frame.
 
 ``install(namespace, coalesce_ms)`` registers a ``RoomNamespace`` on the app's Socket.IO server
-and its after-commit publisher. Every emit goes through ``bidhall.extensions.socketio``, which
+and a subscriber that sends what each unit said in a room, together, after its commit. Every emit goes through ``bidhall.extensions.socketio``, which
 the app factory binds to the Redis message queue when ``REDIS_URL`` is set
 (``SOCKETIO_CHANNEL``): a message committed in any process (a worker, the scheduler's tick)
 reaches the room's members connected to every other, in the same order, with nothing to do in
@@ -14,7 +14,10 @@ from __future__ import annotations
 import threading
 import time
 
+from sqlalchemy.orm import Session
+
 from bidhall import events
+from bidhall.db import db
 from bidhall.events import Event
 from bidhall.extensions import socketio
 from bidhall.realtime.rooms import RoomNamespace
@@ -39,23 +42,29 @@ class Coalescer:
         self.pending: dict[str, list[dict]] = {}  # room -> messages waiting for the flush
 
     def publish(self, room: str, message: dict) -> None:
+        self.publish_many(room, [message])
+
+    def publish_many(self, room: str, messages: list[dict]) -> None:
+        """Publish what one commit said in one room (in seq order): at once into a quiet room,
+        as one frame when there are several; into a busy one with the rest of its burst."""
         if self.window <= 0:
-            self._emit(self.event, message, room)
+            for message in messages:
+                self._emit(self.event, message, room)
             return
         now = time.monotonic()
         with self.lock:
             waiting = self.pending.get(room)
             if waiting is not None:
-                waiting.append(message)
+                waiting.extend(messages)
                 return
             quiet_for = now - self.last.get(room, float("-inf"))
             send_now = quiet_for >= self.window
             if send_now:
                 self.last[room] = now
             else:
-                self.pending[room] = [message]
+                self.pending[room] = list(messages)
         if send_now:
-            self._emit(self.event, message, room)
+            self._send(room, messages)
         else:
             socketio.start_background_task(self._flush, room, self.window - quiet_for)
 
@@ -64,6 +73,9 @@ class Coalescer:
         with self.lock:
             messages = self.pending.pop(room, [])
             self.last[room] = time.monotonic()
+        self._send(room, messages)
+
+    def _send(self, room: str, messages: list[dict]) -> None:
         if len(messages) == 1:
             self._emit(self.event, messages[0], room)
         elif messages:
@@ -79,11 +91,24 @@ def install(namespace: RoomNamespace, coalesce_ms: int = 0) -> Coalescer:
     log = namespace.log
     coalescer = Coalescer(namespace.namespace, log.name, coalesce_ms / 1000)
 
-    def broadcast(event: Event) -> None:
+    unit_key = f"fanout:{log.name}"
+
+    def collect(_session: Session, event: Event) -> None:
+        # inside the unit: the messages it posts wait for its commit, and go out together, so
+        # a command that says several things (a last score: submitted, results, stage) is one
+        # frame at once rather than one message now and the rest after the window
         message = log.message_of(event)
-        if message is not None:
-            coalescer.publish(log.room(message[log.key]), message)
+        if message is None:
+            return
+        said = db.unit_local(unit_key, dict)
+        if not said:
+            db.after_commit(lambda: _publish(said))
+        said.setdefault(log.room(message[log.key]), []).append(message)
+
+    def _publish(said: dict[str, list[dict]]) -> None:
+        for room, messages in said.items():
+            coalescer.publish_many(room, messages)
 
     socketio.on_namespace(namespace)
-    events.publish_after_commit(broadcast)
+    events.subscribe(collect)
     return coalescer

@@ -46,7 +46,7 @@ SIGNATURE_FORMAT = "bidhall-report-signature/1"
 RULE_SETS = ("construction", "gov_procurement")
 METHODS = ("lowest_price", "comprehensive")
 STAGES = ("qualification", "responsiveness")
-MATTERS = ("leader", "veto", "abnormal_price", "tie", "other")
+MATTERS = ("leader", "veto", "abnormal_price", "correction", "tie", "other")
 #: Regs Art 51's reasons for a veto (否决投标), as evaluation.sessions.rules.VETO_REASONS names them
 VETO_REASONS = (
     "not_signed_or_sealed",

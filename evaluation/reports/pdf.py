@@ -61,6 +61,7 @@ MATTERS = {
     "veto": "否决投标",
     "abnormal_price": "投标报价异常低",
     "tie": "得分相同",
+    "correction": "算术修正",
     "other": "其他事项",
 }
 #: Regs Art 51, in its own words

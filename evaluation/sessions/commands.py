@@ -20,6 +20,7 @@ from bidhall.errors import Conflict, Forbidden, InvalidInput, NotFound
 from bidhall.realtime.commands import CommandLog
 from evaluation.sessions import (
     clarifications,
+    corrections,
     replacement,
     report,
     review,
@@ -469,3 +470,10 @@ def _seat_replacement(session, evaluation, caller: Caller, data: dict) -> dict:
     _check_steward(caller, "seat a replacement in", leader_too=False)
     seat = inputs.identifier(data.get("seat"), "seat")
     return replacement.seat_replacement(session, evaluation, seat, caller.user)
+
+
+@_command("correct")
+def _correct(session, evaluation, caller: Caller, data: dict) -> dict:
+    rules.check_leader(caller.role, caller.is_leader, "propose an arithmetic correction")
+    bid_id = _bid_of(evaluation, data.get("bid_id"))
+    return corrections.propose(session, evaluation, caller.member, bid_id, data, caller.user)

@@ -208,3 +208,23 @@ class Clarification(Base):
     answer: Mapped[str | None] = mapped_column(Text)
     answered_at: Mapped[datetime | None]
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class PriceCorrection(Base):
+    """An arithmetic correction of a bid's price (words over figures; unit price over total),
+    proposed by the leader from the bid's documents and put to the committee's vote; once
+    confirmed its price is the bid's evaluated price."""
+
+    __tablename__ = "evaluation_price_corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("evaluation_sessions.id"), index=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bids.id"))
+    original: Mapped[str] = mapped_column(String(30))  # decimal strings
+    corrected: Mapped[str] = mapped_column(String(30))
+    words: Mapped[str | None] = mapped_column(Text)
+    lines: Mapped[list] = mapped_column(JSON)  # the bid's lines as entered, and as corrected
+    steps: Mapped[list] = mapped_column(JSON)
+    vote_id: Mapped[int] = mapped_column(ForeignKey("evaluation_votes.id"))
+    state: Mapped[str] = mapped_column(String(20))  # proposed | confirmed | rejected
+    proposed_at: Mapped[datetime]

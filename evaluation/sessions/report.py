@@ -21,7 +21,7 @@ from evaluation.draws.visibility import expert_names, venue_names
 from evaluation.reports import document as report_document
 from evaluation.reports import pdf as report_pdf
 from evaluation.reports import seal as report_seal
-from evaluation.sessions import clarifications, review, room, rules
+from evaluation.sessions import clarifications, corrections, review, room, rules
 from evaluation.sessions.models import (
     Ballot,
     EvaluationSession,
@@ -114,7 +114,7 @@ def content(session: Session, evaluation: EvaluationSession, now) -> dict:
     requirement_text = {r["id"]: r for r in evaluation.requirements}
     lot = (evaluation.results or {"lots": []})["lots"]
     lot = lot[0] if lot else None
-    bids = room.bids_of(session, evaluation)
+    priced = room.evaluated_prices(session, evaluation)
     return {
         "tender": {
             "id": tender.id,
@@ -145,11 +145,11 @@ def content(session: Session, evaluation: EvaluationSession, now) -> dict:
                 "lot": bid.lot_number,
                 "bidder": bid.organisation.name,
                 "read_out_price": str(room.price_of(bid)),
-                "evaluated_price": str(room.price_of(bid)) if bid.id in passed else None,
+                "evaluated_price": str(evaluated) if bid.id in passed else None,
                 "passed": bid.id in passed,
                 "veto_reason": veto_of[bid.id]["reason"] if bid.id in veto_of else None,
             }
-            for number, bid in enumerate(bids, start=1)
+            for number, (bid, evaluated) in enumerate(priced, start=1)
         ],
         "review": [
             {
@@ -186,7 +186,16 @@ def content(session: Session, evaluation: EvaluationSession, now) -> dict:
             }
             for c in clarifications.of_session(session, evaluation)
         ],
-        "corrections": [],
+        "corrections": [
+            {
+                "bid_id": c.bid_id,
+                "original": c.original,
+                "corrected": c.corrected,
+                "steps": c.steps,
+            }
+            for c in corrections.of_session(session, evaluation)
+            if c.state == "confirmed"
+        ],
         "scores": _scores(evaluation, lot),
         "ranking": [
             {

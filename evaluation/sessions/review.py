@@ -91,8 +91,9 @@ def abnormally_low_bids(session: Session, evaluation: EvaluationSession) -> list
     explains, then the committee votes)."""
     ratio = Decimal(str(config.setting("EVALUATION_ABNORMALLY_LOW_RATIO", "0.80")))
     low: list[int] = []
+    evaluated = {bid.id: price for bid, price in room.evaluated_prices(session, evaluation)}
     for lot in _by_lot(session, evaluation).values():
-        prices = {str(bid.id): room.price_of(bid) for bid in lot}
+        prices = {str(bid.id): evaluated[bid.id] for bid in lot}
         low.extend(int(b) for b in scoring.abnormally_low(prices, ratio=ratio))
     return sorted(low)
 

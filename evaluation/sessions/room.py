@@ -210,6 +210,7 @@ def snapshot(user: User | None, role: SessionRole, member: SessionMember | None,
         "scoring": scoring_view(session, evaluation, role, member),
         "results": evaluation.results if evaluation.stage in ("ranked", "report") else None,
         "clarifications": clarification_views(session, evaluation),
+        "corrections": correction_views(session, evaluation),
         "report": report_view(db.session, evaluation, member),
     }
     if staff:
@@ -237,6 +238,15 @@ def price_of(bid: Bid) -> Decimal:
     return Decimal(str((bid.summary or {}).get("price", "0")))
 
 
+def evaluated_prices(session: Session, evaluation: EvaluationSession) -> list[tuple[Bid, Decimal]]:
+    """Each bid with the price it is evaluated at: the read-out price, or the corrected one
+    once the committee confirmed an arithmetic correction."""
+    from evaluation.sessions import corrections
+
+    corrected = corrections.evaluated_prices(session, evaluation)
+    return [(bid, corrected.get(bid.id, price_of(bid))) for bid in bids_of(session, evaluation)]
+
+
 def bid_views(session: Session, evaluation: EvaluationSession) -> list[dict]:
     # the bidders were named at the opening's reading out: the committee sees them
     passed = evaluation.passed_bid_ids
@@ -247,10 +257,11 @@ def bid_views(session: Session, evaluation: EvaluationSession) -> list[dict]:
             "lot": bid.lot_number,
             "bidder": bid.organisation.name,
             "price": str(price_of(bid)),
+            "evaluated_price": str(evaluated),
             "summary": bid.summary,
             "passed": None if passed is None else bid.id in passed,
         }
-        for number, bid in enumerate(bids_of(session, evaluation), start=1)
+        for number, (bid, evaluated) in enumerate(evaluated_prices(session, evaluation), start=1)
     ]
 
 
@@ -423,3 +434,9 @@ def clarification_views(session: Session, evaluation: EvaluationSession) -> list
     from evaluation.sessions import clarifications
 
     return [clarifications.view(c) for c in clarifications.of_session(session, evaluation)]
+
+
+def correction_views(session: Session, evaluation: EvaluationSession) -> list[dict]:
+    from evaluation.sessions import corrections
+
+    return [corrections.view(c) for c in corrections.of_session(session, evaluation)]

@@ -41,6 +41,7 @@ class Matter(enum.StrEnum):
     LEADER = "leader"  # the leader's election: one option per eligible seat
     VETO = "veto"  # a disputed or vetoed requirement of a bid: veto | pass
     ABNORMAL_PRICE = "abnormal_price"  # an abnormally low price: veto | accept
+    CORRECTION = "correction"  # an arithmetic correction of a bid's price: confirm | reject
     TIE = "tie"  # bids tied after the tie-break: one option per bid
     OTHER = "other"  # anything else the leader puts to the committee
 

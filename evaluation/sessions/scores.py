@@ -271,9 +271,9 @@ def compute(session: Session, evaluation: EvaluationSession) -> dict:
     }
     passed = set(evaluation.passed_bid_ids or [])
     lots: dict[int, dict[str, Decimal]] = {}
-    for bid in room.bids_of(session, evaluation):
+    for bid, price in room.evaluated_prices(session, evaluation):
         if bid.id in passed:
-            lots.setdefault(bid.lot_number, {})[str(bid.id)] = room.price_of(bid)
+            lots.setdefault(bid.lot_number, {})[str(bid.id)] = price
     the_criteria, the_formula = criteria(evaluation), formula(evaluation)
     result_lots = []
     for lot, prices in sorted(lots.items()):

@@ -292,6 +292,10 @@ def close_vote(
     )
     if vote.matter == Matter.LEADER:
         _elect(session, evaluation, vote, result)
+    elif vote.matter == Matter.CORRECTION:
+        from evaluation.sessions import corrections
+
+        corrections.settle(session, evaluation, vote, result["winner"])
     return result
 
 

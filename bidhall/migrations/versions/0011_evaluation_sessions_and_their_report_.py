@@ -2,7 +2,7 @@
 
 Revision ID: 0011
 Revises: 0010
-Create Date: 2026-12-02 14:36:27.564866
+Create Date: 2026-12-02 14:43:52.345016
 """
 
 from __future__ import annotations
@@ -469,8 +469,45 @@ def upgrade() -> None:
             batch_op.f("ix_evaluation_ballots_vote_id"), ["vote_id"], unique=False
         )
 
+    op.create_table(
+        "evaluation_price_corrections",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("session_id", sa.Integer(), nullable=False),
+        sa.Column("bid_id", sa.Integer(), nullable=False),
+        sa.Column("original", sa.String(length=30), nullable=False),
+        sa.Column("corrected", sa.String(length=30), nullable=False),
+        sa.Column("words", sa.Text(), nullable=True),
+        sa.Column("lines", sa.JSON(), nullable=False),
+        sa.Column("steps", sa.JSON(), nullable=False),
+        sa.Column("vote_id", sa.Integer(), nullable=False),
+        sa.Column("state", sa.String(length=20), nullable=False),
+        sa.Column("proposed_at", bidhall.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["bid_id"], ["bids.id"], name=op.f("fk_evaluation_price_corrections_bid_id_bids")
+        ),
+        sa.ForeignKeyConstraint(
+            ["session_id"],
+            ["evaluation_sessions.id"],
+            name=op.f("fk_evaluation_price_corrections_session_id_evaluation_sessions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["vote_id"],
+            ["evaluation_votes.id"],
+            name=op.f("fk_evaluation_price_corrections_vote_id_evaluation_votes"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluation_price_corrections")),
+    )
+    with op.batch_alter_table("evaluation_price_corrections", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_evaluation_price_corrections_session_id"), ["session_id"], unique=False
+        )
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("evaluation_price_corrections", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_evaluation_price_corrections_session_id"))
+
+    op.drop_table("evaluation_price_corrections")
     with op.batch_alter_table("evaluation_ballots", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_evaluation_ballots_vote_id"))
 
