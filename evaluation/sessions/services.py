@@ -22,7 +22,6 @@ from evaluation.scoring import rules as scoring
 from evaluation.sessions import room, rules
 from evaluation.sessions.models import Ballot, EvaluationSession, SessionMember, Vote
 from evaluation.sessions.rules import Matter, SessionState, Stage
-from evaluation.venues.models import Venue
 from trading.opening.models import Opening
 from trading.opening.rules import OPENED
 from trading.tenders.models import Tender, TenderState
@@ -191,10 +190,6 @@ def _seat(
     return members
 
 
-def venue_of(session: Session, venue_id: int | None) -> Venue | None:
-    return session.get(Venue, venue_id) if venue_id is not None else None
-
-
 # --- votes --------------------------------------------------------------------------------------
 
 
@@ -340,3 +335,33 @@ def cast_ballot(
     if cast >= len(present):
         return {"closed": True, "result": close_vote(session, evaluation, vote, "all_voted", user)}
     return {"closed": False}
+
+
+# --- presence in the room -----------------------------------------------------------------------
+
+
+def member_present(session_id: int, user_id: int, joined: bool) -> None:
+    """A member's connection joined or left the session's room: on the record, so a replay
+    shows who was following when (the audit layer's presence screens read it)."""
+    with db.transaction() as session:
+        evaluation = room.load(session, session_id, lock=True)
+        member = session.scalar(
+            select(SessionMember).where(
+                SessionMember.session_id == evaluation.id,
+                SessionMember.user_id == user_id,
+                SessionMember.active.is_(True),
+            )
+        )
+        if member is None or evaluation.state in (SessionState.TERMINATED, SessionState.FINISHED):
+            return
+        if joined and member.first_joined_at is None:
+            member.first_joined_at = clock.now()
+        room.post(
+            session,
+            evaluation,
+            session.get(User, user_id),
+            "member_joined" if joined else "member_left",
+            seat=member.seat,
+            venue_id=member.venue_id,
+            workstation=member.workstation,
+        )

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import request
+
 from bidhall.accounts.models import User
 from bidhall.realtime import fanout
 from bidhall.realtime.rooms import RoomNamespace
-from evaluation.sessions import commands, room
+from evaluation.sessions import commands, room, services
 from evaluation.sessions.models import SessionMember
 from evaluation.sessions.rules import SessionRole
 
@@ -35,6 +37,10 @@ class EvaluationNamespace(RoomNamespace):
     data_example = '{"session_id": <number>, ...}'
     log = room.MESSAGES
 
+    def __init__(self, namespace: str) -> None:
+        super().__init__(namespace)
+        self._following: dict[str, tuple[int, int]] = {}  # sid -> (session id, member's user)
+
     def admit(self, user: User | None, key: int) -> Admission:
         return room.enter(user, key)
 
@@ -44,6 +50,30 @@ class EvaluationNamespace(RoomNamespace):
 
     def run(self, user: User | None, key: int, name: str, data: Any) -> dict:
         return commands.run(user, key, name, data)
+
+    # a member's joining and leaving are on the record (member_joined / member_left)
+
+    def on_join(self, data: Any) -> dict:
+        answer = super().on_join(data)
+        if answer["role"] == SessionRole.MEMBER:
+            user_id = self._users.get(request.sid)
+            self._following[request.sid] = (answer["session_id"], user_id)
+            services.member_present(answer["session_id"], user_id, joined=True)
+        return answer
+
+    def on_leave(self, data: Any) -> dict:
+        answer = super().on_leave(data)
+        self._left(request.sid)
+        return answer
+
+    def on_disconnect(self, *args: Any) -> None:
+        self._left(request.sid)
+        super().on_disconnect(*args)
+
+    def _left(self, sid: str) -> None:
+        following = self._following.pop(sid, None)
+        if following is not None:
+            services.member_present(*following, joined=False)
 
 
 EvaluationNamespace.add_commands(commands.command_names())

@@ -123,3 +123,16 @@ def test_members_hear_what_another_member_does(committee, session_client):
     messages = heard(listener)
     assert [m["type"] for m in messages] == ["evaluation.vote_cast"]
     assert messages[0]["payload"] == {"vote": 1, "seat": 1, "ballots": 1}
+
+
+def test_a_members_joining_and_leaving_are_on_the_record(committee, session_client):
+    listener = session_client(committee.supervisor)
+    emit(listener, "join", session_id=committee.id)
+    heard(listener)
+    member = session_client(committee.member(2))
+    emit(member, "join", session_id=committee.id)
+    member.disconnect(namespace=NS)
+    assert [(m["type"], m["payload"]["seat"]) for m in heard(listener)] == [
+        ("evaluation.member_joined", 2),
+        ("evaluation.member_left", 2),
+    ]

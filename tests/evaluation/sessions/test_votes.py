@@ -101,7 +101,11 @@ def test_a_member_reconnecting_mid_vote_gets_exactly_what_it_missed(committee, s
     rejoined = emit(again, "join", session_id=committee.id, last_seq=last_seq)
     missed = rejoined["missed"]
     assert [m["seq"] for m in missed] == list(range(last_seq + 1, rejoined["seq"] + 1))
-    assert [m["payload"]["seat"] for m in missed] == [1, 2]
+    assert [(m["type"], m["payload"]["seat"]) for m in missed] == [
+        ("evaluation.member_left", 4),
+        ("evaluation.vote_cast", 1),
+        ("evaluation.vote_cast", 2),
+    ]
     vote = rejoined["state"]["votes"][0]
     assert vote["open"] is True and vote["my_choice"] == "2" and vote["ballots"] == 3
     # the vote goes on where it was: the last two votes close it
