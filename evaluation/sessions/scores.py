@@ -167,7 +167,9 @@ def submit(
         ],
         seconds=int((now - sheet.started_at).total_seconds()),
     )
-    submitted = [s for s in room.sheets(session, evaluation) if s.state == "submitted"]
+    active = room.active_members(session, evaluation)
+    sheets = room.sheets(session, evaluation)
+    submitted = [s for s in sheets if s.state == "submitted"]
     room.post(
         session,
         evaluation,
@@ -176,10 +178,10 @@ def submit(
         seat=member.seat,
         submission=sheet.submissions,
         submitted=len(submitted),
-        members=len(room.active_members(session, evaluation)),
+        members=len(active),
     )
-    if all_submitted(session, evaluation):
-        publish_results(session, evaluation, actor)
+    if len(submitted) == len(active) and not room.vacant_seats(session, evaluation):
+        publish_results(session, evaluation, actor, active=active, sheets=sheets)
     return {"submitted": True, "outliers_explained": len(outliers)}
 
 
@@ -261,13 +263,20 @@ def reopen(
 # --- results ------------------------------------------------------------------------------------
 
 
-def compute(session: Session, evaluation: EvaluationSession) -> dict:
-    """The server's results, per lot, from the submitted sheets (seat -> sheet)."""
-    members = {m.id: m.seat for m in room.active_members(session, evaluation)}
-    sheets = {
+def compute(
+    session: Session,
+    evaluation: EvaluationSession,
+    *,
+    active: list[SessionMember] | None = None,
+    sheets: list[ScoreSheet] | None = None,
+) -> dict:
+    """The server's results, per lot, from the submitted sheets (seat -> sheet); ``active`` and
+    ``sheets`` when the caller has just read them."""
+    members = {m.id: m.seat for m in active or room.active_members(session, evaluation)}
+    by_seat = {
         members[s.member_id]: _as_decimals(s.scores)
-        for s in room.sheets(session, evaluation)
-        if s.submitted_at is not None
+        for s in (sheets if sheets is not None else room.sheets(session, evaluation))
+        if s.submitted_at is not None and s.member_id in members
     }
     passed = set(evaluation.passed_bid_ids or [])
     lots: dict[int, dict[str, Decimal]] = {}
@@ -279,7 +288,7 @@ def compute(session: Session, evaluation: EvaluationSession) -> dict:
     for lot, prices in sorted(lots.items()):
         lot_sheets = {
             seat: {bid: items for bid, items in sheet.items() if bid in prices}
-            for seat, sheet in sheets.items()
+            for seat, sheet in by_seat.items()
         }
         computed = scoring.results(the_criteria, the_formula, prices, lot_sheets)
         result_lots.append(
@@ -308,8 +317,15 @@ def all_submitted(session: Session, evaluation: EvaluationSession) -> bool:
     )
 
 
-def publish_results(session: Session, evaluation: EvaluationSession, actor: Any) -> dict:
-    results = compute(session, evaluation)
+def publish_results(
+    session: Session,
+    evaluation: EvaluationSession,
+    actor: Any,
+    *,
+    active: list[SessionMember] | None = None,
+    sheets: list[ScoreSheet] | None = None,
+) -> dict:
+    results = compute(session, evaluation, active=active, sheets=sheets)
     evaluation.results = results
     evaluation.stage = Stage.RANKED
     room.post(session, evaluation, actor, "results", **results)
