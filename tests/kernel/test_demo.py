@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -24,7 +25,7 @@ def demo_env(**extra: str) -> dict:
     return env | {"PYTHONUNBUFFERED": "1"} | extra
 
 
-def test_the_demo_plays_the_life_cycle_and_ends_with_a_json_summary(tmp_path):
+def test_the_demo_plays_the_life_cycle_to_the_sealed_report_and_ends_with_a_json_summary(tmp_path):
     # --instance wins over BIDHALL_INSTANCE
     env = demo_env(BIDHALL_INSTANCE=str(tmp_path / "from-environment"))
     result = subprocess.run(
@@ -44,6 +45,23 @@ def test_the_demo_plays_the_life_cycle_and_ends_with_a_json_summary(tmp_path):
     assert "decrypted remotely" in result.stdout
     assert (tmp_path / "demo" / "bidhall.db").exists()
     assert not (tmp_path / "from-environment").exists()
+    # the evaluation after the opening: 5 members over 2 venues, Minsheng's bid vetoed by a
+    # vote, Huadong's clarification answered, the report signed by all, sealed and verified
+    evaluation = summary["evaluation"]
+    assert evaluation["report_verified"] is True
+    assert evaluation["members"] == 5 and evaluation["venues"] == 2
+    assert evaluation["leader_seat"] == 1
+    assert evaluation["vetoed_bids"] == ["Minsheng Engineering Co."]
+    assert evaluation["clarifications_answered"] == 1
+    assert sorted(evaluation["ranking"]) == [
+        "Huadong Construction Group",
+        "Jiangcheng Builders Ltd",
+    ]
+    assert evaluation["candidates"] == evaluation["ranking"]
+    assert (tmp_path / "demo").resolve() in Path(evaluation["report_pdf"]).resolve().parents
+    assert Path(evaluation["report_pdf"]).read_bytes().startswith(b"%PDF")
+    assert "recusal declarations (回避声明)" in result.stdout
+    assert "refused (reason_required)" in result.stdout
 
 
 def test_the_demo_served_on_another_host_runs_in_the_bidhall_instance_folder(tmp_path):
