@@ -170,6 +170,14 @@ def _bid_of(evaluation: EvaluationSession, value: object) -> int:
     return bid_id
 
 
+def _bid_label(session, evaluation: EvaluationSession, bid_id: int) -> str:
+    """A bid as the committee calls it: its number in the reading out and its bidder."""
+    from trading.bids.models import Bid
+
+    bid = session.get(Bid, bid_id)
+    return f"bid No. {evaluation.bid_ids.index(bid_id) + 1} ({bid.organisation.name})"
+
+
 def _veto_matter(session, evaluation, data) -> tuple[dict, str, list[str]]:
     rules.check_stage(evaluation.stage, Stage.REVIEW, why="vetoes are voted on in the review")
     bid_id = _bid_of(evaluation, data.get("bid_id"))
@@ -200,7 +208,10 @@ def _veto_matter(session, evaluation, data) -> tuple[dict, str, list[str]]:
             field="veto_reason",
         )
     text = next(r["text"] for r in evaluation.requirements if r["id"] == requirement)
-    question = f"Veto bid {bid_id} on “{text}”: {rules.VETO_REASONS[veto_reason]}?"
+    question = (
+        f"Veto {_bid_label(session, evaluation, bid_id)} on “{text}”: "
+        f"{rules.VETO_REASONS[veto_reason]}?"
+    )
     subject = {"bid_id": bid_id, "requirement": requirement, "veto_reason": veto_reason}
     return subject, question, ["veto", "pass"]
 
@@ -210,7 +221,10 @@ def _abnormal_matter(session, evaluation, data) -> tuple[dict, str, list[str]]:
     bid_id = _bid_of(evaluation, data.get("bid_id"))
     if bid_id not in review.abnormally_low_bids(session, evaluation):
         raise Conflict("this bid's price is not abnormally low", code="not_abnormally_low")
-    question = f"Bid {bid_id}'s price is abnormally low: veto it, or accept its explanation?"
+    question = (
+        f"{_bid_label(session, evaluation, bid_id)}'s price is abnormally low: veto it, or "
+        "accept its explanation?"
+    )
     return {"bid_id": bid_id, "requirement": None}, question, ["veto", "accept"]
 
 

@@ -83,9 +83,10 @@ def propose(
     correction = scoring.correct_price(room.price_of(bid), words, lines)
     if not correction.changed:
         raise Conflict("the figures agree: there is nothing to correct", code="nothing_to_correct")
+    number = evaluation.bid_ids.index(bid_id) + 1
     question = (
-        f"Correct bid {bid_id}'s price from {correction.original} to {correction.corrected}? "
-        + " ".join(correction.steps)
+        f"Correct bid No. {number} ({bid.organisation.name})'s price from {correction.original} "
+        f"to {correction.corrected}? " + " ".join(correction.steps)
     )
     vote = services.start_vote(
         session,

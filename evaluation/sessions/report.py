@@ -251,7 +251,11 @@ def _scores(evaluation: EvaluationSession, lot: dict | None) -> dict:
             for seat, totals in sorted(lot["member_totals"].items(), key=lambda i: int(i[0]))
             for bid, total in totals.items()
         ],
-        "means": [],
+        "means": [
+            {"bid_id": int(bid), "criterion": name, "mean": mean}
+            for bid, items in lot.get("criterion_means", {}).items()
+            for name, mean in items.items()
+        ],
         "price": [{"bid_id": int(bid), "score": v} for bid, v in lot["price_scores"].items()],
     }
 

@@ -424,6 +424,7 @@ def report_view(
         "signed": [s.seat for s in report.signatures(session, evaluation) if not s.refused],
         "refused": [s.seat for s in report.signatures(session, evaluation) if s.refused],
         "pdf_sha256": evaluation.report_pdf_sha256,
+        "candidates": report.document_of(evaluation)["candidates"],
     }
     if member is not None:
         view["to_sign"] = report.to_sign(evaluation, member)

@@ -305,9 +305,30 @@ def compute(
                 "ranking": [int(b) for b in computed.ranking],
                 "ranks": {bid: rank for bid, rank in computed.ranks.items()},
                 "ties": [[int(b) for b in group] for group in computed.ties],
+                "criterion_means": _criterion_means(the_criteria, lot_sheets, prices),
             }
         )
     return {"lots": result_lots, "computed_at": clock.now().isoformat()}
+
+
+def _criterion_means(
+    the_criteria: tuple[scoring.Criterion, ...],
+    sheets: dict[int, dict[str, dict[str, Decimal]]],
+    prices: dict[str, Decimal],
+) -> dict[str, dict[str, str]]:
+    """bid -> criterion -> the members' mean score on it (the report's table)."""
+    from evaluation.scoring.numbers import half_up
+
+    means: dict[str, dict[str, str]] = {}
+    for bid in prices:
+        for criterion in the_criteria:
+            if criterion.kind == "price":
+                continue
+            values = [s[bid][criterion.name] for s in sheets.values() if bid in s]
+            if values:
+                mean = half_up(sum(values, Decimal(0)) / len(values))
+                means.setdefault(bid, {})[criterion.name] = str(mean)
+    return means
 
 
 def all_submitted(session: Session, evaluation: EvaluationSession) -> bool:

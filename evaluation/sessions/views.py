@@ -16,6 +16,7 @@ message and the refusal's status."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, url_for
@@ -45,9 +46,10 @@ def _amount(value: str | None) -> str:
     1,234,567.50), as static/js/evaluation.js writes it."""
     if not value:
         return "—"
-    sign, digits = ("-", value[1:]) if value.startswith("-") else ("", value)
-    whole, dot, fraction = digits.partition(".")
-    return f"{sign}{int(whole):,}{dot}{fraction}"
+    try:
+        return format(Decimal(value), ",")
+    except (InvalidOperation, ValueError):
+        return value
 
 
 def _zone() -> str:
@@ -79,6 +81,18 @@ def session_page(session_id: int) -> Any:
 
 class AnswerForm(PageForm):
     answer = TextAreaField(_l("Your answer"))
+
+
+# the refusals of an answer in the words of this page (the catalog's texts under these codes
+# speak of objections to the tender documents)
+ANSWER_REFUSALS = {
+    "already_answered": _l("This question is answered already."),
+    "clarification_overdue": _l("The time set for the answer has passed."),
+    "clarification_not_found": _l("There is no such question for you."),
+    "session_suspended": _l("The evaluation is suspended: answers are taken once it resumes."),
+    "session_terminated": _l("The evaluation was terminated."),
+    "session_finished": _l("The evaluation is finished."),
+}
 
 
 def _prefix(session_id: int, number: int) -> str:
@@ -128,7 +142,10 @@ def _render_clarifications(
         for row in rows
         if row["open"]
     }
-    flash_refusal(error)
+    if error is not None and error.code in ANSWER_REFUSALS:
+        flash(str(ANSWER_REFUSALS[error.code]), "danger")
+    else:
+        flash_refusal(error)
     zone = _zone()
     return render_template(
         "evaluation/clarifications.html",

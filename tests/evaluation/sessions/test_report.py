@@ -96,3 +96,19 @@ def test_a_bidder_never_gets_the_report(ranked, api_for):
     bidder = ranked.seated.hall.bidders[0].user
     response = api_for(bidder).get(f"/api/evaluation/{ranked.id}/report.pdf")
     assert response.status_code == 403
+
+
+def test_the_report_has_the_committees_mean_per_criterion_and_names_the_candidates(ranked):
+    import json
+
+    from bidhall.db import db
+    from evaluation.sessions.models import EvaluationSession
+
+    ranked.run(ranked.member(1), "finalize")
+    document = json.loads(db.session.get(EvaluationSession, ranked.id).report)
+    plans = {
+        m["mean"] for m in document["scores"]["means"] if m["criterion"] == "construction plan"
+    }
+    assert plans == {"20.40"}  # (20 + 22 + 21 + 19 + 20) / 5
+    candidates = ranked.state(ranked.member(2))["report"]["candidates"]
+    assert [c["rank"] for c in candidates] == [1, 2, 3]
