@@ -31,6 +31,7 @@ def open_session(tender_id: int) -> Any:
         tender_id,
         requirements=data.get("requirements"),
         planned=data.get("planned_minutes"),
+        representatives=data.get("representatives"),
     )
     return jsonify({"session_id": evaluation.id, "state": evaluation.state}), 201
 

@@ -52,9 +52,9 @@ class EvaluationSession(Base):
 
 
 class SessionMember(Base):
-    """A member's seat in the session: a drawn expert (its draw place), seated at a venue's
-    workstation. A replaced member stays, inactive, with its conclusions voided; its replacement
-    takes its seat number."""
+    """A member's seat in the session: a drawn expert (its draw place) seated at a venue's
+    workstation, or one of the tenderer's representatives. A replaced member stays, inactive,
+    with its conclusions voided; its replacement takes its seat number."""
 
     __tablename__ = "evaluation_members"
     # a seat has one active member; a replacement takes the seat of the member it replaces
@@ -63,8 +63,11 @@ class SessionMember(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("evaluation_sessions.id"), index=True)
     seat: Mapped[int]  # 1..n: how the committee's messages name a member ("member 3")
-    place_id: Mapped[int] = mapped_column(ForeignKey("expert_draw_places.id"))
-    expert_id: Mapped[int] = mapped_column(ForeignKey("experts.id"))
+    # a drawn expert's draw place; None for a tenderer's representative (招标人代表), whom the
+    # tenderer names rather than the draw
+    place_id: Mapped[int | None] = mapped_column(ForeignKey("expert_draw_places.id"))
+    expert_id: Mapped[int | None] = mapped_column(ForeignKey("experts.id"))
+    representative: Mapped[bool] = mapped_column(default=False)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     venue_id: Mapped[int | None] = mapped_column(ForeignKey("venues.id"))
     workstation: Mapped[int | None]

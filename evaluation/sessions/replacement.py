@@ -24,6 +24,7 @@ from evaluation.sessions.models import (
     SessionMember,
 )
 from evaluation.sessions.rules import Matter, Stage
+from trading.tenders.models import Tender
 
 
 def _active_at(session: Session, evaluation: EvaluationSession, seat: int) -> SessionMember:
@@ -47,6 +48,11 @@ def replace(
             "the report is being signed: a member is no longer replaced", code="stage_report"
         )
     member = _active_at(session, evaluation, seat)
+    if member.representative:
+        raise Conflict(
+            "a tenderer's representative is not replaced from the draw's reserves",
+            code="representative_not_replaceable",
+        )
     now = clock.now()
     member.active = False
     member.replaced_at = now
@@ -139,14 +145,17 @@ def seat_replacement(
     if replaced.replaced_at and not any(m.leader for m in room.active_members(session, evaluation)):
         # the leader was replaced: the committee elects a new one
         if room.open_vote(session, evaluation) is None:
+            tender = session.get(Tender, evaluation.tender_id)
             services.start_vote(
                 session,
                 evaluation,
                 None,
                 Matter.LEADER,
                 {},
-                "Who leads the committee (评标委员会负责人)?",
-                [str(m.seat) for m in room.active_members(session, evaluation)],
+                services.LEADER_QUESTION,
+                services.leader_options(
+                    evaluation, room.active_members(session, evaluation), tender.rule_set
+                ),
             )
     if evaluation.stage == Stage.SCORING and scores.all_submitted(session, evaluation):
         scores.publish_results(session, evaluation, actor)

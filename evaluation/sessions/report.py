@@ -17,7 +17,7 @@ from bidhall import canonical, clock, config, storage
 from bidhall.crypto import services as crypto
 from bidhall.crypto import validation
 from bidhall.errors import Conflict, InvalidInput
-from evaluation.draws.visibility import expert_names, venue_names
+from evaluation.draws.visibility import venue_names
 from evaluation.reports import document as report_document
 from evaluation.reports import pdf as report_pdf
 from evaluation.reports import seal as report_seal
@@ -105,7 +105,7 @@ def content(session: Session, evaluation: EvaluationSession, now) -> dict:
     """The report's content (``evaluation.reports.document.build``) from the session's rows."""
     tender = session.get(Tender, evaluation.tender_id)
     members = room.active_members(session, evaluation)
-    names = expert_names([m.expert_id for m in members])
+    names = room.member_names(session, members)
     venues = venue_names([m.venue_id for m in members])
     seat_of = {m.id: m.seat for m in room.members(session, evaluation)}
     passed = set(evaluation.passed_bid_ids or [])
@@ -131,7 +131,7 @@ def content(session: Session, evaluation: EvaluationSession, now) -> dict:
         "committee": [
             {
                 "seat": m.seat,
-                "name": names.get(m.expert_id) or f"member {m.seat}",
+                "name": names.get(m.id) or f"member {m.seat}",
                 "user_id": m.user_id,
                 "venue": venues.get(m.venue_id) or "-",
                 "leader": m.leader,

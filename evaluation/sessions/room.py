@@ -91,7 +91,10 @@ def check_complete(session: Session, evaluation: EvaluationSession, what: str) -
 
 def checked_in(session: Session, member: SessionMember) -> bool:
     """Whether the member is at its workstation now: checked in by its venue's supervisor and
-    not checked out."""
+    not checked out. The tenderer's representatives are not drawn and have no workstation:
+    they are present once seated."""
+    if member.representative:
+        return True
     return (
         session.scalar(
             select(Attendance.id).where(
@@ -129,7 +132,9 @@ def role_of(
             "sign in: only the committee and the supervisors enter an evaluation session",
             code="not_in_session",
         )
-    member = member_of(session, evaluation, user) if user.role == Role.EXPERT else None
+    member = (
+        member_of(session, evaluation, user) if user.role in (Role.EXPERT, Role.TENDERER) else None
+    )
     if member is not None:
         if not checked_in(session, member):
             raise Forbidden(
@@ -167,7 +172,7 @@ def snapshot(user: User | None, role: SessionRole, member: SessionMember | None,
     tender = session.get(Tender, evaluation.tender_id)
     seated = members(session, evaluation)
     staff = role == SessionRole.SUPERVISOR
-    names = expert_names([m.expert_id for m in seated]) if staff else {}
+    names = member_names(session, seated) if staff else {}
     venues = venue_names([m.venue_id for m in seated])
     leader = next((m for m in seated if m.leader), None)
     result: dict[str, Any] = {
@@ -197,7 +202,8 @@ def snapshot(user: User | None, role: SessionRole, member: SessionMember | None,
                 "active": m.active,
                 "present": m.active and checked_in(session, m),
                 "leader": m.leader,
-                **({"name": names.get(m.expert_id)} if staff else {}),
+                "representative": m.representative,
+                **({"name": names.get(m.id)} if staff else {}),
                 **({"replaced_reason": m.replaced_reason} if not m.active else {}),
             }
             for m in seated
@@ -224,6 +230,19 @@ def snapshot(user: User | None, role: SessionRole, member: SessionMember | None,
             "time_insufficient": member.time_insufficient,
         }
     return result
+
+
+def member_names(session: Session, members: list[SessionMember]) -> dict[int, str]:
+    """member id -> name: the expert's, or the representative's own (for staff and the report:
+    the committee's names are secret until the result, Law Art 38)."""
+    experts = expert_names([m.expert_id for m in members if m.expert_id is not None])
+    names = {}
+    for m in members:
+        if m.expert_id is not None:
+            names[m.id] = experts.get(m.expert_id)
+        else:
+            names[m.id] = session.get(User, m.user_id).display_name
+    return names
 
 
 def bids_of(session: Session, evaluation: EvaluationSession) -> list[Bid]:

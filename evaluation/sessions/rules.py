@@ -150,6 +150,41 @@ def check_member(role: SessionRole, what: str) -> None:
         raise Forbidden(f"only the committee's members may {what}", code="not_member")
 
 
+def leader_candidates(members: Sequence[tuple[int, bool]], rule_set: str) -> list[str]:
+    """The seats a leader may be elected from: every member's, but under government procurement
+    not a representative of the buyer (GP-87 Art 45). ``members``: (seat, representative)."""
+    return [
+        str(seat)
+        for seat, representative in members
+        if not (representative and rule_set == "gov_procurement")
+    ]
+
+
+def check_representatives(user_ids: object, expected: int) -> list[int]:
+    """The tenderer's representatives the session seats: as many as the draw left room for,
+    each named once by its user id."""
+    if user_ids is None:
+        user_ids = []
+    if (
+        not isinstance(user_ids, list)
+        or not all(isinstance(u, int) and not isinstance(u, bool) and u > 0 for u in user_ids)
+        or len(set(user_ids)) != len(user_ids)
+    ):
+        raise InvalidInput(
+            "representatives: a list of the tenderer's users' ids, each once",
+            code="invalid_field",
+            field="representatives",
+        )
+    if len(user_ids) != expected:
+        raise InvalidInput(
+            f"the committee seats {expected} of the tenderer's representatives: name "
+            f"{expected}, not {len(user_ids)}",
+            code="representatives_count",
+            field="representatives",
+        )
+    return user_ids
+
+
 # --- the review ---------------------------------------------------------------------------------
 
 

@@ -48,9 +48,11 @@ def open_session(
     *,
     requirements: object = None,
     planned: object = None,
+    representatives: object = None,
 ) -> EvaluationSession:
-    """Open the tender's evaluation session: the committee's seats fixed, the time plan set, the
-    leader's election started."""
+    """Open the tender's evaluation session: the committee's seats fixed (the drawn experts,
+    then the tenderer's representatives it names), the time plan set, the leader's election
+    started."""
     requirement_list = rules.check_requirements(requirements)
     now = clock.now()
     with db.transaction() as session:
@@ -106,6 +108,14 @@ def open_session(
         session.add(evaluation)
         session.flush()
         members = _seat(session, evaluation, places, now)
+        members += _seat_representatives(
+            session,
+            evaluation,
+            tender,
+            rules.check_representatives(representatives, draw.representatives),
+            len(members),
+            now,
+        )
         absent = [m.seat for m in members if not room.checked_in(session, m)]
         if absent:
             raise Conflict(
@@ -134,10 +144,59 @@ def open_session(
             None,
             Matter.LEADER,
             {},
-            "Who leads the committee (评标委员会负责人)?",
-            [str(m.seat) for m in members],
+            LEADER_QUESTION,
+            leader_options(evaluation, members, tender.rule_set),
         )
     return evaluation
+
+
+LEADER_QUESTION = "Who leads the committee (评标委员会负责人)?"
+
+
+def leader_options(
+    evaluation: EvaluationSession, members: list[SessionMember], rule_set: str
+) -> list[str]:
+    return rules.leader_candidates([(m.seat, m.representative) for m in members], rule_set)
+
+
+def _seat_representatives(
+    session: Session,
+    evaluation: EvaluationSession,
+    tender: Tender,
+    user_ids: list[int],
+    experts: int,
+    now,
+) -> list[SessionMember]:
+    """The tenderer's representatives, after the drawn experts, at the main venue."""
+    draw = session.get(ExpertDraw, evaluation.draw_id)
+    main = next(
+        (v["venue_id"] for v in draw.venues or [] if v.get("role") == "main"),
+        (draw.venues or [{}])[0].get("venue_id"),
+    )
+    members = []
+    for offset, user_id in enumerate(user_ids, start=1):
+        user = session.get(User, user_id)
+        if user is None or user.role != Role.TENDERER or user.organisation_id != tender.tenderer_id:
+            raise InvalidInput(
+                f"user {user_id} is not one of the tenderer's own staff",
+                code="not_a_representative",
+                field="representatives",
+            )
+        member = SessionMember(
+            session_id=evaluation.id,
+            seat=experts + offset,
+            place_id=None,
+            expert_id=None,
+            user_id=user_id,
+            venue_id=main,
+            workstation=None,
+            representative=True,
+            seated_at=now,
+        )
+        session.add(member)
+        members.append(member)
+    session.flush()
+    return members
 
 
 def _opened_bids(session: Session, opening: Opening | None) -> list[int]:

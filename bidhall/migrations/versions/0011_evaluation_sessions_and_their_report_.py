@@ -2,7 +2,7 @@
 
 Revision ID: 0011
 Revises: 0010
-Create Date: 2026-12-02 14:43:52.345016
+Create Date: 2026-12-02 15:07:07.553979
 """
 
 from __future__ import annotations
@@ -123,8 +123,9 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("session_id", sa.Integer(), nullable=False),
         sa.Column("seat", sa.Integer(), nullable=False),
-        sa.Column("place_id", sa.Integer(), nullable=False),
-        sa.Column("expert_id", sa.Integer(), nullable=False),
+        sa.Column("place_id", sa.Integer(), nullable=True),
+        sa.Column("expert_id", sa.Integer(), nullable=True),
+        sa.Column("representative", sa.Boolean(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("venue_id", sa.Integer(), nullable=True),
         sa.Column("workstation", sa.Integer(), nullable=True),
