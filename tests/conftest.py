@@ -9,5 +9,6 @@ pytest_plugins = [
     "tests.fixtures.experts",
     "tests.fixtures.opening",
     "tests.fixtures.cast",
+    "tests.fixtures.committee",
     "tests.fixtures.sessions",
 ]

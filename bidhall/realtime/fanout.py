@@ -2,11 +2,11 @@
 emit, or with the others of a burst as one batch frame.
 
 ``install(namespace, coalesce_ms)`` registers a ``RoomNamespace`` on the app's Socket.IO server
-and a subscriber that sends what each unit said in a room, together, after its commit. Every emit goes through ``bidhall.extensions.socketio``, which
-the app factory binds to the Redis message queue when ``REDIS_URL`` is set
-(``SOCKETIO_CHANNEL``): a message committed in any process (a worker, the scheduler's tick)
-reaches the room's members connected to every other, in the same order, with nothing to do in
-the room kind.
+and a subscriber that sends what each unit said in a room together, after its commit. Every emit
+goes through ``bidhall.extensions.socketio``, which the app factory binds to the Redis message
+queue when ``REDIS_URL`` is set (``SOCKETIO_CHANNEL``): a message committed in any process (a
+worker, the scheduler's tick) reaches the room's members connected to every other, in the same
+order, with nothing to do in the room kind.
 """
 
 from __future__ import annotations

@@ -100,6 +100,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from evaluation.experts.api import blueprint as experts_api
     from evaluation.presence.api import blueprint as presence_api
     from evaluation.sessions.api import blueprint as evaluation_api
+    from evaluation.sessions.views import blueprint as evaluation_pages
     from evaluation.venues.api import blueprint as venues_api
     from evaluation.venues.views import blueprint as checkin_pages
     from trading.bids.api import blueprint as bids_api
@@ -127,6 +128,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(evaluation_api)
     app.register_blueprint(evaluation_documents_api)
     app.register_blueprint(presence_api)
+    app.register_blueprint(evaluation_pages)
     app.register_blueprint(draw_pages)
     app.register_blueprint(checkin_pages)
     register_error_handlers(app)

@@ -149,7 +149,9 @@ def answer(user: User | None, session_id: int, number: int, text: object) -> dic
             # another bidder's question does not exist for this caller
             raise NotFound(f"no clarification {number} for you", code="clarification_not_found")
         if row.answer is not None:
-            raise Conflict("this question was answered already", code="already_answered")
+            raise Conflict(
+                "this question was answered already", code="clarification_already_answered"
+            )
         if evaluation.state != SessionState.OPEN:
             raise Conflict("the evaluation is not open", code="session_" + evaluation.state)
         now = clock.now()

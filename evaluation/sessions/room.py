@@ -228,6 +228,7 @@ def snapshot(user: User | None, role: SessionRole, member: SessionMember | None,
             "seat": member.seat,
             "leader": member.leader,
             "time_insufficient": member.time_insufficient,
+            "dissent": member.dissent,
         }
     return result
 

@@ -120,7 +120,7 @@ def submit(
             "these scores differ from the other members' by more than the rule allows: give a "
             "written reason for each (GP-87 Art 64): "
             + ", ".join(f"bid {o.bid_id} {o.criterion}" for o in unexplained),
-            code="reason_required",
+            code="score_reason_required",
             field="reasons",
             items=[
                 {

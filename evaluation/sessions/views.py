@@ -86,7 +86,7 @@ class AnswerForm(PageForm):
 # the refusals of an answer in the words of this page (the catalog's texts under these codes
 # speak of objections to the tender documents)
 ANSWER_REFUSALS = {
-    "already_answered": _l("This question is answered already."),
+    "clarification_already_answered": _l("This question is answered already."),
     "clarification_overdue": _l("The time set for the answer has passed."),
     "clarification_not_found": _l("There is no such question for you."),
     "session_suspended": _l("The evaluation is suspended: answers are taken once it resumes."),

@@ -8,10 +8,10 @@
 // - Every command carries a fresh cmd_id (crypto.randomUUID) and is sent again with the same id
 //   when its acknowledgement is lost: the server applies it once.
 // - A bidder's key file is read here with FileReader and opened with WebCrypto (PBKDF2 + AES-GCM,
-//   docs/keys-and-certificates.md §2); the wrapped data keys of its own envelope are unwrapped
-//   here (X25519 → HKDF-SHA256 → AES-GCM, docs/seal-format.md) and only those keys are sent. The
-//   key file and the passphrase never leave the browser. A custodian unwraps its shares the same
-//   way.
+//   docs/keys-and-certificates.md §2; static/js/keyfile.js); the wrapped data keys of its own
+//   envelope are unwrapped here (X25519 → HKDF-SHA256 → AES-GCM, docs/seal-format.md) and only
+//   those keys are sent. The key file and the passphrase never leave the browser. A custodian
+//   unwraps its shares the same way.
 (function () {
   "use strict";
 
@@ -30,24 +30,7 @@
   const errorBox = $("hall-error");
 
   // --- small helpers -------------------------------------------------------------------------------
-  const fmt = (template, values) =>
-    String(template).replace(/\{(\w+)\}/g, (whole, key) =>
-      values && values[key] !== undefined && values[key] !== null ? String(values[key]) : whole);
-
-  function el(tag, attrs, ...children) {
-    const node = document.createElement(tag);
-    for (const [name, value] of Object.entries(attrs || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (name === "className") node.className = value;
-      else if (name === "text") node.textContent = value;
-      else node.setAttribute(name, value === true ? "" : value);
-    }
-    for (const child of children) {
-      if (child === null || child === undefined) continue;
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-    return node;
-  }
+  const { fmt, el } = window.bidhallDom;
 
   function time(iso, withDate) {
     if (!iso) return "—";
@@ -503,64 +486,14 @@
     close.addEventListener("click", () => run(close, "close", {}));
   }
 
-  // --- the key file, opened in this browser only ------------------------------------------------------
-  const b64bytes = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-  const bytesB64 = (buffer) => btoa(String.fromCharCode(...new Uint8Array(buffer)));
-  const utf8 = (text) => new TextEncoder().encode(text);
-  const canonical = (v) =>
-    Array.isArray(v) ? "[" + v.map(canonical).join(",") + "]"
-    : v !== null && typeof v === "object"
-      ? "{" + Object.keys(v).sort().map((k) => JSON.stringify(k) + ":" + canonical(v[k])).join(",") + "}"
-      : JSON.stringify(v);
+  // --- the key file, opened in this browser only (static/js/keyfile.js) ------------------------------
+  const { b64bytes, bytesB64, utf8 } = window.bidhallKeyFile;
 
   class HallError extends Error {
     constructor(message, code) {
       super(message);
       this.code = code || "client";
     }
-  }
-
-  function readFile(file) {
-    return new Promise((resolve, reject) => {
-      const reader = new FileReader();
-      reader.onload = () => resolve(reader.result);
-      reader.onerror = () => reject(new HallError(L.badKeyFile));
-      reader.readAsText(file);
-    });
-  }
-
-  // docs/keys-and-certificates.md §2: PBKDF2-HMAC-SHA256 → AES-256-GCM around the PKCS#8 keys
-  async function openKeyFile(text, passphrase) {
-    let doc;
-    try {
-      doc = JSON.parse(text);
-      if (doc.format !== "bidhall-key/1") throw new Error("format");
-    } catch (cause) {
-      throw new HallError(L.badKeyFile);
-    }
-    const secret = utf8(passphrase.normalize("NFC"));
-    const base = await crypto.subtle.importKey("raw", secret, "PBKDF2", false, ["deriveKey"]);
-    const aesKey = await crypto.subtle.deriveKey(
-      { name: "PBKDF2", hash: "SHA-256", salt: b64bytes(doc.kdf.salt), iterations: doc.kdf.iterations },
-      base, { name: "AES-GCM", length: 256 }, false, ["decrypt"]);
-    const aad = utf8(canonical({ format: doc.format, kdf: doc.kdf, cipher: doc.cipher }));
-    let plain;
-    try {
-      plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: b64bytes(doc.cipher.nonce), additionalData: aad }, aesKey, b64bytes(doc.ciphertext));
-    } catch (cause) {
-      throw new HallError(L.badPassphrase, "bad_passphrase");
-    }
-    const keys = JSON.parse(new TextDecoder().decode(plain));
-    let encryption;
-    try {
-      // extractable only to read its public half (the JWK's x), which the key derivation salts with
-      encryption = await crypto.subtle.importKey("pkcs8", b64bytes(keys.encryption_pkcs8), { name: "X25519" }, true, ["deriveBits"]);
-    } catch (cause) {
-      throw new HallError(L.noX25519, "no_x25519");
-    }
-    const jwk = await crypto.subtle.exportKey("jwk", encryption);
-    const publicRaw = b64bytes(jwk.x.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (jwk.x.length % 4)) % 4));
-    return { encryption, publicRaw };
   }
 
   // docs/seal-format.md, WRAP: X25519 → HKDF-SHA256(salt = ephemeral ‖ recipient,
@@ -616,7 +549,8 @@
     let done = 0;
     try {
       say(L.readingFile);
-      const keys = await openKeyFile(await readFile(file), passInput.value);
+      const keyFile = window.bidhallKeyFile;
+      const keys = await keyFile.openKeyFile(await keyFile.readFile(file, L), passInput.value, L);
       say(L.fetchingEnvelopes);
       const envelopes = (await fetchEnvelopes()).filter((e) => e.as === as);
       if (!envelopes.length) {

@@ -192,6 +192,11 @@ TABLE = [
     ("DELETE", "/api/venues/Y/devices", {"admin"}),
     ("POST", "/api/telemetry/heartbeats", set()),
     ("POST", "/api/telemetry/events", set()),
+    # the session's page (the cast has no session: everyone refused, as by the API) and the
+    # bidder's clarifications page with its answer form (an empty answer is refused as invalid)
+    ("GET", "/evaluation/V", set()),
+    ("GET", "/my/clarifications", {"bidder"}),
+    ("POST", "/my/clarifications/V/N/answer", {"bidder"}),
     # clarifications: the questions put to a bidder's organisation, and its answer
     ("GET", "/api/my/clarifications", {"bidder"}),
     ("POST", "/api/evaluation/V/clarifications/N/answer", {"bidder"}),

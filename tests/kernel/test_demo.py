@@ -61,7 +61,7 @@ def test_the_demo_plays_the_life_cycle_to_the_sealed_report_and_ends_with_a_json
     assert (tmp_path / "demo").resolve() in Path(evaluation["report_pdf"]).resolve().parents
     assert Path(evaluation["report_pdf"]).read_bytes().startswith(b"%PDF")
     assert "recusal declarations (回避声明)" in result.stdout
-    assert "refused (reason_required)" in result.stdout
+    assert "refused (score_reason_required)" in result.stdout
 
 
 def test_the_demo_served_on_another_host_runs_in_the_bidhall_instance_folder(tmp_path):

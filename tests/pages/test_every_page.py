@@ -56,6 +56,10 @@ PAGES = [
     ("/checkin/draws/<int:draw_id>", ("supervisor",), {"draw_id": "X"}),
     ("/expert/invitations", ("expert",), {}),
     ("/issuer/guarantees", ("issuer",), {}),
+    # EV = a live session at its review, a failed requirement awaiting the leader's vote and a
+    # clarification asked; the expert is its leader; the bidder is the cast's (asked nothing)
+    ("/evaluation/<int:session_id>", ("expert", "supervisor"), {"session_id": "EV"}),
+    ("/my/clarifications", ("bidder",), {}),
 ]
 
 # error pages a browser meets: (path, who, the status it must answer)
@@ -114,7 +118,7 @@ class Visit:
 
 
 @pytest.fixture
-def site(cast, world, make_tender):
+def site(committee, cast, world, make_tender):  # committee first: it moves the clock
     """The cast's objects, tenders in the other states before publication, and the users who
     visit, by role."""
     from sqlalchemy import select
@@ -132,10 +136,21 @@ def site(cast, world, make_tender):
     objects["RETURNED"] = returned.id
     objects["FILED"] = make_tender("filed").id
     objects["PUBLISHED"] = make_tender("published").id
+    committee.elect(1)
+    committee.pass_all(except_for=((2, committee.bids[0], "q-licence", "unqualified"),))
+    committee.run(
+        committee.member(1), "ask", bid_id=committee.bids[1], question="Why?", due_minutes=30
+    )
+    objects["EV"] = committee.id
     with db.transaction() as session:
         users = list(session.scalars(select(User).order_by(User.id)))
         session.expunge_all()
-    people = {"tenderer": world.tenderer, "agency": world.agency, "supervisor": world.supervisor}
+    people = {
+        "tenderer": world.tenderer,
+        "agency": world.agency,
+        "supervisor": world.supervisor,
+        "expert": committee.member(1),  # the session's leader, checked in
+    }
     for user in users:
         role = user.role.value
         if role == "bidder" and user.organisation_id != ids["G"]:

@@ -267,7 +267,7 @@ def _score(demo: Demo, evaluation: Room, passed: list[int]) -> list[str]:
         try:
             evaluation.run(user, "submit_scores", scores=sheet)
         except InvalidInput as refused:
-            if refused.code != "reason_required":
+            if refused.code != "score_reason_required":
                 raise
             reasons = {f"{bids[HUADONG]['bid_id']}/{PLAN}": OUTLIER_REASON}
             evaluation.run(user, "submit_scores", scores=sheet, reasons=reasons)

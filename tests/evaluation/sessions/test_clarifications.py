@@ -73,7 +73,10 @@ def test_a_question_is_answered_once(asked, api_for):
     url = f"/api/evaluation/{asked.id}/clarifications/1/answer"
     assert api.post(url, json={"answer": "First"}).status_code == 200
     again = api.post(url, json={"answer": "Second"})
-    assert again.status_code == 409 and again.get_json()["error"]["code"] == "already_answered"
+    assert (
+        again.status_code == 409
+        and again.get_json()["error"]["code"] == "clarification_already_answered"
+    )
 
 
 def test_only_the_leader_asks(asked):

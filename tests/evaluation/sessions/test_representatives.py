@@ -31,7 +31,7 @@ def tender(make_tender, rule_set):
 def seated(world, tender, holder, make_user, make_expert, make_venue, draw_request, answer):
     """A committee of 5: 4 drawn experts (main venue 3, secondary 1) and 1 representative."""
     from evaluation.draws import services
-    from tests.evaluation.conftest import Seated
+    from tests.fixtures.committee import Seated
 
     main_supervisor, secondary_supervisor = make_user("supervisor"), make_user("supervisor")
     main = make_venue("310000", workstations=8, supervisor=main_supervisor, code="SH-A")

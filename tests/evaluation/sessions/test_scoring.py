@@ -79,7 +79,7 @@ def test_an_outlying_score_needs_a_written_reason(scoring):
     # 28 is 8 from the others' mean of 20: more than 20 % of 30 points (6)
     with pytest.raises(DomainError) as refused:
         scoring.run(scoring.member(4), "submit_scores", scores=sheet(scoring, plan=28))
-    assert refused.value.code == "reason_required"
+    assert refused.value.code == "score_reason_required"
     reasons = {
         f"{bid}/construction plan": "the plan's BIM schedule is exemplary" for bid in scoring.bids
     }
