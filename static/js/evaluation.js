@@ -435,6 +435,7 @@
     root.dataset.leader = leader() ? "yes" : "no";
     renderStatus();
     renderMembers();
+    renderWorkstations();
     renderBids();
     renderOpenVote();
     renderReview();
@@ -476,26 +477,108 @@
   function renderMembers() {
     const body = $("members").querySelector("tbody");
     const signed = new Set((state.report && state.report.signed) || []);
+    const vacant = new Set(state.vacant_seats || []);
+    // a vacant seat: the last replaced member's row of that seat (a seat replaced twice keeps both)
+    const vacantRow = new Map();
+    for (const m of state.members || []) if (!m.active && vacant.has(m.seat)) vacantRow.set(m.seat, m);
     body.replaceChildren(...(state.members || []).map((m) =>
-      el("tr", { "data-testid": "member", "data-seat": m.seat, "data-venue": m.venue || "", "data-present": m.present ? "yes" : "no", "data-leader": m.leader ? "yes" : "no", className: state.me && state.me.seat === m.seat ? "table-info" : null },
+      el("tr", { "data-testid": "member", "data-seat": m.seat, "data-venue": m.venue || "", "data-present": m.present ? "yes" : "no", "data-leader": m.leader ? "yes" : "no", "data-active": m.active ? "yes" : "no", "data-vacant": vacantRow.get(m.seat) === m ? "yes" : "no", className: state.me && state.me.seat === m.seat ? "table-info" : null },
         el("td", {}, seatName(m.seat), m.leader ? " " : null, m.leader ? el("span", { className: "badge text-bg-primary", "data-testid": "leader-mark" }, L.leader) : null,
           m.representative ? el("div", { className: "small text-muted", "data-testid": "representative" }, L.representative) : null),
         supervisor() ? el("td", { "data-testid": "member-name" }, text(m.name || "—")) : null,
         el("td", {}, text(m.venue || "—"), m.workstation ? ` · ${fmt(L.workstation, { n: m.workstation })}` : ""),
         el("td", {}, !m.active ? el("span", { className: "badge text-bg-secondary" }, L.replaced)
-          : m.present ? el("span", { className: "badge text-bg-success" }, L.present) : el("span", { className: "badge text-bg-danger" }, L.absent)),
-        el("td", {}, signed.has(m.seat) ? el("span", { className: "badge text-bg-success", "data-testid": "member-signed" }, L.signed) : "")),
+          : m.present ? el("span", { className: "badge text-bg-success" }, L.present) : el("span", { className: "badge text-bg-danger" }, L.absent),
+          vacantRow.get(m.seat) === m ? el("span", { className: "badge text-bg-warning ms-1", "data-testid": "vacant-seat" }, L.vacant) : null),
+        el("td", {}, signed.has(m.seat) ? el("span", { className: "badge text-bg-success", "data-testid": "member-signed" }, L.signed) : ""),
+        supervisor() ? replaceCell(m, vacantRow.get(m.seat) === m) : null),
     ));
+    const panel = $("replace-panel");
+    const replaceable = supervisor() && ["open", "suspended"].includes(state.state) && state.stage !== "report";
+    if (!replaceable || !(state.members || []).some((m) => m.active && m.seat === replaceTarget)) replaceTarget = null;
+    panel.hidden = replaceTarget === null;
+    if (replaceTarget !== null) $("replace-subject").textContent = fmt(L.replaceSubject, { seat: replaceTarget });
+  }
+
+  // --- replacing a member (the supervisor, Regs Art 48) ----------------------------------------------
+  let replaceTarget = null; // the seat the replace panel is open for
+
+  function replaceCell(m, vacantSeat) {
+    const cell = el("td", {});
+    if (!["open", "suspended"].includes(state.state) || state.stage === "report") return cell;
+    if (m.active) {
+      const open = el("button", { type: "button", className: "btn btn-sm btn-outline-danger text-nowrap", "data-testid": "replace", "data-seat": m.seat, "aria-label": `${L.replace} ${seatName(m.seat)}` }, L.replace);
+      open.addEventListener("click", () => {
+        replaceTarget = m.seat;
+        $("replace-reason").value = "";
+        delete refusals.replace;
+        renderMembers();
+        showRefusal("replace");
+        $("replace-reason").focus();
+      });
+      cell.append(open);
+    } else if (vacantSeat) {
+      const key = `seat-${m.seat}`;
+      const seat = el("button", { type: "button", className: "btn btn-sm btn-outline-primary text-nowrap", "data-testid": "seat-replacement", "data-seat": m.seat }, L.seatReplacement);
+      seat.addEventListener("click", () => run(seat, key, "seat_replacement", { seat: m.seat }));
+      cell.append(el("div", { "data-control": key }, seat));
+    }
+    return cell;
+  }
+
+  $("replace-cancel").addEventListener("click", () => {
+    replaceTarget = null;
+    $("replace-panel").hidden = true;
+  });
+  $("replace-confirm").addEventListener("click", (event) => {
+    if (replaceTarget === null) return;
+    const reason = $("replace-reason").value.trim();
+    if (!reason) {
+      refusals.replace = L.reasonMissing;
+      showRefusal("replace");
+      return;
+    }
+    run(event.currentTarget, "replace", "replace", { seat: replaceTarget, reason }, () => {
+      replaceTarget = null;
+      $("replace-reason").value = "";
+      $("replace-panel").hidden = true;
+    });
+  });
+
+  // --- the workstations as the venues' AV systems report them (supervisors) -------------------------
+  // the state is fetched again after every message, workstation_offline / workstation_online /
+  // presence_event included: the table follows without a reload
+  function renderWorkstations() {
+    const section = $("workstations-section");
+    const rows = state.workstations || [];
+    section.hidden = !supervisor();
+    if (section.hidden) return;
+    $("workstations").querySelector("tbody").replaceChildren(...rows.map((w) => {
+      let status;
+      if (w.online === true) {
+        status = el("span", {}, el("span", { className: "badge text-bg-success" }, L.wsOnline), " ", el("small", { className: "text-muted" }, fmt(L.wsLastHeartbeat, { at: time(w.last_heartbeat_at) })));
+      } else if (w.online === false) {
+        status = el("span", { className: "badge text-bg-danger text-wrap" }, w.offline_since ? fmt(L.wsOfflineSince, { at: time(w.offline_since) }) : fmt(L.wsSilentSince, { at: time(w.last_heartbeat_at) }));
+      } else {
+        status = el("span", { className: "badge text-bg-secondary" }, L.wsNever);
+      }
+      const online = w.online === true ? "yes" : w.online === false ? "no" : "never";
+      return el("tr", { "data-testid": "workstation", "data-seat": w.seat, "data-venue-id": w.venue_id, "data-workstation": w.workstation, "data-online": online },
+        el("td", {}, text(w.venue || "—")),
+        el("td", {}, String(w.workstation)),
+        el("td", {}, seatName(w.seat)),
+        el("td", { "data-testid": "workstation-status" }, status));
+    }));
   }
 
   function renderBids() {
     const body = $("bids").querySelector("tbody");
     const low = new Set((state.review && state.review.abnormally_low) || []);
-    body.replaceChildren(...(state.bids || []).map((b) => {
+    body.replaceChildren(...(state.bids || []).flatMap((b) => {
       let status = "";
       if (b.passed === true) status = el("span", { className: "badge text-bg-success" }, L.bidPassed);
       else if (b.passed === false) status = el("span", { className: "badge text-bg-danger" }, L.bidVetoed);
-      return el("tr", { "data-testid": "bid", "data-bid-id": b.bid_id, "data-passed": b.passed === null ? "" : String(b.passed) },
+      const row = el("tr", { "data-testid": "bid", "data-bid-id": b.bid_id, "data-passed": b.passed === null ? "" : String(b.passed) },
         el("td", {}, String(b.number)),
         el("td", {}, String(b.lot)),
         el("td", { "data-testid": "bid-bidder" }, text(b.bidder)),
@@ -503,8 +586,70 @@
           b.evaluated_price && b.evaluated_price !== b.price
             ? el("div", { className: "small text-warning-emphasis", "data-testid": "bid-evaluated-price" }, fmt(L.correctedTo, { price: money(b.evaluated_price) }))
             : null),
-        el("td", {}, status, low.has(b.bid_id) ? el("span", { className: "badge text-bg-warning ms-1" }, L.abnormallyLow) : ""));
+        el("td", {}, status, low.has(b.bid_id) ? el("span", { className: "badge text-bg-warning ms-1" }, L.abnormallyLow) : ""),
+        member() ? el("td", {}, documentsButton(b)) : null);
+      const shown = member() && documents[b.bid_id] && documents[b.bid_id].open;
+      return shown ? [row, documentsRow(b)] : [row];
     }));
+  }
+
+  // --- the bids' documents (members only: supervisors are refused) -----------------------------------
+  // listed from GET …/bids/<bid>/documents; a file opens in a new tab (the security headers forbid
+  // framing), and every open is an event of the session (document_opened)
+  const documents = {}; // bid id -> { open, loading, files, error }
+
+  function documentsUrl(bidId, name) {
+    const base = `${apiUrl}/bids/${encodeURIComponent(bidId)}/documents`;
+    if (name === undefined) return base;
+    return `${base}/${String(name).split("/").map(encodeURIComponent).join("/")}`;
+  }
+
+  function fileSize(bytes) {
+    const n = Number(bytes) || 0;
+    if (n >= 1024 * 1024) return fmt(L.sizeMB, { n: (n / (1024 * 1024)).toFixed(1) });
+    return fmt(L.sizeKB, { n: (n / 1024).toFixed(1) });
+  }
+
+  function documentsButton(b) {
+    const entry = documents[b.bid_id] || {};
+    const button = el("button", { type: "button", className: "btn btn-sm btn-outline-secondary text-nowrap", "data-testid": "bid-documents-toggle", "data-bid-id": b.bid_id, "aria-expanded": entry.open ? "true" : "false", "aria-controls": `bid-documents-${b.bid_id}`, "aria-label": `${L.documents}: ${bidName(b.bid_id)}` }, L.documents);
+    button.addEventListener("click", () => toggleDocuments(b.bid_id));
+    return button;
+  }
+
+  function documentsRow(b) {
+    const entry = documents[b.bid_id];
+    let content;
+    if (entry.loading) content = el("p", { className: "small text-muted mb-0" }, L.loadingDocuments);
+    else if (entry.error) content = el("div", { className: "small text-danger", role: "alert", "data-testid": "refusal" }, entry.error);
+    else if (!(entry.files || []).length) content = el("p", { className: "small text-muted mb-0" }, L.noDocuments);
+    else {
+      content = el("ul", { className: "list-unstyled small mb-0" }, ...entry.files.map((f) =>
+        el("li", { className: "mb-1" },
+          el("a", { href: documentsUrl(b.bid_id, f.name), target: "_blank", rel: "noopener", className: "text-break", translate: "no", "data-testid": "bid-document", "data-name": f.name, title: L.opensInNewTab }, f.name),
+          " ", el("span", { className: "text-muted text-nowrap", "data-testid": "bid-document-size" }, `(${fileSize(f.size)})`))));
+    }
+    return el("tr", { "data-testid": "bid-documents", "data-bid-id": b.bid_id, id: `bid-documents-${b.bid_id}` },
+      el("td", { colspan: "6", className: "bg-body-tertiary" }, content));
+  }
+
+  async function toggleDocuments(bidId) {
+    const entry = documents[bidId] || (documents[bidId] = {});
+    entry.open = !entry.open;
+    if (entry.open && !entry.files && !entry.loading) {
+      entry.loading = true;
+      entry.error = null;
+      renderBids();
+      try {
+        const data = await getJSON(documentsUrl(bidId));
+        entry.files = data.files || [];
+      } catch (error) {
+        entry.error = refusalText(error);
+      }
+      entry.loading = false;
+    }
+    renderBids();
+    fitBoxes();
   }
 
   // --- votes ------------------------------------------------------------------------------------------
@@ -785,6 +930,8 @@
     $("close-review-box").hidden = stage !== "review";
     $("ask-box").hidden = !["review", "scoring"].includes(stage);
     fillSelect($("ask-bid"), (state.bids || []).map((b) => [b.bid_id, bidName(b.bid_id)]));
+    $("correct-box").hidden = !["review", "scoring"].includes(stage);
+    fillSelect($("correct-bid"), (stage === "scoring" ? passedBids() : state.bids || []).map((b) => [b.bid_id, bidName(b.bid_id)]));
     const reopenable = ["scoring", "ranked"].includes(stage) && ((state.scoring && state.scoring.submitted) || []).length;
     $("reopen-box").hidden = !reopenable;
     if (reopenable) {
@@ -811,6 +958,17 @@
     run(event.currentTarget, "ask", "ask", data, () => {
       $("ask-question").value = "";
       $("ask-status").textContent = L.asked;
+    });
+  });
+  $("correct").addEventListener("click", (event) => {
+    const words = $("correct-words").value.trim();
+    if (!words) {
+      refusals.correct = L.wordsMissing;
+      showRefusal("correct");
+      return;
+    }
+    run(event.currentTarget, "correct", "correct", { bid_id: Number($("correct-bid").value), words }, () => {
+      $("correct-words").value = "";
     });
   });
   $("reopen").addEventListener("click", (event) => {

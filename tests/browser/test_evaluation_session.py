@@ -392,3 +392,159 @@ def test_a_member_whose_browser_cannot_reach_socketio_follows_and_votes_by_polli
         c.state(c.member(3))["seq"], timeout=10000
     )
     shot(page, "11-polling")
+
+
+# --- the bids' documents, the workstations, the correction, the replacement ----------------------
+
+
+@pytest.fixture
+def bid_folders(monkeypatch, tmp_path):
+    """Bids sealed with a real multi-file folder (tests/evaluation/documents/conftest.py): the
+    shared fixtures seal an empty one. Asked for before ``committee``, which seals the bids."""
+    import itertools
+
+    from tests.evaluation.documents.conftest import bid_files
+    from tests.fixtures import pki
+
+    seal = pki.sealed_bytes
+    numbers = itertools.count(1)
+
+    def sealed_with_folder(bundle, tender_id, summary=None, documents=None):
+        if documents is None:
+            documents = tmp_path / f"bid-folder-{next(numbers)}"
+            for name, data in bid_files((summary or pki.SUMMARY)["project_manager"]).items():
+                (documents / name).parent.mkdir(parents=True, exist_ok=True)
+                (documents / name).write_bytes(data)
+        return seal(bundle, tender_id, summary, documents)
+
+    monkeypatch.setattr(pki, "sealed_bytes", sealed_with_folder)
+
+
+def test_a_member_lists_a_bids_documents_and_opens_one_in_a_new_tab(
+    bid_folders, open_page, committee
+):
+    from urllib.parse import quote
+
+    from playwright.sync_api import expect
+
+    c = committee
+    first = c.bids[0]
+    supervisor = enter_session(open_page, c.supervisor, c.id)
+    expect(supervisor.get_by_test_id("bid")).to_have_count(3)
+    expect(supervisor.get_by_test_id("bid-documents-toggle")).to_have_count(
+        0
+    )  # refused: not_member
+    page = enter_session(open_page, c.member(2), c.id)
+    page.locator(f"[data-testid=bid-documents-toggle][data-bid-id='{first}']").click()
+    listing = page.locator(f"[data-testid=bid-documents][data-bid-id='{first}']")
+    expect(listing.get_by_test_id("bid-document")).to_have_count(5)
+    # the drawing: 2,500,000 bytes / 1,048,576 = 2.38 -> 2.4 MB
+    drawing = listing.locator("li", has_text="site-plan.dwg")
+    expect(drawing.get_by_test_id("bid-document-size")).to_have_text("(2.4 MB)")
+    licence = listing.locator("[data-testid=bid-document][data-name='资质/营业执照.pdf']")
+    expect(licence).to_have_attribute("target", "_blank")
+    expect(licence).to_have_attribute("rel", "noopener")
+    expect(licence).to_have_attribute(
+        "href",
+        f"/api/evaluation/{c.id}/bids/{first}/documents/{quote('资质')}/{quote('营业执照.pdf')}",
+    )
+    shot(page, "12-documents")
+
+    with page.expect_popup() as opened:
+        licence.click()
+    opened.value.wait_for_load_state("commit")
+    # the open is an event of the session: the member's own log hears it, and the record has it
+    log = page.locator("[data-testid=log-message][data-type='evaluation.document_opened']")
+    expect(log).to_have_count(1)
+    messages = page.request.get(f"/api/evaluation/{c.id}/messages?after=0").json()["messages"]
+    [event] = [m for m in messages if m["type"] == "evaluation.document_opened"]
+    assert (event["payload"]["seat"], event["payload"]["bid_id"]) == (2, first)
+    assert event["payload"]["file"] == "资质/营业执照.pdf"
+
+
+def test_a_supervisor_sees_a_silent_workstation_go_offline_without_a_reload(
+    open_page, committee, client, make_user, clock
+):
+    from playwright.sync_api import expect
+
+    from evaluation.presence import jobs
+    from evaluation.presence import services as presence
+
+    c = committee
+    main = c.seated.main
+    _device, secret = presence.issue_device(make_user("admin"), main.id)
+    seat = min(w["seat"] for w in c.state(c.supervisor)["workstations"] if w["venue_id"] == main.id)
+    workstation = next(w for w in c.state(c.supervisor)["workstations"] if w["seat"] == seat)
+    response = client.post(
+        "/api/telemetry/heartbeats",
+        json={"workstation": workstation["workstation"], "at": clock.now().isoformat()},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    assert response.status_code == 204, response.get_data(as_text=True)
+
+    page = enter_session(open_page, c.supervisor, c.id)
+    row = page.locator(f"[data-testid=workstation][data-seat='{seat}']")
+    expect(page.get_by_test_id("workstation")).to_have_count(5)
+    expect(row).to_have_attribute("data-online", "yes")
+    expect(page.locator("[data-testid=workstation][data-online=never]")).to_have_count(4)
+
+    # silent for PRESENCE_OFFLINE_SECONDS: the tick posts the outage; the page follows it
+    clock.advance(seconds=presence.offline_window().total_seconds())
+    assert len(jobs.tick(clock.now())) == 1
+    expect(row).to_have_attribute("data-online", "no")
+    expect(row.get_by_test_id("workstation-status")).to_contain_text("offline since")
+    shot(page, "13-workstation-offline")
+
+
+def test_the_leaders_correction_puts_the_corrected_price_to_every_members_vote(
+    open_page, committee
+):
+    from playwright.sync_api import expect
+
+    c = committee
+    c.elect(1)
+    first = c.bids[0]
+    pages = {seat: enter_session(open_page, c.member(seat), c.id) for seat in c.seats}
+    leader = pages[1]
+    expect(pages[2].get_by_test_id("correct-box")).to_be_hidden()
+    leader.get_by_test_id("correct-bid").select_option(str(first))
+    leader.get_by_test_id("correct").click()  # no words yet
+    expect(leader.locator("[data-control=correct] [data-testid=refusal]")).to_contain_text(
+        "price in words"
+    )
+    # the figures say 10,350,000.00; the words 壹仟零叁拾肆万 = 1034 × 10,000 = 10,340,000.00
+    leader.get_by_test_id("correct-words").fill("人民币壹仟零叁拾肆万元整")
+    leader.get_by_test_id("correct").click()
+    for page in pages.values():
+        panel = page.get_by_test_id("vote-panel")
+        expect(panel).to_have_attribute("data-matter", "correction")
+        expect(panel.get_by_test_id("vote-question")).to_contain_text("to 10,340,000.00")
+        expect(panel.locator("[data-testid=cast][data-choice=confirm]")).to_be_enabled()
+    shot(pages[3], "14-correction-vote")
+
+
+def test_a_supervisor_replaces_a_member_and_the_leader_sees_the_seat_vacant(open_page, committee):
+    from playwright.sync_api import expect
+
+    c = committee
+    c.elect(1)
+    supervisor = enter_session(open_page, c.supervisor, c.id)
+    leader = enter_session(open_page, c.member(1), c.id)
+    expect(leader.get_by_test_id("replace")).to_have_count(0)
+    supervisor.locator("[data-testid=replace][data-seat='3']").click()
+    expect(supervisor.get_by_test_id("replace-subject")).to_have_text("Replace member 3")
+    supervisor.get_by_test_id("replace-confirm").click()  # no reason yet
+    expect(supervisor.locator("[data-control=replace] [data-testid=refusal]")).to_contain_text(
+        "Write the reason first"
+    )
+    supervisor.get_by_test_id("replace-reason").fill("Member 3 worked for bidder No. 2 in 2025.")
+    supervisor.get_by_test_id("replace-confirm").click()
+
+    seat = leader.locator("[data-testid=member][data-seat='3']")
+    expect(seat).to_have_attribute("data-vacant", "yes")
+    expect(seat.get_by_test_id("vacant-seat")).to_be_visible()
+    expect(supervisor.get_by_test_id("replace-panel")).to_be_hidden()
+    shot(leader, "15-seat-vacant")
+    # the reserve has not accepted and been checked in yet: seating it is refused, next to it
+    supervisor.locator("[data-testid=seat-replacement][data-seat='3']").click()
+    expect(supervisor.locator("[data-control='seat-3'] [data-testid=refusal]")).to_be_visible()
