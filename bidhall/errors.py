@@ -64,6 +64,11 @@ class RuleViolation(DomainError):
     http_status = 422
 
 
+class MethodNotAllowed(DomainError):
+    code = "method_not_allowed"
+    http_status = 405
+
+
 class TooManyAttempts(DomainError):
     code = "too_many_attempts"
     http_status = 429

@@ -14,8 +14,9 @@ import unicodedata
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
+from bidhall.errors import MethodNotAllowed
 from bidhall.web import actor, require
 from evaluation.documents import services
 
@@ -39,6 +40,12 @@ def list_documents(session_id: int, bid_id: int) -> Any:
 @blueprint.get("/<int:session_id>/bids/<int:bid_id>/documents/<path:name>")
 @require()
 def open_document(session_id: int, bid_id: int, name: str) -> Any:
+    if request.method == "HEAD":
+        # Flask answers HEAD for every GET route; an open is a recorded reading, which a HEAD
+        # (no byte sent) must not fake
+        raise MethodNotAllowed(
+            "open the file with GET: every opening is recorded", code="method_not_allowed"
+        )
     opened = services.open_document(actor(), session_id, bid_id, name)
     # content_type, not mimetype: no charset is claimed for a bidder's text file
     response = Response(opened.content, content_type=opened.file.content_type)

@@ -302,3 +302,12 @@ def test_a_session_terminated_while_the_file_is_sought_refuses_it_and_records_no
     response = api.get(file_url(committee, committee.bids[0], "technical/proposal.pdf"))
     assert refusal(response) == (409, "session_closed")
     assert opened_messages(api_for(committee.supervisor), committee) == []
+
+
+def test_a_head_request_is_refused_and_records_no_reading(committee, api_for, originals):
+    api = api_for(committee.member(2))
+    response = api.client.head(
+        file_url(committee, committee.bids[0], "technical/proposal.pdf"), headers=api.headers
+    )
+    assert response.status_code == 405
+    assert opened_messages(api, committee) == []
