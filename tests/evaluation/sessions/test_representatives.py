@@ -28,34 +28,9 @@ def tender(make_tender, rule_set):
 
 
 @pytest.fixture
-def seated(world, tender, holder, make_user, make_expert, make_venue, draw_request, answer):
+def committee_shape() -> dict:
     """A committee of 5: 4 drawn experts (main venue 3, secondary 1) and 1 representative."""
-    from evaluation.draws import services
-    from tests.fixtures.committee import Seated
-
-    main_supervisor, secondary_supervisor = make_user("supervisor"), make_user("supervisor")
-    main = make_venue("310000", workstations=8, supervisor=main_supervisor, code="SH-A")
-    secondary = make_venue("320000", workstations=4, supervisor=secondary_supervisor, code="JS-B")
-    experts = {}
-    for region, count in (("310000", 4), ("320000", 2)):
-        for _ in range(count):
-            expert = make_expert(region=region)
-            experts[expert.id] = expert
-    draw = services.draw_experts(
-        world.agency,
-        tender.id,
-        draw_request(
-            venues=[
-                {"venue_id": main.id, "quota": 3, "reserves": 1, "role": "main"},
-                {"venue_id": secondary.id, "quota": 1, "reserves": 1},
-            ],
-            representatives=1,
-        ),
-    )
-    for place in draw.places:
-        if place.status == "invited":
-            assert answer(draw.id, experts[place.expert_id], True).status_code == 200
-    return Seated(draw, experts, main, secondary, main_supervisor, secondary_supervisor)
+    return {"main": 3, "secondary": 1, "representatives": 1}
 
 
 def open_with(api_for, world, checked_in, representatives):
