@@ -44,6 +44,30 @@ DEFAULTS: dict[str, Any] = {
     "PRESENCE_OFFLINE_SECONDS": 60,
     "PRESENCE_CLOCK_SKEW_SECONDS": 30,
     "EVALUATION_ABNORMALLY_LOW_RATIO": "0.80",
+    # the audit layer's detectors (audit/detectors/, DOMAIN.md §5): the fixed thresholds, which
+    # are floors; statistical screens also use fences from the platform's own data once it has
+    # AUDIT_FENCE_MIN_TENDERS comparable tenders (same category and rule set)
+    "AUDIT_START_LATE_YELLOW_MINUTES": 30,
+    "AUDIT_START_LATE_RED_MINUTES": 60,
+    "AUDIT_REVIEW_BASE_MINUTES": 30,  # the review's minimum: this plus per bid
+    "AUDIT_REVIEW_MINUTES_PER_BID": 10,
+    "AUDIT_REVIEW_RED_SHARE": "0.5",  # red below this share of the minimum
+    "AUDIT_EXPERT_TOO_FAST_SHARE": "0.25",  # of the committee's median scoring time
+    "AUDIT_VOTE_REPEAT_LIMIT": 2,  # the same matter voted more often than this
+    "AUDIT_LONE_DISSENT_VOTES": 3,
+    "AUDIT_SCORE_OUTLIER_RED_SHARE": "0.35",  # of the item's maximum (yellow: the session's 20%)
+    "AUDIT_FAVORITISM_TIMES": 2,  # a member's own first against the committee's ranking
+    "AUDIT_OFFLINE_MINUTES": 5,  # a workstation offline this long is presence.lost
+    "AUDIT_PRICE_CV_FLOOR": "0.01",  # coefficient of variation of a tender's prices
+    # prices in arithmetic progression: every gap within this share of the mean gap
+    "AUDIT_PRICE_PROGRESSION_TOLERANCE": "0.01",
+    "AUDIT_PRICE_CEILING_SHARE": "0.01",  # all prices within this share below the ceiling
+    "AUDIT_COVER_DISTANCE": "1",  # Imhof's relative and normalised distances
+    "AUDIT_FENCE_MIN_TENDERS": 30,
+    "AUDIT_REJECTIONS_MIN": 2,  # non-winning bids rejected in one tender
+    "AUDIT_ROTATION_MIN_TENDERS": 4,  # a tenderer's tenders looked at for rotation
+    "AUDIT_LATE_CHANGE_DAYS": 15,  # Regs Art 21: an amendment this close moves the deadline
+    "AUDIT_AWARD_BELOW_CEILING_SHARE": "0.30",
     # origins allowed to open a Socket.IO connection, comma-separated in the environment
     # (e.g. "https://ggzy.example.gov.cn"); empty: the origin of the Host the page was served from
     "SOCKETIO_ALLOWED_ORIGINS": [],
@@ -120,6 +144,18 @@ _ENV_TYPES: dict[str, type] = {
     "EVALUATION_SIGNING_MINUTES": int,
     "PRESENCE_OFFLINE_SECONDS": int,
     "PRESENCE_CLOCK_SKEW_SECONDS": int,
+    "AUDIT_START_LATE_YELLOW_MINUTES": int,
+    "AUDIT_START_LATE_RED_MINUTES": int,
+    "AUDIT_REVIEW_BASE_MINUTES": int,
+    "AUDIT_REVIEW_MINUTES_PER_BID": int,
+    "AUDIT_VOTE_REPEAT_LIMIT": int,
+    "AUDIT_LONE_DISSENT_VOTES": int,
+    "AUDIT_FAVORITISM_TIMES": int,
+    "AUDIT_OFFLINE_MINUTES": int,
+    "AUDIT_FENCE_MIN_TENDERS": int,
+    "AUDIT_REJECTIONS_MIN": int,
+    "AUDIT_ROTATION_MIN_TENDERS": int,
+    "AUDIT_LATE_CHANGE_DAYS": int,
     "TRUSTED_PROXIES": int,
     "TICK_SECONDS": int,
     "LOGIN_FAILURES_BEFORE_DELAY": int,

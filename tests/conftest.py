@@ -11,4 +11,5 @@ pytest_plugins = [
     "tests.fixtures.cast",
     "tests.fixtures.committee",
     "tests.fixtures.sessions",
+    "tests.fixtures.audit",
 ]

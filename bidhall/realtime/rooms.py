@@ -170,6 +170,13 @@ class RoomNamespace(AnsweringNamespace, ABC):
         return {"ok": True, "messages": self.log.after(key, after)}
 
 
+def watchers(room: str) -> str:
+    """The Socket.IO room beside ``room`` for those who watch it with more rights than its
+    members (the supervisors of an evaluation session): what is said there (the audit's live
+    alerts) is never said in the room itself."""
+    return f"{room}:watchers"
+
+
 def _command_handler(name: str):  # noqa: ANN202
     def handler(self: RoomNamespace, data: Any) -> dict:
         return self.run(self.user(), self.room_key(data), name, data)

@@ -83,6 +83,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         # address, scheme and host as the proxies forwarded them
         hops = settings["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    from audit.supervision import sockets as supervision_sockets
     from evaluation.sessions import sockets as evaluation_sockets
     from trading.opening import sockets as opening_sockets
     from trading.tenders import sockets as trading_sockets
@@ -90,7 +91,16 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     trading_sockets.install()  # after init_app: namespaces bind to this app's server
     opening_sockets.install(settings["HALL_COALESCE_MS"])
     evaluation_sockets.install(settings["EVALUATION_COALESCE_MS"])
+    supervision_sockets.install()
 
+    from audit.alerts.api import blueprint as alerts_api
+    from audit.alerts.views import blueprint as alert_pages
+    from audit.playback.api import blueprint as playback_api
+    from audit.playback.views import blueprint as playback_pages
+    from audit.supervision.api import blueprint as supervision_api
+    from audit.supervision.views import blueprint as supervision_pages
+    from audit.trends.api import blueprint as trends_api
+    from audit.trends.views import blueprint as trends_pages
     from bidhall.accounts.views import blueprint as core_blueprint
     from bidhall.crypto.views import blueprint as crypto_blueprint
     from bidhall.web import register_error_handlers
@@ -131,6 +141,14 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(evaluation_pages)
     app.register_blueprint(draw_pages)
     app.register_blueprint(checkin_pages)
+    app.register_blueprint(alerts_api)
+    app.register_blueprint(alert_pages)
+    app.register_blueprint(playback_api)
+    app.register_blueprint(playback_pages)
+    app.register_blueprint(trends_api)
+    app.register_blueprint(trends_pages)
+    app.register_blueprint(supervision_api)
+    app.register_blueprint(supervision_pages)
     register_error_handlers(app)
     app.before_request(check_request_text)
     security_headers.install(app)
@@ -145,6 +163,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 def _wire_domains() -> None:
     """Subscribe audit to every domain event (unconditionally) and register the tick's jobs."""
     import audit
+    from audit.detectors import runner as audit_detectors
     from audit.ledger import checkpoints as audit_checkpoints
     from evaluation.draws import jobs as draw_jobs
     from evaluation.presence import jobs as presence_jobs
@@ -163,6 +182,8 @@ def _wire_domains() -> None:
     scheduler.register("evaluation", draw_jobs.tick)
     scheduler.register("evaluation-sessions", session_jobs.tick)
     scheduler.register("presence", presence_jobs.tick)
+    # the detectors read what every job wrote; the periodic ledger checkpoint runs last
+    scheduler.register("audit-detectors", audit_detectors.tick)
     # the periodic ledger checkpoint runs last, sealing what the other jobs wrote
     scheduler.register("audit", audit_checkpoints.tick)
 
@@ -216,6 +237,7 @@ def _register_template_helpers(app: Flask) -> None:
 
 def import_models() -> None:
     """Load every domain's models so Base.metadata knows all tables (Alembic, tests)."""
+    import audit.alerts.models  # noqa: F401
     import audit.ledger.models  # noqa: F401
     import bidhall.accounts.models  # noqa: F401
     import bidhall.crypto.models  # noqa: F401

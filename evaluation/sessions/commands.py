@@ -3,7 +3,8 @@
 
 Who may send what: members (seated, active, checked in) vote, mark, score and declare the time
 insufficient; the leader also opens and closes votes, closes the review and reopens items;
-supervisors suspend, resume and terminate (the leader may suspend and resume too)."""
+supervisors suspend, resume and terminate (the leader may suspend and resume too) and put a
+written query to the committee."""
 
 from __future__ import annotations
 
@@ -422,6 +423,18 @@ def _terminate(session, evaluation, caller: Caller, data: dict) -> dict:
     evaluation.closed_at = clock.now()
     room.post(session, evaluation, caller.user, "session_terminated", reason=reason)
     return {"state": evaluation.state}
+
+
+@_command("query", when_suspended=True)
+def _query(session, evaluation, caller: Caller, data: dict) -> dict:
+    """A supervisor's written question to the committee, said in the room (every member hears
+    it); on a suspended session too: a pause is often followed by the question behind it."""
+    _check_steward(caller, "query the committee of", leader_too=False)
+    text = rules.check_text(data.get("text"), "text")
+    seq = room.post(
+        session, evaluation, caller.user, "supervisor_query", text=text, by=caller.user.display_name
+    )
+    return {"seq": seq}
 
 
 # --- the report ---------------------------------------------------------------------------------

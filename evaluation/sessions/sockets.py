@@ -4,7 +4,8 @@ DESIGN.md §5), on the kernel's real-time core.
 Connect with the session cookie or ``auth={"token": "<API token>"}``. ``join`` admits the
 session's seated members checked in at their workstations and the supervisors; nobody else.
 Commands (``cast``, ``open_vote``, ``close_vote``, ``mark``, ``close_review``, ``save_scores``,
-``submit_scores``, ``reopen``, ``declare_time``, ``suspend``, ``resume``, ``terminate``) carry
+``submit_scores``, ``reopen``, ``declare_time``, ``suspend``, ``resume``, ``terminate``,
+``query``; docs/evaluation.md lists them all) carry
 ``session_id`` and a client-made ``cmd_id``; each is answered by its acknowledgement: the
 result, or ``{"error": {"code", "message"}}`` (also sent as an ``evaluation.error`` event).
 
@@ -19,10 +20,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
+from flask_socketio import join_room, leave_room
 
 from bidhall.accounts.models import User
 from bidhall.realtime import fanout
-from bidhall.realtime.rooms import RoomNamespace
+from bidhall.realtime.rooms import RoomNamespace, watchers
 from evaluation.sessions import commands, room, services
 from evaluation.sessions.models import SessionMember
 from evaluation.sessions.rules import SessionRole
@@ -55,6 +57,9 @@ class EvaluationNamespace(RoomNamespace):
 
     def on_join(self, data: Any) -> dict:
         answer = super().on_join(data)
+        if answer["role"] == SessionRole.SUPERVISOR:
+            # the supervisors' own room: the audit layer's live alerts on this session
+            join_room(watchers(self.log.room(answer["session_id"])))
         if answer["role"] == SessionRole.MEMBER:
             user_id = self._users.get(request.sid)
             self._following[request.sid] = (answer["session_id"], user_id)
@@ -63,6 +68,7 @@ class EvaluationNamespace(RoomNamespace):
 
     def on_leave(self, data: Any) -> dict:
         answer = super().on_leave(data)
+        leave_room(watchers(self.log.room(self.room_key(data))))
         self._left(request.sid)
         return answer
 

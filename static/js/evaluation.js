@@ -180,6 +180,8 @@
       else armFallback();
     });
     socket.on("evaluation", (message) => receive(message));
+    // supervisors only: the audit layer's alerts on this session, as they are raised
+    socket.on("evaluation.alert", (alert) => addAlert(alert));
     // a burst comes as one frame: the messages in seq order
     socket.on("evaluation.batch", (messages) => (messages || []).forEach(receive));
     // refusals are read from the acknowledgements; `evaluation.error` would only repeat them
@@ -275,6 +277,35 @@
         if (!err && ack && ack.state) setState(ack.state);
       });
     }, 50 + Math.floor(Math.random() * 150));
+  }
+
+  // --- the audit layer's alerts on this session (supervisors; audit/alerts/live.py) -------------------
+  const alertsUrl = root.dataset.alertsUrl;
+  const alertsSeen = new Map(); // alert id -> the alert as shown
+
+  function addAlert(alert) {
+    if (!alert || alert.session_id !== sessionId || alertsSeen.has(alert.alert_id)) return;
+    alertsSeen.set(alert.alert_id, alert);
+    renderAlerts();
+  }
+
+  function renderAlerts() {
+    const list = $("alerts");
+    if (!list) return;
+    const shown = [...alertsSeen.values()].sort((a, b) => b.alert_id - a.alert_id);
+    list.replaceChildren(...shown.map((a) => el("li", { className: "list-group-item", "data-testid": "alert", "data-severity": a.severity, "data-detector": a.detector },
+      el("span", { className: "badge me-2 " + (a.severity === "red" ? "text-bg-danger" : "text-bg-warning") }, (L.severity || {})[a.severity] || a.severity),
+      el("a", { href: root.dataset.alertPage.replace(/0$/, String(a.alert_id)) }, (L.detectors || {})[a.detector] || a.detector),
+      el("span", { className: "small text-muted ms-2", translate: "no" }, a.summary || ""))));
+    $("alerts-none").hidden = shown.length > 0;
+    $("alerts-red").textContent = String(shown.filter((a) => a.severity === "red").length);
+    $("alerts-yellow").textContent = String(shown.filter((a) => a.severity === "yellow").length);
+  }
+
+  if (alertsUrl) {
+    getJSON(alertsUrl)
+      .then((data) => (data.alerts || []).forEach((a) => addAlert({ ...a, alert_id: a.id })))
+      .catch(() => {}); // the live ones still arrive; the alert log has them all
   }
 
   async function getJSON(url) {

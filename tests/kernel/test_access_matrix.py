@@ -201,6 +201,39 @@ TABLE = [
     ("GET", "/api/my/clarifications", {"bidder"}),
     ("POST", "/api/evaluation/V/clarifications/N/answer", {"bidder"}),
     ("POST", "/expert/invitations/X/answer", {"expert"}),
+    # the supervisors' alert log: alerts name seats and bids, so supervisors only. A = an alert
+    # the cast does not have (its detectors raised none): everyone refused, as by the pages
+    # (who handles an alert, with real ones: tests/audit/alerts/)
+    ("GET", "/api/alerts", {"supervisor"}),
+    ("GET", "/api/alerts.csv", {"supervisor"}),
+    ("GET", "/api/alerts/A", set()),
+    ("POST", "/api/alerts/A/acknowledge", set()),
+    ("POST", "/api/alerts/A/assign", set()),
+    ("POST", "/api/alerts/A/resolve", set()),
+    ("GET", "/supervision/alerts", {"supervisor"}),
+    ("GET", "/supervision/alerts/A", set()),
+    ("POST", "/supervision/alerts/A/acknowledge", set()),
+    ("POST", "/supervision/alerts/A/assign", set()),
+    ("POST", "/supervision/alerts/A/resolve", set()),
+    # the supervisors' console and its interventions: supervisors only. V is a session the cast
+    # does not have, but a supervisor's empty body is refused first, by its missing reason
+    # (reason_required): authorization let it through. A names no alert of the cast: everyone
+    # refused (the interventions with real ones: tests/audit/supervision/)
+    ("GET", "/supervision", {"supervisor"}),
+    ("GET", "/api/supervision", {"supervisor"}),
+    ("POST", "/api/supervision/sessions/V/pause", {"supervisor"}),
+    ("POST", "/api/supervision/sessions/V/query", {"supervisor"}),
+    ("POST", "/api/supervision/alerts/A/escalate", set()),
+    # history playback and the charts: supervisors only (a timeline names seats and bidders). T
+    # is still open for bids: its opening's playback is refused to a supervisor as not_opened
+    # (409: authorization let it through); V is a session the cast does not have (404)
+    ("GET", "/supervision/playback", {"supervisor"}),
+    ("GET", "/supervision/playback/opening/T", {"supervisor"}),
+    ("GET", "/supervision/playback/evaluation/V", set()),
+    ("GET", "/api/supervision/timeline/opening/T", {"supervisor"}),
+    ("GET", "/api/supervision/timeline/evaluation/V", set()),
+    ("GET", "/supervision/trends", {"supervisor"}),
+    ("GET", "/api/supervision/trends", {"supervisor"}),
 ]
 
 NOT_WALKED = {"static", "bootstrap.static"}  # files, no authorization
@@ -223,6 +256,7 @@ PLACEHOLDERS = {
     "N": "<int:number>",
     "F": "<path:name>",
     "Y": "<int:venue_id>",
+    "A": "<int:alert_id>",
 }
 
 

@@ -62,6 +62,18 @@ def test_the_demo_plays_the_life_cycle_to_the_sealed_report_and_ends_with_a_json
     assert Path(evaluation["report_pdf"]).read_bytes().startswith(b"%PDF")
     assert "recusal declarations (回避声明)" in result.stdout
     assert "refused (score_reason_required)" in result.stdout
+    # the audit layer raised real alerts from what was played: the agency's early request, the
+    # vote the leader closed before a member voted, the outlier score, the too-fast member; the
+    # supervisor resolved the vote's alert with a note
+    alerts = {alert["detector"]: alert for alert in summary["alerts"]}
+    assert {
+        "crypto.early_access",
+        "vote.incomplete",
+        "score.outlier",
+        "eval.expert_too_fast",
+    } <= set(alerts)
+    assert alerts["vote.incomplete"]["state"] == "resolved"
+    assert alerts["crypto.early_access"]["severity"] == "red"
 
 
 def test_the_demo_served_on_another_host_runs_in_the_bidhall_instance_folder(tmp_path):

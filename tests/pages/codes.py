@@ -43,6 +43,9 @@ def _error_codes() -> set[str]:
 def raw_codes() -> set[str]:
     """Every stored code a page could show; all lower-case ASCII, so that a name ("Published",
     已发布) never matches and a bare code ("published") always does."""
+    from audit.alerts import forms as alert_forms
+    from audit.alerts.rules import AlertState, Resolution
+    from audit.detectors.base import Severity
     from bidhall.accounts import forms as account_forms
     from bidhall.accounts.models import ORG_KIND_FOR_ROLE, Role
     from bidhall.crypto.models import CertificatePurpose
@@ -68,6 +71,9 @@ def raw_codes() -> set[str]:
         Outcome,
         HallRole,
         PlaceStatus,
+        AlertState,
+        Resolution,
+        Severity,
     ):
         codes |= _values(kind)
     codes |= set(ORG_KIND_FOR_ROLE.values())
@@ -85,6 +91,9 @@ def raw_codes() -> set[str]:
         draw_views.DRAW_STATE_NAMES,
         draw_views.REASON_NAMES,
         tender_rules.RULE_SETS,
+        alert_forms.SEVERITY_NAMES,
+        alert_forms.STATE_NAMES,
+        alert_forms.RESOLUTION_NAMES,
     ):
         codes |= {str(key) for key in table}
     for values in (

@@ -60,6 +60,16 @@ PAGES = [
     # clarification asked; the expert is its leader; the bidder is the cast's (asked nothing)
     ("/evaluation/<int:session_id>", ("expert", "supervisor"), {"session_id": "EV"}),
     ("/my/clarifications", ("bidder",), {}),
+    # AL = the alert the detectors raised on EV's vote the leader closed before anyone voted
+    ("/supervision/alerts", ("supervisor",), {}),
+    ("/supervision/alerts/<int:alert_id>", ("supervisor",), {"alert_id": "AL"}),
+    # the live console: EV live at its review with AL open, the cast's tender due (its opening)
+    ("/supervision", ("supervisor",), {}),
+    # playback of EV and of the opening of its tender (EVT, read out and closed); the charts
+    ("/supervision/playback", ("supervisor",), {}),
+    ("/supervision/playback/opening/<int:tender_id>", ("supervisor",), {"tender_id": "EVT"}),
+    ("/supervision/playback/evaluation/<int:session_id>", ("supervisor",), {"session_id": "EV"}),
+    ("/supervision/trends", ("supervisor",), {}),
 ]
 
 # error pages a browser meets: (path, who, the status it must answer)
@@ -118,7 +128,7 @@ class Visit:
 
 
 @pytest.fixture
-def site(committee, cast, world, make_tender):  # committee first: it moves the clock
+def site(committee, cast, world, make_tender, raised):  # committee first: it moves the clock
     """The cast's objects, tenders in the other states before publication, and the users who
     visit, by role."""
     from sqlalchemy import select
@@ -137,11 +147,19 @@ def site(committee, cast, world, make_tender):  # committee first: it moves the 
     objects["FILED"] = make_tender("filed").id
     objects["PUBLISHED"] = make_tender("published").id
     committee.elect(1)
+    leader = committee.member(1)
+    vote = committee.run(
+        leader, "open_vote", matter="other", question="Visit the site?", options=["yes", "no"]
+    )["vote"]
+    committee.run(leader, "close_vote", vote=vote)  # nobody voted: vote.incomplete (AL)
     committee.pass_all(except_for=((2, committee.bids[0], "q-licence", "unqualified"),))
     committee.run(
         committee.member(1), "ask", bid_id=committee.bids[1], question="Why?", due_minutes=30
     )
     objects["EV"] = committee.id
+    objects["EVT"] = committee.tender_id
+    [alert] = raised("vote.incomplete")
+    objects["AL"] = alert["id"]
     with db.transaction() as session:
         users = list(session.scalars(select(User).order_by(User.id)))
         session.expunge_all()

@@ -43,6 +43,7 @@ def start_upload(tender_id: int) -> Any:
         tender_id,
         integer(data, "lot", default=1),
         integer(data, "size", maximum=inputs.BIGINT_MAX),
+        _client(),
     )
     return jsonify(_upload(upload)), 201
 
@@ -69,7 +70,7 @@ def append_upload(upload_id: str) -> Any:
 @blueprint.post("/uploads/<upload_id>/complete")
 @require(Role.BIDDER)
 def complete_upload(upload_id: str) -> Any:
-    bid = bids.complete_upload(actor(), upload_id)
+    bid = bids.complete_upload(actor(), upload_id, _client())
     return jsonify(_bid(bid) | {"receipt": _receipt(bid)}), 201
 
 
@@ -117,6 +118,12 @@ def blacklist(organisation_id: int) -> Any:
             "reason": entry.reason,
         }
     ), 201
+
+
+def _client() -> bids.Client:
+    """The request's origin, for the origin screens: the client's address as ProxyFix leaves it
+    (the trusted proxies' forwarded address) and its User-Agent."""
+    return bids.Client(request.remote_addr, request.headers.get("User-Agent"))
 
 
 def _upload(upload: Any) -> dict:

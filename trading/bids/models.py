@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from bidhall.accounts.models import Organisation
@@ -35,6 +35,9 @@ class Upload(Base):
     created_at: Mapped[datetime]
     completed_at: Mapped[datetime | None]
     bid_id: Mapped[int | None] = mapped_column(ForeignKey("bids.id"))
+    # where the upload was started from (the origin screens, DOMAIN.md §5 bid.same_origin)
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(400))
 
 
 class Bid(Base):
@@ -68,9 +71,34 @@ class Bid(Base):
     excuse_reason: Mapped[str | None] = mapped_column(Text)  # agency: not the bidder's fault
     excused_at: Mapped[datetime | None]
     excused_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # where the bid came from, for the origin screens (DOMAIN.md §5 bid.same_origin, Regs Art
+    # 40): the address and User-Agent of the request that completed the upload, and the
+    # fingerprint of the sealing tool read from the envelope. Shown to nobody (Law Art 22):
+    # only the ledger and the audit read them, at the opening
+    client_ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(400), index=True)
+    sealing_tool: Mapped[str | None] = mapped_column(String(64))
+    # when the opened documents were read for their marks (BidMark), after the reading out
+    documents_marked_at: Mapped[datetime | None]
 
     tender: Mapped[Tender] = relationship(lazy="joined")
     organisation: Mapped[Organisation] = relationship(lazy="joined")
+
+
+class BidMark(Base):
+    """What the origin screens compare between bids, read from a bid's documents on the server
+    once they were opened (after the reading out): a file's plaintext SHA-256, or a name an
+    office document or PDF carries as its author or company. Normalised (NFKC, casefolded,
+    spaces collapsed). Shown to nobody: the audit reads them."""
+
+    __tablename__ = "bid_marks"
+    __table_args__ = (Index("ix_bid_marks_kind_value", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bid_id: Mapped[int] = mapped_column(ForeignKey("bids.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # file | author | company
+    value: Mapped[str] = mapped_column(String(200))
 
 
 class Blacklisting(Base):

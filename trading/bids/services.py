@@ -8,6 +8,7 @@ signature only."""
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ from sqlalchemy.orm import Session
 from bidhall import clock, storage
 from bidhall.accounts.models import Organisation, Role, User
 from bidhall.accounts.rules import require_role
+from bidhall.canonical import canonical
 from bidhall.crypto import services
 from bidhall.crypto import validation as pki
 from bidhall.db import db
@@ -36,10 +38,28 @@ from trading.tenders.models import Tender
 MAX_BID_BYTES = 2 * 1024 * 1024 * 1024  # 2 GiB per sealed bid
 
 
+@dataclass(frozen=True)
+class Client:
+    """Where a request came from, as the web edge saw it: the client's address (after the
+    trusted proxies, ``TRUSTED_PROXIES``) and its User-Agent. Recorded with the upload and the
+    bid for the origin screens (DOMAIN.md §5 bid.same_origin, Regs Art 40); shown to nobody
+    (Law Art 22): only the ledger and the audit read it, at the opening."""
+
+    address: str | None = None
+    user_agent: str | None = None
+
+    def cut(self) -> Client:
+        return Client(
+            (self.address or "")[:64] or None, (self.user_agent or "").strip()[:400] or None
+        )
+
+
 # --- uploads ------------------------------------------------------------------------------------
 
 
-def start_upload(actor: User, tender_id: int, lot: int, size: int) -> Upload:
+def start_upload(
+    actor: User, tender_id: int, lot: int, size: int, client: Client | None = None
+) -> Upload:
     require_role(actor, Role.BIDDER)
     if not isinstance(size, int) or size <= 0 or size > MAX_BID_BYTES:
         raise InvalidInput(
@@ -61,6 +81,7 @@ def start_upload(actor: User, tender_id: int, lot: int, size: int) -> Upload:
                 code="not_a_holder",
             )
         upload_id = secrets.token_hex(16)
+        client = (client or Client()).cut()
         upload = Upload(
             id=upload_id,
             tender_id=tender.id,
@@ -70,6 +91,8 @@ def start_upload(actor: User, tender_id: int, lot: int, size: int) -> Upload:
             size=size,
             storage_key=f"uploads/{upload_id}.part",
             created_at=clock.now(),
+            client_ip=client.address,
+            user_agent=client.user_agent,
         )
         session.add(upload)
         emit("bid.upload_started", actor, tender_id=tender.id, upload_id=upload_id, size=size)
@@ -120,9 +143,12 @@ def upload_status(actor: User, upload_id: str) -> UploadStatus:
     )
 
 
-def complete_upload(actor: User, upload_id: str) -> Bid:
+def complete_upload(actor: User, upload_id: str, client: Client | None = None) -> Bid:
     """Check the whole envelope and, if it is intact and the bidder's, make it the bidder's bid
-    for its lot (superseding an earlier one) and answer with a signed receipt."""
+    for its lot (superseding an earlier one) and answer with a signed receipt. Where the upload
+    came from (``client``, and the sealing tool's traits) is recorded with the bid for the
+    origin screens, and shown to nobody."""
+    client = (client or Client()).cut()
     upload = _own_upload(actor, upload_id)
     if upload.completed_at is not None:
         raise Conflict(
@@ -142,6 +168,8 @@ def complete_upload(actor: User, upload_id: str) -> Bid:
     # the header through the manifest, so an intact envelope needs no whole-file hash besides
     with store.open(upload.storage_key) as stream:
         sealed = envelope.inspect(stream)
+    tool = sealing_tool(sealed)
+    tool_fingerprint = hashlib.sha256(canonical(tool)).hexdigest()
     now = clock.now()
     with db.transaction() as session:
         tender = load_tender(session, upload.tender_id, for_update=True)
@@ -169,6 +197,9 @@ def complete_upload(actor: User, upload_id: str) -> Bid:
             commitment_sha256=hashlib.sha256(sealed.header["commitment"].encode()).hexdigest(),
             received_at=now,
             supersedes_id=previous.id if previous else None,
+            client_ip=client.address or upload.client_ip,
+            user_agent=client.user_agent or upload.user_agent,
+            sealing_tool=tool_fingerprint,
         )
         if previous is not None:
             previous.state = BidState.SUPERSEDED
@@ -188,6 +219,14 @@ def complete_upload(actor: User, upload_id: str) -> Bid:
             organisation_id=bid.organisation_id,
             manifest_sha256=bid.manifest_sha256,
             size=bid.size,
+            # for the origin screens at the opening (the ledger is the platform's own record:
+            # nothing here is shown to anyone before the opening, Law Art 22)
+            origin={
+                "addresses": sorted({a for a in (upload.client_ip, client.address) if a}),
+                "user_agent": bid.user_agent,
+                "sealing_tool": tool_fingerprint,
+                "sealing_tool_traits": tool,
+            },
         )
         # the receipt names the ledger position, known once the ledger appended the unit's
         # events (just before the commit): sign it then, inside the same transaction
@@ -199,6 +238,27 @@ def complete_upload(actor: User, upload_id: str) -> Bid:
         upload_key, bid_key = upload.storage_key, bid.storage_key
         db.after_rollback(lambda: store.promote(bid_key, upload_key))
     return bid
+
+
+def sealing_tool(sealed: envelope.Envelope) -> dict:
+    """What an envelope tells of the software that sealed it. bidhall-seal/1 names no tool, so
+    these are the traits a tool chooses and a bidder does not: the format and suite, the chunk
+    size, the header's and the trailer's fields (a tool that adds its own), the shape of the
+    sealing time (digits as 9: precision and zone) and whether the CA chain is embedded; and a
+    ``tool`` field, should a tool write one. Their hash is the sealing tool's fingerprint."""
+    header, trailer = sealed.header, sealed.trailer
+    traits = {
+        "format": header.get("format"),
+        "suite": header.get("suite"),
+        "chunk_size": header.get("chunk_size"),
+        "header_fields": sorted(header),
+        "trailer_fields": sorted(trailer),
+        "created_at_form": re.sub(r"[0-9]", "9", str(header.get("created_at", "")))[:40],
+        "chain_length": len(trailer.get("chain") or []),
+    }
+    if isinstance(header.get("tool"), str):
+        traits["tool"] = header["tool"][:200]
+    return traits
 
 
 def _check_envelope(

@@ -28,7 +28,8 @@ from trading.tenders.models import Tender, TenderState
 
 
 def tick(now: datetime) -> list[dict]:
-    """Start the openings that are due and close the decryption windows that ended."""
+    """Start the openings that are due, close the decryption windows that ended, and mark the
+    documents of the bids read out (``marks``: what the origin screens compare)."""
     starting = list(
         db.session.scalars(
             select(Tender.id)
@@ -68,6 +69,11 @@ def tick(now: datetime) -> list[dict]:
                 happened = _expire(session, tender, opening, now)
                 if happened:
                     results.append({"tender_id": tender_id, "expired": happened})
+    from trading.opening import marks  # it reads the documents key: keys.py imports this module
+
+    marked = marks.tick(now)
+    if marked:
+        results.append({"marked": marked})
     return results
 
 

@@ -43,11 +43,13 @@ def run_demo(instance: Path) -> dict:
                 evaluation,
                 opening,
                 second_tender,
+                supervision,
                 tender,
                 world,
             )
 
-            for chapter in (world, tender, bids, committee, opening, evaluation, second_tender):
+            chapters = (world, tender, bids, committee, opening, evaluation, second_tender)
+            for chapter in (*chapters, supervision):
                 chapter.run(demo)
 
             verification = ledger.verify(db.session)
@@ -72,7 +74,9 @@ def _summary(demo: Demo, verification, checkpoints_checked: int, checkpoint_prob
         and checkpoint_problem is None
         and demo.receipts_verified == len(demo.receipts)
         and finding.ok
-        and demo.evaluation.get("report_verified") is True,
+        and demo.evaluation.get("report_verified") is True
+        and len(demo.alerts) >= 2
+        and any(alert["state"] == "resolved" for alert in demo.alerts),
         "opening_record": str(demo.record_path),
         "opened": finding.opened,
         "signed_checkpoints": checkpoints_checked,
@@ -88,6 +92,7 @@ def _summary(demo: Demo, verification, checkpoints_checked: int, checkpoint_prob
         "database": db.url,
         "admin": demo.cast.admin.username,
         "evaluation": demo.evaluation,
+        "alerts": demo.alerts,
     }
 
 

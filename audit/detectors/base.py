@@ -1,0 +1,147 @@
+"""What a detector is, what it reads and what it finds (pure: no Flask, no database).
+
+A detector is a small function with an id from DOMAIN.md §5, the law article or practice it
+rests on, and the event types that run it. It reads the ledger event that triggered it (a
+``Fact``) and, through its ``Scope``, the earlier facts of the same session or tender and the
+configured thresholds; it returns ``Finding``s. A finding carries everything an alert must show
+to be explained to the person it names: the ledger seqs it rests on, the figures it computed and
+the threshold (or the data-driven fence) it compared them with. Its ``key`` names the condition,
+so that running a detector twice over the same facts raises one alert, not two.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class Severity(enum.StrEnum):
+    YELLOW = "yellow"  # a warning card: look at it
+    RED = "red"  # a serious one: act on it
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One ledger entry as detectors read it."""
+
+    seq: int
+    at: datetime
+    actor: str
+    type: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Finding:
+    detector: str
+    key: str  # the condition: one alert per (detector, key), however often it is found
+    severity: Severity
+    summary: str  # one sentence with the figures, in English (pages translate the detector)
+    seqs: tuple[int, ...]  # the ledger entries it rests on
+    figures: dict[str, Any] = field(default_factory=dict)
+    threshold: dict[str, Any] = field(default_factory=dict)  # the rule, fixed or fence
+    tender_id: int | None = None
+    session_id: int | None = None
+    venue_id: int | None = None
+    subject: str | None = None  # whom or what it names: "seat 3", "bids 2, 5"
+
+
+class Scope(Protocol):
+    """What a detector may read besides its fact (audit/detectors/runner.py provides it)."""
+
+    tender_id: int | None
+    session_id: int | None
+    venue_id: int | None
+    now: datetime
+
+    def history(self, *types: str) -> list[Fact]:
+        """The subject's facts of these types up to the current one, in ledger order."""
+
+    def tender_history(self, *types: str) -> list[Fact]:
+        """The facts of the scope's tender (all its sessions), up to the current one."""
+
+    def setting(self, name: str) -> Any:
+        """A configured threshold (bidhall.config)."""
+
+    def read(self, name: str, **arguments: Any) -> Any:
+        """A read model outside the ledger (audit/detectors/reads.py), by name."""
+
+    def finding(
+        self,
+        detector: str,
+        key: str,
+        severity: Severity,
+        summary: str,
+        seqs: Iterable[int],
+        **details: Any,
+    ) -> Finding:
+        """A finding on the scope's subject (its tender, session and venue filled in)."""
+
+
+Check = Callable[[Fact, Scope], Iterable[Finding]]
+TickCheck = Callable[[Scope], Iterable[Finding]]
+
+
+@dataclass(frozen=True)
+class Detector:
+    id: str
+    basis: str  # the law article or the centres' practice it rests on
+    family: str  # the module it lives in: evaluation, votes, scores, presence, bids, access
+    on: frozenset[str]  # ledger event types that run it online
+    check: Check | None = None
+    tick: TickCheck | None = None  # time-based: run on the scheduler's tick
+
+
+DETECTORS: dict[str, Detector] = {}
+
+
+def detector(id: str, *, basis: str, on: Sequence[str] = ()) -> Callable[[Check], Check]:
+    """Register an online detector: ``check(fact, scope)`` runs after the commit of each
+    ledger event whose type is in ``on``."""
+
+    def register(check: Check) -> Check:
+        _add(id, basis, check.__module__, on=frozenset(on), check=check)
+        return check
+
+    return register
+
+
+def tick_detector(id: str, *, basis: str) -> Callable[[TickCheck], TickCheck]:
+    """Register a time-based detector: ``check(scope)`` runs on every tick and must find a
+    condition once (its finding's key makes a second tick raise nothing new)."""
+
+    def register(check: TickCheck) -> TickCheck:
+        _add(id, basis, check.__module__, on=frozenset(), tick=check)
+        return check
+
+    return register
+
+
+def _add(id: str, basis: str, module: str, **parts: Any) -> None:
+    family = module.rsplit(".", 1)[-1]
+    existing = DETECTORS.get(id)
+    if existing is not None:
+        # one id may have an online part and a tick part (eval.start_late): merge them; two
+        # online checks (or two tick checks) under one id would silently replace each other
+        for part in ("check", "tick"):
+            if parts.get(part) is not None and getattr(existing, part) is not None:
+                raise ValueError(f"detector {id} has two {part} functions")
+        merged = {
+            "on": existing.on | parts.get("on", frozenset()),
+            "check": parts.get("check") or existing.check,
+            "tick": parts.get("tick") or existing.tick,
+        }
+        DETECTORS[id] = Detector(id, existing.basis, existing.family, **merged)
+        return
+    DETECTORS[id] = Detector(id, basis, family, **parts)
+
+
+def triggered_by(type: str) -> list[Detector]:
+    return [d for d in DETECTORS.values() if d.check is not None and type in d.on]
+
+
+def timed() -> list[Detector]:
+    return [d for d in DETECTORS.values() if d.tick is not None]

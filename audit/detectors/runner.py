@@ -1,0 +1,339 @@
+"""Running the detectors: online after each commit, and on the tick.
+
+Online: a subscriber notes, inside the writer's unit, that the unit wrote ledger events; after
+its commit (never inside the writer's transaction) ``process_new`` reads the ledger past the
+detectors' cursor, indexes each entry by its tender and session, runs the detectors its type
+triggers, raises their findings as alerts and moves the cursor, in a unit of its own. A detector
+that fails is logged and skipped: the bid, vote or score that triggered it is committed already
+and stays so, and the other detectors still run.
+
+One reader at a time holds the cursor (a row lock on PostgreSQL, ``SKIP LOCKED``: a busy reader
+is not waited for; SQLite's write units are serialised anyway). A reader that finds the cursor
+held returns at once, because the holder reads on until it finds nothing new, which includes
+what was committed before the holder's last pass. The tick reads from the cursor too, so an
+entry committed by a process that stopped before its online pass is read on the next tick.
+Alerts are keyed by their condition, so nothing is raised twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from audit.alerts import services as alerts
+from audit.alerts.models import DetectorCursor, IndexedEvent
+from audit.detectors import base, reads
+from audit.detectors.base import Detector, Fact, Finding, Severity
+from audit.ledger.models import LedgerEntry
+from bidhall import config, events
+from bidhall.db import db
+from bidhall.events import Event
+
+logger = logging.getLogger(__name__)
+
+CURSOR = "detectors"
+BATCH = 500
+_busy = threading.local()  # set while this thread runs the detectors: their own events wait
+
+
+def install() -> None:
+    """Subscribe the online pass to every unit that writes ledger events, and load the
+    detector modules (each registers its detectors when imported)."""
+    from audit.detectors import load_all
+
+    load_all()
+    events.subscribe(_on_event)
+
+
+def _on_event(session: Session, event: Event) -> None:
+    if getattr(_busy, "active", False):
+        return  # the detectors' own events (alert.raised): their running pass reads on
+    if db.unit_local("audit.detectors.scheduled", lambda: [False])[0]:
+        return
+    db.unit_local("audit.detectors.scheduled", lambda: [False])[0] = True
+    db.after_commit(process_new)
+
+
+def process_new() -> int:
+    """Read the ledger past the cursor until nothing is new; the number of entries read.
+    Never raises: it runs after someone else's commit."""
+    if getattr(_busy, "active", False):
+        return 0
+    _busy.active = True
+    total = 0
+    histories = Histories()
+    try:
+        while True:
+            read, upto = _pass(histories)
+            total += read
+            if read < BATCH and not _committed_after(upto):
+                return total
+    except Exception:
+        logger.exception("the detectors' pass failed; the tick reads on from the cursor")
+        return total
+    finally:
+        _busy.active = False
+
+
+def _committed_after(seq: int | None) -> bool:
+    """Whether the ledger holds entries past ``seq``, which this pass read up to. On SQLite
+    never: write units are serialised, so a writer that committed meanwhile runs its own pass
+    next. On PostgreSQL another writer's pass may have found the cursor held and left: its
+    entries are read here (a reader that found the cursor held, ``seq`` None, leaves them to
+    the holder)."""
+    if seq is None or db.dialect != "postgresql":
+        return False
+    with db.engine.connect() as connection:
+        head = connection.execute(select(func.max(LedgerEntry.seq))).scalar()
+    return head is not None and head > seq
+
+
+def _pass(histories: Histories) -> tuple[int, int | None]:
+    """One unit: read up to BATCH entries past the cursor; how many, and the cursor after."""
+    with db.transaction() as session:
+        cursor = _hold_cursor(session)
+        if cursor is None:
+            return 0, None
+        histories.bind(session)
+        rows = session.execute(
+            select(
+                LedgerEntry.seq,
+                LedgerEntry.at,
+                LedgerEntry.actor,
+                LedgerEntry.type,
+                LedgerEntry.payload,
+            )
+            .where(LedgerEntry.seq > cursor.seq)
+            .order_by(LedgerEntry.seq)
+            .limit(BATCH)
+        ).all()
+        try:
+            for seq, at, actor, type_, payload in rows:
+                fact = Fact(seq, at, actor, type_, json.loads(payload))
+                scope = _index(session, fact, histories)
+                for detector in base.triggered_by(type_):
+                    _run(session, detector, fact, scope)
+        except BaseException:
+            histories.clear()  # what it holds was not committed
+            raise
+        if rows:
+            cursor.seq = rows[-1][0]
+        return len(rows), cursor.seq
+
+
+class Histories:
+    """The facts of the subjects a reading has met, kept for the rest of the reading (one
+    ``process_new``), so that a long catch-up reads each session's or tender's past from the
+    database once, not once per event. Bounded: the least recently used subject is dropped."""
+
+    LIMIT = 5000
+
+    def __init__(self) -> None:
+        self.session: Session | None = None
+        self.facts: OrderedDict[tuple[str, int], list[Fact]] = OrderedDict()
+
+    def bind(self, session: Session) -> None:
+        self.session = session
+
+    def clear(self) -> None:
+        self.facts.clear()
+
+    def of(self, kind: str, key: int, upto: int | None) -> list[Fact]:
+        subject = (kind, key)
+        facts = self.facts.get(subject)
+        if facts is None:
+            column = IndexedEvent.session_id if kind == "session" else IndexedEvent.tender_id
+            query = select(IndexedEvent.seq).where(column == key)
+            if upto is not None:
+                query = query.where(IndexedEvent.seq <= upto)
+            facts = reads.facts(self.session, query)
+            self.facts[subject] = facts
+            if len(self.facts) > self.LIMIT:
+                self.facts.popitem(last=False)
+        else:
+            self.facts.move_to_end(subject)
+        return facts if upto is None else [f for f in facts if f.seq <= upto]
+
+    def add(self, kind: str, key: int, fact: Fact) -> None:
+        """A fact just indexed: known subjects hear of it (the others load it with their past)."""
+        facts = self.facts.get((kind, key))
+        if facts is not None and (not facts or facts[-1].seq < fact.seq):
+            facts.append(fact)
+
+
+def _hold_cursor(session: Session) -> DetectorCursor | None:
+    query = select(DetectorCursor).where(DetectorCursor.name == CURSOR)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    cursor = session.scalar(query)
+    if cursor is not None:
+        return cursor
+    try:
+        with session.begin_nested():
+            session.execute(insert(DetectorCursor).values(name=CURSOR, seq=0))
+    except IntegrityError:
+        return None  # another reader made it this instant and holds it
+    return session.scalar(query)
+
+
+def _index(session: Session, fact: Fact, histories: Histories) -> RunScope:
+    payload = fact.payload
+    session_id = _int(payload.get("session_id"))
+    tender_id = _int(payload.get("tender_id"))
+    venue_id = _int(payload.get("venue_id"))
+    if session_id is not None:
+        opened = next(
+            (
+                f
+                for f in histories.of("session", session_id, None)
+                if f.type == "evaluation.session_opened"
+            ),
+            None,
+        )
+        if opened is not None:
+            tender_id = tender_id or _int(opened.payload.get("tender_id"))
+            venues = opened.payload.get("venues") or []
+            venue_id = venue_id or (_int(venues[0]) if venues else None)
+    if tender_id is not None or session_id is not None:
+        # a second reading (the cursor set back) finds the entry indexed already
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(
+            dialect.insert(IndexedEvent)
+            .values(seq=fact.seq, type=fact.type, tender_id=tender_id, session_id=session_id)
+            .on_conflict_do_nothing(index_elements=["seq"])
+        )
+        if session_id is not None:
+            histories.add("session", session_id, fact)
+        if tender_id is not None:
+            histories.add("tender", tender_id, fact)
+    return RunScope(session, fact.seq, fact.at, tender_id, session_id, venue_id, histories)
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _run(session: Session, detector: Detector, fact: Fact | None, scope: RunScope) -> int:
+    """Run one detector and raise what it finds; a failure is logged and leaves no trace."""
+    try:
+        found = list(detector.check(fact, scope) if fact is not None else detector.tick(scope))
+    except Exception:
+        logger.exception("detector %s failed on %s", detector.id, fact.seq if fact else "tick")
+        return 0
+    raised = 0
+    for finding in found:
+        try:
+            with session.begin_nested():
+                if alerts.raise_alert(session, finding, fact.seq if fact else None):
+                    raised += 1
+        except Exception:
+            logger.exception(
+                "detector %s: its finding %s was not recorded", detector.id, finding.key
+            )
+    return raised
+
+
+def tick(now: datetime) -> dict[str, int]:
+    """The scheduler's share: read what the online pass missed, then run the time-based
+    detectors, each in a unit of its own."""
+    read = process_new()
+    raised = 0
+    for detector in base.timed():
+        try:
+            with db.transaction() as session:
+                _busy.active = True
+                try:
+                    raised += _run(session, detector, None, RunScope(session, None, now))
+                finally:
+                    _busy.active = False
+        except Exception:
+            logger.exception("the timed detector %s failed", detector.id)
+    process_new()  # the tick's own alert events
+    return {"read": read, "raised": raised}
+
+
+class RunScope:
+    """What a detector reads besides its fact: the subject's earlier facts, the settings, the
+    read models of audit/detectors/reads.py."""
+
+    def __init__(
+        self,
+        session: Session,
+        seq: int | None,
+        now: datetime,
+        tender_id: int | None = None,
+        session_id: int | None = None,
+        venue_id: int | None = None,
+        histories: Histories | None = None,
+    ) -> None:
+        self.session = session
+        self.histories = histories
+        self.seq = seq
+        self.now = now
+        self.tender_id = tender_id
+        self.session_id = session_id
+        self.venue_id = venue_id
+
+    def history(self, *types: str) -> list[Fact]:
+        if self.session_id is not None:
+            return self._of("session", self.session_id, types)
+        if self.tender_id is not None:
+            return self._of("tender", self.tender_id, types)
+        return []
+
+    def tender_history(self, *types: str) -> list[Fact]:
+        """The facts of the scope's tender (all its sessions included)."""
+        if self.tender_id is None:
+            return []
+        return self._of("tender", self.tender_id, types)
+
+    def _of(self, kind: str, key: int, types: tuple[str, ...]) -> list[Fact]:
+        if self.histories is None:
+            self.histories = Histories()
+            self.histories.bind(self.session)
+        wanted = set(types)
+        return [f for f in self.histories.of(kind, key, self.seq) if f.type in wanted]
+
+    def setting(self, name: str) -> Any:
+        value = config.setting(name)
+        if value is None:
+            value = config.DEFAULTS[name]
+        return value
+
+    def read(self, name: str, **arguments: Any) -> Any:
+        return reads.READS[name](self.session, **arguments)
+
+    def finding(
+        self,
+        detector: str,
+        key: str,
+        severity: Severity,
+        summary: str,
+        seqs: Iterable[int],
+        **details: Any,
+    ) -> Finding:
+        subject = {
+            "tender_id": self.tender_id,
+            "session_id": self.session_id,
+            "venue_id": self.venue_id,
+        }
+        subject.update({k: details.pop(k) for k in list(details) if k in subject})
+        return Finding(
+            detector,
+            key,
+            Severity(severity),
+            summary,
+            tuple(sorted(set(seqs))),
+            **subject,
+            **details,
+        )

@@ -1,0 +1,1 @@
+"""History playback: any opening or evaluation replayed from the ledger, for supervisors."""
