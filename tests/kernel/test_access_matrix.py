@@ -223,7 +223,7 @@ TABLE = [
     ("GET", "/api/supervision", {"supervisor"}),
     ("POST", "/api/supervision/sessions/V/pause", {"supervisor"}),
     ("POST", "/api/supervision/sessions/V/query", {"supervisor"}),
-    ("POST", "/api/supervision/alerts/A/escalate", set()),
+    ("POST", "/api/supervision/alerts/A/escalate", {"supervisor"}),  # 400 before the lookup
     # history playback and the charts: supervisors only (a timeline names seats and bidders). T
     # is still open for bids: its opening's playback is refused to a supervisor as not_opened
     # (409: authorization let it through); V is a session the cast does not have (404)
