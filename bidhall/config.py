@@ -62,8 +62,10 @@ DEFAULTS: dict[str, Any] = {
     # prices in arithmetic progression: every gap within this share of the mean gap
     "AUDIT_PRICE_PROGRESSION_TOLERANCE": "0.01",
     "AUDIT_PRICE_CEILING_SHARE": "0.01",  # all prices within this share below the ceiling
-    "AUDIT_COVER_DISTANCE": "1",  # Imhof's relative and normalised distances
+    # Imhof's relative and normalised distances, both above it (docs/audit.md: why not 1)
+    "AUDIT_COVER_DISTANCE": "2.5",
     "AUDIT_FENCE_MIN_TENDERS": 30,
+    "AUDIT_FENCE_RECENT_TENDERS": 1000,  # the fences use the most recent comparable tenders
     "AUDIT_REJECTIONS_MIN": 2,  # non-winning bids rejected in one tender
     "AUDIT_ROTATION_MIN_TENDERS": 4,  # a tenderer's tenders looked at for rotation
     "AUDIT_LATE_CHANGE_DAYS": 15,  # Regs Art 21: an amendment this close moves the deadline
@@ -153,6 +155,7 @@ _ENV_TYPES: dict[str, type] = {
     "AUDIT_FAVORITISM_TIMES": int,
     "AUDIT_OFFLINE_MINUTES": int,
     "AUDIT_FENCE_MIN_TENDERS": int,
+    "AUDIT_FENCE_RECENT_TENDERS": int,
     "AUDIT_REJECTIONS_MIN": int,
     "AUDIT_ROTATION_MIN_TENDERS": int,
     "AUDIT_LATE_CHANGE_DAYS": int,

@@ -12,7 +12,7 @@ so that running a detector twice over the same facts raises one alert, not two.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -68,6 +68,10 @@ class Scope(Protocol):
 
     def read(self, name: str, **arguments: Any) -> Any:
         """A read model outside the ledger (audit/detectors/reads.py), by name."""
+
+    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once for the current fact, however many of its detectors ask (its
+        result is shared: read it, never change it)."""
 
     def finding(
         self,

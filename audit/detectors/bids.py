@@ -19,8 +19,9 @@ At ``evaluation.report_ready`` (docs/evaluation.md), the committee's first candi
 Statistics are exact ``Decimal`` arithmetic on the prices as read out (no float): the mean, the
 sample standard deviation s = sqrt(Σ(x − mean)² / (n − 1)), the coefficient of variation
 CV = s / mean. Screens need enough bids (DOMAIN.md §5): 3 for the coefficient of variation, the
-progression, the ceiling crowding, the cover screens and the abnormally low price (as the
-session's own check, ``evaluation.scoring.prices.abnormally_low``); 2 for identical prices.
+ceiling crowding and the abnormally low price (as the session's own check,
+``evaluation.scoring.prices.abnormally_low``); 4 for the progression (three equal gaps) and the
+cover screens (the losers' spread from three bids); 2 for identical prices.
 """
 
 from __future__ import annotations
@@ -51,11 +52,13 @@ FINISHED = "hall.reading_finished"
 REPORT_READY = "evaluation.report_ready"
 RESULTS = "evaluation.results"
 OPENED = ("decrypted", "recovered")  # outcomes whose items (and price) were read out
-MIN_BIDS = 3  # CV, progression, ceiling crowding, cover screens, abnormally low (DOMAIN.md §5)
+MIN_BIDS = 3  # CV, ceiling crowding, abnormally low (DOMAIN.md §5)
 # Imhof's screens over the whole lot and over the lowest 3 and lowest 4 bids (the winner and
 # its nearest competitors): a tight group of covers next to the winner is seen even when an
 # outsider's far bid widens the whole lot's spread
-COVER_GROUPS = (3, 4)
+COVER_GROUPS = (4,)  # besides the whole lot: its lowest four bids
+MIN_COVER_BIDS = 4  # s of the losing bids from at least three of them
+MIN_PROGRESSION_BIDS = 4  # three equal gaps: two equal gaps are a chance in a hundred
 CV_FENCE = Decimal("0.05")  # the coefficient of variation's data-driven fence: 5th percentile
 PRECISION = 28
 FIGURE = Decimal("0.000001")  # figures in alerts: six decimals (comparisons use full precision)
@@ -67,7 +70,9 @@ FIGURE = Decimal("0.000001")  # figures in alerts: six decimals (comparisons use
 @read("bids.tender")
 def read_tender(session: Session, tender_id: int) -> dict[str, Any]:
     """The tender's category, rule set, tenderer and each lot's ceiling price (lot -> str)."""
-    tender = session.get(Tender, tender_id)
+    tender = session.execute(
+        select(Tender.category, Tender.rule_set, Tender.tenderer_id).where(Tender.id == tender_id)
+    ).first()
     if tender is None:
         return {}
     ceilings = session.execute(
@@ -82,11 +87,16 @@ def read_tender(session: Session, tender_id: int) -> dict[str, Any]:
 
 
 @read("bids.comparable_lots")
-def read_comparable_lots(session: Session, tender_id: int, up_to: int) -> list[dict[str, Any]]:
-    """The lots of the comparable tenders (same category and rule set, DOMAIN.md §5) whose
-    reading out finished before ledger seq ``up_to``: ``{"tender_id", "lot", "prices": [str],
-    "ceiling": str}``, the prices as read out."""
-    tender = session.get(Tender, tender_id)
+def read_comparable_lots(
+    session: Session, tender_id: int, up_to: int, recent: int = 1000
+) -> list[dict[str, Any]]:
+    """The lots of the ``recent`` comparable tenders (same category and rule set, DOMAIN.md §5)
+    whose reading out finished last before ledger seq ``up_to``: ``{"tender_id", "lot",
+    "prices": [str], "ceiling": str}``, the prices as read out. The most recent ones: a fence
+    follows the market as it is, and its cost stays bounded however old the platform."""
+    tender = session.execute(
+        select(Tender.category, Tender.rule_set).where(Tender.id == tender_id)
+    ).first()
     if tender is None:
         return []
     peers = select(Tender.id).where(
@@ -96,11 +106,14 @@ def read_comparable_lots(session: Session, tender_id: int, up_to: int) -> list[d
     )
     finished = list(
         session.scalars(
-            select(IndexedEvent.tender_id).where(
+            select(IndexedEvent.tender_id)
+            .where(
                 IndexedEvent.type == FINISHED,
                 IndexedEvent.seq < up_to,
                 IndexedEvent.tender_id.in_(peers),
             )
+            .order_by(IndexedEvent.seq.desc())
+            .limit(recent)
         )
     )
     if not finished:
@@ -295,7 +308,12 @@ def _numbers(bids: Iterable[Priced]) -> str:
 
 def _comparable(scope: Scope, fact: Fact) -> tuple[list[dict], int]:
     """The comparable tenders' lots read out before this fact, and how many tenders they are."""
-    lots = scope.read("bids.comparable_lots", tender_id=scope.tender_id, up_to=fact.seq)
+    lots = scope.read(
+        "bids.comparable_lots",
+        tender_id=scope.tender_id,
+        up_to=fact.seq,
+        recent=int(scope.setting("AUDIT_FENCE_RECENT_TENDERS")),
+    )
     return lots, len({lot["tender_id"] for lot in lots})
 
 
@@ -350,7 +368,7 @@ def price_pattern(fact: Fact, scope: Scope):
         seqs = [fact.seq, *(b.seq for b in bids)]
         subject = f"lot {lot}: bids {_numbers(bids)}"
         tolerance = Decimal(str(scope.setting("AUDIT_PRICE_PROGRESSION_TOLERANCE")))
-        progression = _progression(bids, tolerance)
+        progression = _progression(bids, tolerance) if len(bids) >= MIN_PROGRESSION_BIDS else None
         if progression is not None:
             yield scope.finding(
                 "bid.price_pattern",
@@ -489,19 +507,21 @@ def _dispersion(
     on=(FINISHED,),
 )
 def cover_pattern(fact: Fact, scope: Scope):
-    """Over each lot's opened bids sorted b1 <= b2 <= ... <= bn, and again over the lowest 3 and
-    the lowest 4 of them when the lot has more:
+    """Over each lot's opened bids sorted b1 <= b2 <= ... <= bn (n >= 4), and again over its
+    lowest 4 bids when the lot has more:
 
     * relative distance RD = (b2 − b1) / s(b2..bn), s the sample standard deviation of the
       losing bids (not computed when the losing bids are all equal: bid.identical_price);
     * normalised distance ND = (n − 1)(b2 − b1) / Σ(b(i+1) − bi) = (n − 1)(b2 − b1) / (bn − b1),
       the first gap over the mean gap between neighbouring bids.
 
-    Either above AUDIT_COVER_DISTANCE raises one alert per lot and measure, citing every group
-    in which it was."""
+    Both above AUDIT_COVER_DISTANCE in one group (the winner far below the losers' spread and
+    far beyond the mean gap) raises one alert per lot, citing every group it measured.
+    docs/audit.md explains the calibration: on competitive prices either measure alone passes
+    DOMAIN.md's 1 in most lots."""
     limit = Decimal(str(scope.setting("AUDIT_COVER_DISTANCE")))
     for lot, bids in sorted(_lots(scope).items()):
-        if len(bids) < MIN_BIDS:
+        if len(bids) < MIN_COVER_BIDS:
             continue
         ordered = sorted(bids, key=lambda b: (b.price, b.bid_no))
         groups = [("the whole lot", ordered)] + [
@@ -510,32 +530,40 @@ def cover_pattern(fact: Fact, scope: Scope):
             if size < len(ordered)
         ]
         measured = [_distances(label, group) for label, group in groups]
-        for measure, name in (("rd", "relative distance"), ("nd", "normalised distance")):
-            over = [m for m in measured if m[measure] is not None and Decimal(m[measure]) > limit]
-            if not over:
-                continue
-            worst = max(over, key=lambda m: Decimal(m[measure]))
-            yield scope.finding(
-                "bid.cover_pattern",
-                f"tender:{scope.tender_id}:lot:{lot}:{measure}",
-                Severity.YELLOW,
-                f"in lot {lot} the lowest bid, {worst['lowest']}, lies far below the next: "
-                f"{name} {Decimal(worst[measure]):.3f} over {worst['group']}, above {limit}",
-                [fact.seq, *(b.seq for b in bids)],
-                figures={"lot": lot, "measure": measure, "groups": measured},
-                threshold={
-                    "kind": "fixed",
-                    "rule": f"{name} > limit, over the lot and its lowest "
-                    + " and lowest ".join(str(size) for size in COVER_GROUPS)
-                    + " bids",
-                    "limit": str(limit),
-                },
-                subject=f"lot {lot}: bid {ordered[0].bid_no}",
-            )
+        over = [
+            m
+            for m in measured
+            if m["rd"] is not None
+            and m["nd"] is not None
+            and Decimal(m["rd"]) > limit
+            and Decimal(m["nd"]) > limit
+        ]
+        if not over:
+            continue
+        worst = max(over, key=lambda m: (Decimal(m["nd"]), Decimal(m["rd"])))
+        yield scope.finding(
+            "bid.cover_pattern",
+            f"tender:{scope.tender_id}:lot:{lot}",
+            Severity.YELLOW,
+            f"in lot {lot} the lowest bid, {worst['lowest']}, lies far below the next: "
+            f"relative distance {Decimal(worst['rd']):.3f} and normalised distance "
+            f"{Decimal(worst['nd']):.3f} over {worst['group']}, both above {limit}",
+            [fact.seq, *(b.seq for b in bids)],
+            figures={"lot": lot, "groups": measured},
+            threshold={
+                "kind": "fixed",
+                "rule": "relative distance > limit and normalised distance > limit, over the "
+                "lot or its lowest "
+                + " or lowest ".join(str(size) for size in COVER_GROUPS)
+                + " bids",
+                "limit": str(limit),
+            },
+            subject=f"lot {lot}: bid {ordered[0].bid_no}",
+        )
 
 
 def _distances(label: str, group: Sequence[Priced]) -> dict[str, Any]:
-    """RD and ND of bids sorted by price (at least 3)."""
+    """RD and ND of bids sorted by price (at least 4)."""
     prices = [b.price for b in group]
     first_gap = prices[1] - prices[0]
     spread = _stdev(prices[1:])

@@ -21,7 +21,7 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +52,7 @@ def install() -> None:
     from audit.detectors import load_all
 
     load_all()
+    _histories.clear()  # a new application may read another database
     events.subscribe(_on_event)
 
 
@@ -70,8 +71,11 @@ def process_new() -> int:
     if getattr(_busy, "active", False):
         return 0
     _busy.active = True
+    # the process's histories outlive the pass while the cursor stays where this process left
+    # it; a second thread of this process reading at the same time keeps its own for the pass
+    shared = _histories_lock.acquire(blocking=False)
+    histories = _histories if shared else Histories()
     total = 0
-    histories = Histories()
     try:
         while True:
             read, upto = _pass(histories)
@@ -79,10 +83,13 @@ def process_new() -> int:
             if read < BATCH and not _committed_after(upto):
                 return total
     except Exception:
+        histories.clear()  # what it holds may not have been committed
         logger.exception("the detectors' pass failed; the tick reads on from the cursor")
         return total
     finally:
         _busy.active = False
+        if shared:
+            _histories_lock.release()
 
 
 def _committed_after(seq: int | None) -> bool:
@@ -99,11 +106,17 @@ def _committed_after(seq: int | None) -> bool:
 
 
 def _pass(histories: Histories) -> tuple[int, int | None]:
-    """One unit: read up to BATCH entries past the cursor; how many, and the cursor after."""
+    """One unit: read up to BATCH entries past the cursor, index them all at once, then run
+    the detectors entry by entry; how many entries, and the cursor after."""
     with db.transaction() as session:
         cursor = _hold_cursor(session)
         if cursor is None:
             return 0, None
+        where = (id(session.get_bind()), cursor.seq)
+        if histories.at != where:
+            # another process read on from where this one left off: from here on, this one
+            # sees everything again
+            histories.clear(begun=cursor.seq)
         histories.bind(session)
         rows = session.execute(
             select(
@@ -117,58 +130,165 @@ def _pass(histories: Histories) -> tuple[int, int | None]:
             .order_by(LedgerEntry.seq)
             .limit(BATCH)
         ).all()
-        try:
-            for seq, at, actor, type_, payload in rows:
-                fact = Fact(seq, at, actor, type_, json.loads(payload))
-                scope = _index(session, fact, histories)
-                for detector in base.triggered_by(type_):
-                    _run(session, detector, fact, scope)
-        except BaseException:
-            histories.clear()  # what it holds was not committed
-            raise
+        facts = [
+            Fact(seq, at, actor, type_, json.loads(payload))
+            for seq, at, actor, type_, payload in rows
+        ]
+        subjects = [_subject(fact, histories) for fact in facts]
+        index = [
+            {"seq": fact.seq, "type": fact.type, "tender_id": tender, "session_id": session_id}
+            for fact, (tender, session_id, _) in zip(facts, subjects, strict=True)
+            if tender is not None or session_id is not None
+        ]
+        if index:
+            # a second reading (the cursor set back) finds the entries indexed already
+            session.connection().execute(_index_insert(session), index)
+        for fact, (tender, session_id, venue) in zip(facts, subjects, strict=True):
+            if session_id is not None:
+                histories.add("session", session_id, fact)
+            if tender is not None:
+                histories.add("tender", tender, fact)
+            scope = RunScope(session, fact.seq, fact.at, tender, session_id, venue, histories)
+            for detector in base.triggered_by(fact.type):
+                _run(session, detector, fact, scope)
         if rows:
             cursor.seq = rows[-1][0]
+        histories.at = (id(session.get_bind()), cursor.seq)
         return len(rows), cursor.seq
 
 
 class Histories:
-    """The facts of the subjects a reading has met, kept for the rest of the reading (one
-    ``process_new``), so that a long catch-up reads each session's or tender's past from the
-    database once, not once per event. Bounded: the least recently used subject is dropped."""
+    """The facts of the subjects the readings have met, kept so that each session's or
+    tender's past is read from the database at most once, not once per event: for one
+    ``process_new``, and beyond it while the cursor stays where the last pass left it (``at``).
+
+    From the cursor where they began (``begun``) they see every fact, so a subject first met
+    after it needs from the database only its facts up to ``begun``: none when the reading
+    began at the start of the ledger (a re-screen). Bounded: the least recently used subject is
+    dropped, and read again whole if it is met again."""
 
     LIMIT = 5000
 
     def __init__(self) -> None:
         self.session: Session | None = None
+        # the database and the cursor after the last pass that fed these histories
+        self.at: tuple[int, int] | None = None
+        self.begun: int | None = None  # the cursor from which every fact was added
         self.facts: OrderedDict[tuple[str, int], list[Fact]] = OrderedDict()
+        self.partial: set[tuple[str, int]] = set()  # lists still without their facts <= begun
+        self.dropped: set[tuple[str, int]] = set()
+        self.opened: OrderedDict[int, Fact] = OrderedDict()  # session -> its opening fact
 
     def bind(self, session: Session) -> None:
         self.session = session
 
-    def clear(self) -> None:
+    def clear(self, begun: int | None = None) -> None:
         self.facts.clear()
+        self.partial.clear()
+        self.dropped.clear()
+        self.opened.clear()
+        self.at = None
+        self.begun = begun
 
     def of(self, kind: str, key: int, upto: int | None) -> list[Fact]:
         subject = (kind, key)
         facts = self.facts.get(subject)
         if facts is None:
-            column = IndexedEvent.session_id if kind == "session" else IndexedEvent.tender_id
-            query = select(IndexedEvent.seq).where(column == key)
-            if upto is not None:
-                query = query.where(IndexedEvent.seq <= upto)
-            facts = reads.facts(self.session, query)
-            self.facts[subject] = facts
-            if len(self.facts) > self.LIMIT:
-                self.facts.popitem(last=False)
+            if self.begun is not None and subject not in self.dropped:
+                facts = self._load(subject, self.begun) if self.begun > 0 else []
+            else:
+                facts = self._load(subject, upto)
+            self.dropped.discard(subject)
+            self._keep(subject, facts)
         else:
+            if subject in self.partial:
+                facts[:0] = self._load(subject, self.begun)
+                self.partial.discard(subject)
             self.facts.move_to_end(subject)
         return facts if upto is None else [f for f in facts if f.seq <= upto]
 
     def add(self, kind: str, key: int, fact: Fact) -> None:
-        """A fact just indexed: known subjects hear of it (the others load it with their past)."""
-        facts = self.facts.get((kind, key))
-        if facts is not None and (not facts or facts[-1].seq < fact.seq):
+        """A fact just indexed, in ledger order: its subject's list hears of it."""
+        subject = (kind, key)
+        facts = self.facts.get(subject)
+        if facts is None:
+            if self.begun is None or subject in self.dropped:
+                return  # its past is read from the database when it is asked for
+            facts = []
+            self._keep(subject, facts)
+            if self.begun > 0:
+                self.partial.add(subject)
+        if not facts or facts[-1].seq < fact.seq:
             facts.append(fact)
+
+    def _keep(self, subject: tuple[str, int], facts: list[Fact]) -> None:
+        self.facts[subject] = facts
+        if len(self.facts) > self.LIMIT:
+            dropped, _ = self.facts.popitem(last=False)
+            self.partial.discard(dropped)
+            self.dropped.add(dropped)
+
+    def _load(self, subject: tuple[str, int], upto: int | None) -> list[Fact]:
+        kind, key = subject
+        column = IndexedEvent.session_id if kind == "session" else IndexedEvent.tender_id
+        query = select(IndexedEvent.seq).where(column == key)
+        if upto is not None:
+            query = query.where(IndexedEvent.seq <= upto)
+        return reads.facts(self.session, query)
+
+    def session_opened(self, session_id: int) -> Fact | None:
+        """The fact that opened the session (it names the tender and the venues)."""
+        opened = self.opened.get(session_id)
+        if opened is None:
+            query = select(IndexedEvent.seq).where(
+                IndexedEvent.session_id == session_id, IndexedEvent.type == OPENED
+            )
+            opened = next(iter(reads.facts(self.session, query)), None)
+            if opened is None:
+                return None
+            self.opened[session_id] = opened
+            if len(self.opened) > self.LIMIT:
+                self.opened.popitem(last=False)
+        return opened
+
+
+_histories = Histories()  # the process's, for one thread at a time
+_histories_lock = threading.Lock()
+OPENED = "evaluation.session_opened"
+
+
+def _subject(fact: Fact, histories: Histories) -> tuple[int | None, int | None, int | None]:
+    """The tender, the session and the venue a fact is about (a session's facts are about its
+    tender and, unless they say otherwise, its main venue)."""
+    payload = fact.payload
+    session_id = _int(payload.get("session_id"))
+    tender_id = _int(payload.get("tender_id"))
+    venue_id = _int(payload.get("venue_id"))
+    if session_id is not None:
+        if fact.type == OPENED:
+            histories.opened[session_id] = fact
+        opened = histories.session_opened(session_id)
+        if opened is not None:
+            tender_id = tender_id or _int(opened.payload.get("tender_id"))
+            venues = opened.payload.get("venues") or []
+            venue_id = venue_id or (_int(venues[0]) if venues else None)
+    return tender_id, session_id, venue_id
+
+
+_INDEX_INSERTS: dict[str, Any] = {}
+
+
+def _index_insert(session: Session) -> Any:
+    """The index's insert for the session's dialect, built once: a row already there is kept."""
+    name = session.get_bind().dialect.name
+    statement = _INDEX_INSERTS.get(name)
+    if statement is None:
+        dialect = postgresql if name == "postgresql" else sqlite
+        statement = dialect.insert(IndexedEvent.__table__).on_conflict_do_nothing(
+            index_elements=["seq"]
+        )
+        _INDEX_INSERTS[name] = statement
+    return statement
 
 
 def _hold_cursor(session: Session) -> DetectorCursor | None:
@@ -184,39 +304,6 @@ def _hold_cursor(session: Session) -> DetectorCursor | None:
     except IntegrityError:
         return None  # another reader made it this instant and holds it
     return session.scalar(query)
-
-
-def _index(session: Session, fact: Fact, histories: Histories) -> RunScope:
-    payload = fact.payload
-    session_id = _int(payload.get("session_id"))
-    tender_id = _int(payload.get("tender_id"))
-    venue_id = _int(payload.get("venue_id"))
-    if session_id is not None:
-        opened = next(
-            (
-                f
-                for f in histories.of("session", session_id, None)
-                if f.type == "evaluation.session_opened"
-            ),
-            None,
-        )
-        if opened is not None:
-            tender_id = tender_id or _int(opened.payload.get("tender_id"))
-            venues = opened.payload.get("venues") or []
-            venue_id = venue_id or (_int(venues[0]) if venues else None)
-    if tender_id is not None or session_id is not None:
-        # a second reading (the cursor set back) finds the entry indexed already
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        session.execute(
-            dialect.insert(IndexedEvent)
-            .values(seq=fact.seq, type=fact.type, tender_id=tender_id, session_id=session_id)
-            .on_conflict_do_nothing(index_elements=["seq"])
-        )
-        if session_id is not None:
-            histories.add("session", session_id, fact)
-        if tender_id is not None:
-            histories.add("tender", tender_id, fact)
-    return RunScope(session, fact.seq, fact.at, tender_id, session_id, venue_id, histories)
 
 
 def _int(value: Any) -> int | None:
@@ -283,6 +370,7 @@ class RunScope:
         self.tender_id = tender_id
         self.session_id = session_id
         self.venue_id = venue_id
+        self._memo: dict[Hashable, Any] = {}
 
     def history(self, *types: str) -> list[Fact]:
         if self.session_id is not None:
@@ -311,7 +399,14 @@ class RunScope:
         return value
 
     def read(self, name: str, **arguments: Any) -> Any:
-        return reads.READS[name](self.session, **arguments)
+        """A read model, read once per fact however many of its detectors ask for it."""
+        key = ("read", name, repr(sorted(arguments.items())))
+        return self.memo(key, lambda: reads.READS[name](self.session, **arguments))
+
+    def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def finding(
         self,

@@ -117,6 +117,13 @@ def _sheets(scope: Scope, seats: Iterable[str]) -> dict[int, Fact]:
     return last
 
 
+def _parsed(scope: Scope, submitted: Mapping[int, Fact]) -> dict[int, Sheet]:
+    """seat -> its sheet's values, parsed once per fact for every detector that reads them."""
+    seats = sorted(submitted.items())
+    key = ("scores.sheets", tuple((seat, f.seq) for seat, f in seats))
+    return scope.memo(key, lambda: {seat: _values(f) for seat, f in seats})
+
+
 def _values(fact: Fact) -> Sheet:
     return {
         str(bid): {name: Decimal(str(v)) for name, v in row.items()}
@@ -223,7 +230,7 @@ def objective_disagreement(fact: Fact, scope: Scope):
     if len(submitted) < 2:
         return
     criteria = _criteria(scope)
-    sheets = {seat: _values(f) for seat, f in sorted(submitted.items())}
+    sheets = _parsed(scope, submitted)
     for bid, criterion in scoring.objective_disagreements(criteria, sheets):
         by_seat = {seat: sheet[bid][criterion] for seat, sheet in sheets.items() if bid in sheet}
         groups: dict[Decimal, list[int]] = {}
@@ -265,7 +272,7 @@ def identical(fact: Fact, scope: Scope):
         return
     criteria = _criteria(scope)
     judged = {c.name for c in criteria if c.subjective}
-    sheets = {seat: _values(f) for seat, f in sorted(submitted.items())}
+    sheets = _parsed(scope, submitted)
     items = sorted(
         {(bid, name) for sheet in sheets.values() for bid, row in sheet.items() for name in row}
     )

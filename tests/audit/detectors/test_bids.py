@@ -111,17 +111,22 @@ def _by_rule(raised, detector: str, word: str) -> list[dict]:
 
 
 def test_prices_in_arithmetic_progression_raise_a_yellow_alert(read_out_at, raised):
-    # gaps 500,000 and 510,000: 0.99% from their mean, within the 1% tolerance
-    read_out_at(["9000000.00", "9500000.00", "10010000.00"])
+    # gaps 500,000, 500,000 and 507,500: 0.995% from their mean, within the 1% tolerance
+    read_out_at(["9000000.00", "9500000.00", "10000000.00", "10507500.00"])
     [alert] = _by_rule(raised, "bid.price_pattern", "gap")
     assert alert["severity"] == "yellow"
-    assert alert["evidence"]["figures"]["gaps"] == ["500000.00", "510000.00"]
+    assert alert["evidence"]["figures"]["gaps"] == ["500000.00", "500000.00", "507500.00"]
     assert alert["evidence"]["threshold"]["tolerance"] == "0.01"
 
 
 def test_gaps_just_beyond_the_tolerance_are_no_progression(read_out_at, raised):
-    # gaps 500,000 and 510,200: 1.0097% from their mean
-    read_out_at(["9000000.00", "9500000.00", "10010200.00"])
+    # gaps 500,000, 500,000 and 507,600: 1.0082% from their mean
+    read_out_at(["9000000.00", "9500000.00", "10000000.00", "10507600.00"])
+    assert _by_rule(raised, "bid.price_pattern", "gap") == []
+
+
+def test_three_prices_are_too_few_for_a_progression(read_out_at, raised):
+    read_out_at(["9000000.00", "9500000.00", "10000000.00"])  # two equal gaps
     assert _by_rule(raised, "bid.price_pattern", "gap") == []
 
 
@@ -160,6 +165,17 @@ def test_prices_varying_just_more_than_the_fence_raise_nothing(read_out_at, rais
     assert _by_rule(raised, "bid.price_pattern", "coefficient of variation") == []
 
 
+@pytest.mark.parametrize(
+    "app_overrides", [{"AUDIT_FENCE_MIN_TENDERS": 1, "AUDIT_FENCE_RECENT_TENDERS": 1}]
+)
+def test_the_fence_is_drawn_from_the_most_recent_comparable_tenders(read_out_at, raised):
+    read_out_at(["10350000.00", "9980000.50", "10120000.00"])  # CV 1.8405%: too old to count
+    read_out_at(["10000000.00", "10200000.00", "10400000.00"])  # CV 1.9608%: the fence
+    read_out_at(["10000000.00", "10190000.00", "10385000.00"])  # CV 1.8889%
+    [alert] = _by_rule(raised, "bid.price_pattern", "coefficient of variation")
+    assert alert["evidence"]["threshold"]["value"].startswith("0.019607")
+
+
 def test_every_price_within_the_share_below_the_ceiling_raises_a_yellow_alert(read_out_at, raised):
     # the lowest exactly 1% below 11,500,000.00
     read_out_at(["11385000.00", "11420000.00", "11480000.00"])
@@ -176,51 +192,33 @@ def test_one_price_a_yuan_further_below_the_ceiling_raises_nothing(read_out_at, 
 # --- bid.cover_pattern ------------------------------------------------------------------------
 
 
-def _cover(raised, measure: str) -> list[dict]:
-    return [
-        a for a in raised("bid.cover_pattern") if a["evidence"]["figures"]["measure"] == measure
-    ]
-
-
-def test_a_winner_far_below_the_losers_spread_raises_the_relative_distance(read_out_at, raised):
-    read_out_at(["9100000.00", "10000000.00", "11000000.00"])  # RD 1.2728, ND 0.9474
-    [alert] = _cover(raised, "rd")
+def test_a_winner_far_below_a_tight_group_of_losers_raises_a_yellow_alert(read_out_at, raised):
+    read_out_at(["8000000.00", "10000000.00", "10100000.00", "10200000.00"])  # RD 20, ND 2.7273
+    [alert] = raised("bid.cover_pattern")
     assert alert["severity"] == "yellow" and alert["subject"] == "lot 1: bid 1"
     [whole] = alert["evidence"]["figures"]["groups"]
-    assert whole["rd"] == "1.272792" and whole["group"] == "the whole lot"
-    assert _cover(raised, "nd") == []
+    assert (whole["rd"], whole["nd"]) == ("20.000000", "2.727273")
+    assert alert["evidence"]["threshold"]["limit"] == "2.5"
 
 
-def test_a_relative_distance_just_under_the_limit_raises_nothing(read_out_at, raised):
-    read_out_at(["9300000.00", "10000000.00", "11000000.00"])  # RD 0.9899, ND 0.8235
+def test_a_normalised_distance_at_the_limit_raises_nothing(read_out_at, raised):
+    read_out_at(["8000000.00", "10000000.00", "10200000.00", "10400000.00"])  # ND 2.5, RD 10
     assert raised("bid.cover_pattern") == []
 
 
-def test_a_first_gap_above_the_mean_gap_raises_the_normalised_distance(read_out_at, raised):
-    # ND 1.0067 over the four; RD 0.9784 over the four and 0.9890 over the lowest three
-    read_out_at(["9000000.00", "9500000.00", "10215000.00", "10490000.00"])
-    [alert] = _cover(raised, "nd")
-    assert alert["evidence"]["figures"]["groups"][0]["nd"] == "1.006711"
-    assert _cover(raised, "rd") == []
-
-
-def test_a_first_gap_just_under_the_mean_gap_raises_nothing(read_out_at, raised):
-    read_out_at(["9000000.00", "9500000.00", "10215000.00", "10505000.00"])  # ND 0.9967
-    assert raised("bid.cover_pattern") == []
-
-
-def test_a_tight_group_beside_the_winner_is_seen_over_the_lowest_three(read_out_at, raised):
-    # over the four: RD 0.46, ND 0.58 (the far fourth bid widens the spread); the lowest
-    # three: RD 1.1785
-    read_out_at(["9000000.00", "9400000.00", "9880000.00", "11080000.00"])
-    [alert] = _cover(raised, "rd")
+def test_a_tight_group_beside_the_winner_is_seen_over_the_lowest_four(read_out_at, raised):
+    # over the six: RD 2.2389 (the two far bids widen the losers' spread), ND 2.75; the lowest
+    # four: RD 550, ND 2.9891
+    prices = ["9000000.00", "9550000.00", "9551000.00", "9552000.00", "9999000.00", "10000000.00"]
+    read_out_at(prices)
+    [alert] = raised("bid.cover_pattern")
     whole, lowest = alert["evidence"]["figures"]["groups"]
-    assert whole["rd"] == "0.462250" and lowest["rd"] == "1.178511"
-    assert lowest["group"] == "the lowest 3 bids" and lowest["bids"] == [1, 2, 3]
+    assert whole["rd"] == "2.238914" and lowest["nd"] == "2.989130"
+    assert lowest["group"] == "the lowest 4 bids" and lowest["bids"] == [1, 2, 3, 4]
 
 
-def test_the_lowest_three_just_under_the_limit_raise_nothing(read_out_at, raised):
-    read_out_at(["9000000.00", "9400000.00", "9968000.00", "11168000.00"])  # RD 0.9959
+def test_three_bids_are_too_few_for_the_cover_screen(read_out_at, raised):
+    read_out_at(["8000000.00", "10000000.00", "10010000.00"])  # RD 282.8, ND 1.998
     assert raised("bid.cover_pattern") == []
 
 

@@ -76,3 +76,25 @@ def test_an_alert_is_itself_on_the_ledger(committee, raised, app):
     [alert] = raised("vote.incomplete")
     types = db.session.scalars(select(LedgerEntry.type).where(LedgerEntry.seq > alert["seq"]))
     assert "alert.raised" in list(types)
+
+
+def test_a_process_reads_again_a_history_another_process_read_on(committee, monkeypatch):
+    seen: list[int] = []
+
+    def count_votes(fact, scope):
+        seen.append(len(scope.history("evaluation.vote_opened")))
+        return []
+
+    spy = base.Detector(
+        "test.spy", "a test", "test", frozenset({"evaluation.vote_cast"}), check=count_votes
+    )
+    monkeypatch.setitem(base.DETECTORS, "test.spy", spy)
+    _close_early(committee)  # read by this process, which keeps the session's history
+    leader = committee.member(1)
+    with monkeypatch.context() as elsewhere:
+        elsewhere.setattr(runner, "_histories", runner.Histories())  # another process's pass
+        answer = committee.run(
+            leader, "open_vote", matter="other", question="Again?", options=["y", "n"]
+        )
+    committee.run(committee.member(2), "cast", vote=answer["vote"], choice="y")
+    assert seen[-1] == seen[-2] + 1  # the vote the other process read is in its history
