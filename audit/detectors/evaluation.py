@@ -414,17 +414,7 @@ def expert_too_fast(fact: Fact, scope: Scope) -> Iterator[Finding]:
     on=(SUSPENDED,),
 )
 def suspended(fact: Fact, scope: Scope) -> Iterator[Finding]:
-    reason = fact.payload.get("reason")
-    yield scope.finding(
-        "eval.suspended",
-        f"session:{scope.session_id}:suspended:{fact.seq}",
-        Severity.YELLOW,
-        f"the evaluation session was suspended by {fact.actor}: {reason}",
-        [fact.seq],
-        figures={"reason": reason, "by": fact.actor, "at": fact.at.isoformat()},
-        threshold={"kind": "fixed", "rule": "any suspension"},
-        subject=f"session {scope.session_id}",
-    )
+    yield _key_node(fact, scope, "eval.suspended", f"suspended:{fact.seq}", "suspension")
 
 
 @detector(
@@ -433,15 +423,21 @@ def suspended(fact: Fact, scope: Scope) -> Iterator[Finding]:
     on=(TERMINATED,),
 )
 def terminated(fact: Fact, scope: Scope) -> Iterator[Finding]:
+    yield _key_node(fact, scope, "eval.terminated", "terminated", "termination")
+
+
+def _key_node(fact: Fact, scope: Scope, detector_id: str, key: str, node: str) -> Finding:
+    """A key node reported as it happens: who, when and the reason they gave."""
     reason = fact.payload.get("reason")
-    yield scope.finding(
-        "eval.terminated",
-        f"session:{scope.session_id}:terminated",
-        Severity.RED,
-        f"the evaluation session was terminated by {fact.actor}: {reason}",
+    done = {"suspension": "suspended", "termination": "terminated"}[node]
+    return scope.finding(
+        detector_id,
+        f"session:{scope.session_id}:{key}",
+        Severity.RED if node == "termination" else Severity.YELLOW,
+        f"the evaluation session was {done} by {fact.actor}: {reason}",
         [fact.seq],
         figures={"reason": reason, "by": fact.actor, "at": fact.at.isoformat()},
-        threshold={"kind": "fixed", "rule": "any termination"},
+        threshold={"kind": "fixed", "rule": f"any {node}"},
         subject=f"session {scope.session_id}",
     )
 

@@ -167,7 +167,8 @@ class Histories:
     began at the start of the ledger (a re-screen). Bounded: the least recently used subject is
     dropped, and read again whole if it is met again."""
 
-    LIMIT = 5000
+    LIMIT = 5000  # subjects kept
+    DROPPED_LIMIT = 100_000  # subjects dropped before the start is forgotten
 
     def __init__(self) -> None:
         self.session: Session | None = None
@@ -214,10 +215,12 @@ class Histories:
         if facts is None:
             if self.begun is None or subject in self.dropped:
                 return  # its past is read from the database when it is asked for
-            facts = []
-            self._keep(subject, facts)
             if self.begun > 0:
                 self.partial.add(subject)
+            facts = []
+            self._keep(subject, facts)
+            if subject not in self.facts:
+                return  # a list without its start, gone with the start (_forget_the_start)
         if not facts or facts[-1].seq < fact.seq:
             facts.append(fact)
 
@@ -227,6 +230,18 @@ class Histories:
             dropped, _ = self.facts.popitem(last=False)
             self.partial.discard(dropped)
             self.dropped.add(dropped)
+            if len(self.dropped) > self.DROPPED_LIMIT:
+                self._forget_the_start()
+
+    def _forget_the_start(self) -> None:
+        """Stop relying on ``begun`` (so that ``dropped`` stays bounded in a long-running
+        process): the lists without their start go, the whole ones stay; a subject not kept is
+        read whole from the database again."""
+        for subject in self.partial:
+            self.facts.pop(subject, None)
+        self.partial.clear()
+        self.dropped.clear()
+        self.begun = None
 
     def _load(self, subject: tuple[str, int], upto: int | None) -> list[Fact]:
         kind, key = subject

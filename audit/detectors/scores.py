@@ -7,6 +7,7 @@ bidders through the read models below."""
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
@@ -126,9 +127,13 @@ def _parsed(scope: Scope, submitted: Mapping[int, Fact]) -> dict[int, Sheet]:
 
 def _values(fact: Fact) -> Sheet:
     return {
-        str(bid): {name: Decimal(str(v)) for name, v in row.items()}
+        str(bid): {name: _decimal(str(v)) for name, v in row.items()}
         for bid, row in (fact.payload.get("scores") or {}).items()
+        if row
     }
+
+
+_decimal = functools.lru_cache(maxsize=8192)(Decimal)  # a sheet repeats a few hundred values
 
 
 def _scored_seats(results: Mapping) -> list[str]:
@@ -279,11 +284,14 @@ def identical(fact: Fact, scope: Scope):
     judgement = [item for item in items if item[1] in judged]
     if len(judgement) < MIN_JUDGEMENT_VALUES:
         return  # facts only (members must agree on them), or a single judgement: no signal
-    groups: dict[tuple, list[int]] = {}
+    groups: list[tuple[Sheet, list[int]]] = []  # equal sheets (7 == 7.00), first seat first
     for seat, sheet in sheets.items():
-        vector = tuple((sheet.get(bid) or {}).get(name) for bid, name in items)
-        groups.setdefault(vector, []).append(seat)
-    for seats in groups.values():
+        same = next((seats for other, seats in groups if other == sheet), None)
+        if same is None:
+            groups.append((sheet, [seat]))
+        else:
+            same.append(seat)
+    for _, seats in groups:
         if len(seats) < 2:
             continue
         sheet = sheets[seats[0]]

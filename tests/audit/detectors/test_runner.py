@@ -3,6 +3,8 @@ missed is read on the tick; each condition raises one alert however often it is 
 
 from __future__ import annotations
 
+import pytest
+
 from audit.detectors import base, runner
 from bidhall import scheduler
 from tests.fixtures.sessions import emit
@@ -98,3 +100,14 @@ def test_a_process_reads_again_a_history_another_process_read_on(committee, monk
         )
     committee.run(committee.member(2), "cast", vote=answer["vote"], choice="y")
     assert seen[-1] == seen[-2] + 1  # the vote the other process read is in its history
+
+
+@pytest.mark.parametrize("dropped_limit", [100_000, 0])
+def test_a_process_that_keeps_one_history_at_a_time_finds_the_same(
+    committee, monkeypatch, raised, dropped_limit
+):
+    monkeypatch.setattr(runner.Histories, "LIMIT", 1)  # the session's and the tender's alternate
+    monkeypatch.setattr(runner.Histories, "DROPPED_LIMIT", dropped_limit)
+    monkeypatch.setattr(runner, "_histories", runner.Histories())
+    _close_early(committee)
+    assert len(raised("vote.incomplete")) == 1
