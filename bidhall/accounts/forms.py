@@ -64,3 +64,11 @@ class UserForm(PageForm):
         _l("Role"), choices=[option(r.value, ROLE_NAMES.get(r.value, r.value)) for r in Role]
     )
     organisation_id = SelectField(_l("Organisation"), coerce=int)
+
+
+class TokenForm(PageForm):
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(), Length(max=80)],
+        description=_l("What the token is for, e.g. “sealing script on the office PC”."),
+    )

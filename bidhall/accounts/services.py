@@ -193,15 +193,27 @@ def issue_token(user_id: int, name: str) -> tuple[ApiToken, str]:
     return token, secret
 
 
-def revoke_token(actor: User, token_id: int) -> None:
+def revoke_token(actor: User, token_id: int) -> ApiToken:
     with db.transaction() as session:
         token = session.get(ApiToken, token_id)
         if token is None:
             raise NotFound(f"no token {token_id}", code="token_not_found")
         if token.user_id != actor.id and actor.role != Role.ADMIN:
             raise Forbidden("only its owner or an administrator may revoke a token")
+        if token.revoked_at is not None:
+            raise Conflict(f"token {token_id} is revoked already", code="token_revoked")
         token.revoked_at = clock.now()
         emit("token.revoked", actor, token_id=token.id)
+    return token
+
+
+def tokens_of(user: User) -> list[ApiToken]:
+    """The user's own API tokens, newest first (their secrets are nowhere to be read)."""
+    return list(
+        db.session.scalars(
+            select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.id.desc())
+        )
+    )
 
 
 def user_for_token(secret: str) -> User | None:

@@ -22,9 +22,9 @@ from flask_login import login_user, logout_user
 
 from bidhall import inputs
 from bidhall.accounts import services
-from bidhall.accounts.forms import LoginForm, OrganisationForm, UserForm, option
+from bidhall.accounts.forms import LoginForm, OrganisationForm, TokenForm, UserForm, option
 from bidhall.accounts.models import Role
-from bidhall.errors import DomainError, InvalidInput, TooManyAttempts
+from bidhall.errors import Conflict, DomainError, InvalidInput, TooManyAttempts
 from bidhall.web import actor, json_body, require, user_message
 
 blueprint = Blueprint("core", __name__)
@@ -120,6 +120,37 @@ def admin_users() -> Any:
     return render_template("accounts/users.html", form=form, users=services.list_users()), status
 
 
+@blueprint.route("/account/tokens", methods=["GET", "POST"])
+@require()
+def account_tokens() -> Any:
+    """The signed-in user's API tokens for scripts and the command line: name and create one
+    (its secret shown on this answer only, never again), see and revoke the others."""
+    form = TokenForm()
+    status = 400 if form.is_submitted() else 200  # a submitted form shown again was refused
+    issued = None
+    if form.validate_on_submit():
+        token, secret = services.issue_token(actor().id, form.name.data.strip())
+        issued = {"id": token.id, "name": token.name, "secret": secret}
+        form = TokenForm(formdata=None)
+        status = 201
+    response = render_template(
+        "accounts/tokens.html", form=form, tokens=services.tokens_of(actor()), issued=issued
+    )
+    return response, status, {"Cache-Control": "no-store"}
+
+
+@blueprint.post("/account/tokens/<int:token_id>/revoke")
+@require()
+def account_revoke_token(token_id: int) -> Any:
+    try:  # the form's CSRF token is checked for every POST (bidhall/shell/app.py)
+        token = services.revoke_token(actor(), token_id)
+    except Conflict as error:  # revoked already (in another tab): say so on the list
+        flash(user_message(error), "danger")
+    else:
+        flash(_("Revoked “%(name)s”: it no longer signs anyone in.", name=token.name), "success")
+    return redirect(url_for("core.account_tokens"))
+
+
 # --- JSON API -----------------------------------------------------------------------------------
 
 
@@ -187,6 +218,19 @@ def api_create_token() -> Any:
     return jsonify({"id": token.id, "token": secret, "user": _user(user)}), 201
 
 
+@blueprint.get("/api/tokens")
+@require()
+def api_tokens() -> Any:
+    """The caller's own API tokens (never their secrets)."""
+    return jsonify({"tokens": [_token(t) for t in services.tokens_of(actor())]})
+
+
+@blueprint.post("/api/tokens/<int:token_id>/revoke")
+@require()
+def api_revoke_token(token_id: int) -> Any:
+    return jsonify(_token(services.revoke_token(actor(), token_id)))
+
+
 @blueprint.get("/api/me")
 @require()
 def api_me() -> Any:
@@ -237,6 +281,15 @@ def _is_local(text: str) -> bool:
 
 def _org(org: Any) -> dict:
     return {"id": org.id, "name": org.name, "kind": org.kind, "credit_code": org.credit_code}
+
+
+def _token(token: Any) -> dict:
+    return {
+        "id": token.id,
+        "name": token.name,
+        "created_at": token.created_at.isoformat(),
+        "revoked_at": token.revoked_at.isoformat() if token.revoked_at else None,
+    }
 
 
 def _user(user: Any) -> dict:

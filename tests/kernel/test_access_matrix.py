@@ -64,6 +64,13 @@ TABLE = [
     ("GET", "/supervision/filings/T", {"supervisor"}),
     ("POST", "/supervision/filings/T", {"supervisor"}),
     ("GET", "/api/me", SIGNED_IN),
+    # a user's own API tokens; Q is a spare token of the bidder's, which its owner and an
+    # administrator may revoke (the second revocation is a conflict, not a refusal)
+    ("GET", "/account/tokens", SIGNED_IN),
+    ("POST", "/account/tokens", SIGNED_IN),
+    ("POST", "/account/tokens/Q/revoke", {"bidder", "admin"}),
+    ("GET", "/api/tokens", SIGNED_IN),
+    ("POST", "/api/tokens/Q/revoke", {"bidder", "admin"}),
     ("POST", "/api/tokens", None),
     ("GET", "/api/organisations", {"admin"}),
     ("POST", "/api/organisations", {"admin"}),
@@ -257,6 +264,7 @@ PLACEHOLDERS = {
     "F": "<path:name>",
     "Y": "<int:venue_id>",
     "A": "<int:alert_id>",
+    "Q": "<int:token_id>",
 }
 
 

@@ -39,6 +39,7 @@ PAGES = [
     ("/tenders/<int:tender_id>/opening", ("agency", "bidder", "supervisor"), {"tender_id": "T"}),
     ("/admin/organisations", ("admin",), {}),
     ("/admin/users", ("admin",), {}),
+    ("/account/tokens", ("bidder",), {}),
     ("/agency/tenders", ("agency",), {}),
     ("/agency/tenders/new", ("agency",), {}),
     ("/agency/tenders/<int:tender_id>", ("agency",), {"tender_id": "T"}),
