@@ -18,9 +18,10 @@ setup() {
 vendor_assets() {
   # browser libraries come from the npm registry into the git-ignored static/vendor/:
   # socket.io-client for the live pages, axe-core for the page check (tests/pages/), ECharts
-  # for the supervisors' charts (/supervision/trends)
+  # for the supervisors' charts (/supervision/trends), nzh for amounts in Chinese capital
+  # numerals (the opening hall's read-out)
   if [ -f static/vendor/socket.io.min.js ] && [ -f static/vendor/axe.min.js ] \
-    && [ -f static/vendor/echarts.min.js ]; then return; fi
+    && [ -f static/vendor/echarts.min.js ] && [ -f static/vendor/nzh.cn.min.js ]; then return; fi
   if ! command -v npm >/dev/null; then
     echo "npm not found: pages work without live updates (install Node.js for them)" >&2
     return
@@ -28,11 +29,12 @@ vendor_assets() {
   local tmp
   tmp="$(mktemp -d)"
   npm install --silent --no-audit --no-fund --prefix "$tmp" socket.io-client@4 axe-core@4 \
-    echarts@5 >/dev/null
+    echarts@5 nzh@1 >/dev/null
   mkdir -p static/vendor
   cp "$tmp/node_modules/socket.io-client/dist/socket.io.min.js" static/vendor/
   cp "$tmp/node_modules/axe-core/axe.min.js" static/vendor/
   cp "$tmp/node_modules/echarts/dist/echarts.min.js" static/vendor/
+  cp "$tmp/node_modules/nzh/dist/nzh.cn.min.js" static/vendor/
   rm -rf "$tmp"
 }
 

@@ -1,6 +1,7 @@
 // Small DOM helpers the live pages share (opening.js, evaluation.js): `fmt` fills a translated
 // template's {names}; `el` builds an element with attributes and children, never through HTML
-// (so nothing a bidder or a member wrote is ever parsed as markup).
+// (so nothing a bidder or a member wrote is ever parsed as markup); `money` and `capital` write
+// an amount as people read it.
 (function () {
   "use strict";
 
@@ -23,5 +24,26 @@
     return node;
   }
 
-  window.bidhallDom = { fmt, el };
+  // a decimal string with thousands separators, its decimals as given (never through a float)
+  function money(value) {
+    if (value === null || value === undefined || value === "") return "—";
+    const text = String(value);
+    const sign = text.startsWith("-") ? "-" : "";
+    const [whole, fraction] = text.replace(/^-/, "").split(".");
+    return sign + whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",") + (fraction !== undefined ? "." + fraction : "");
+  }
+
+  // an amount of yuan in Chinese capital numerals, as a bid form writes it (人民币大写, e.g.
+  // 壹仟零叁拾伍万元整), by nzh (static/vendor/nzh.cn.min.js); "" where the library is missing
+  // or the text is not an amount in yuan and fen
+  function capital(value) {
+    const text = String(value === null || value === undefined ? "" : value);
+    if (!window.Nzh || !/^\d{1,16}(\.\d{1,2})?$/.test(text)) return "";
+    const [whole, fraction = ""] = text.split(".");
+    const fen = fraction.padEnd(2, "0");
+    // nzh ends a whole amount with 整 only when it is written without decimals
+    return window.Nzh.toMoney(fen === "00" ? whole : `${whole}.${fen}`, { outSymbol: false });
+  }
+
+  window.bidhallDom = { fmt, el, money, capital };
 })();

@@ -37,7 +37,7 @@
   const errorBox = $("session-error");
 
   // --- small helpers -------------------------------------------------------------------------------
-  const { fmt, el } = window.bidhallDom;
+  const { fmt, el, money } = window.bidhallDom;
 
   // a table that scrolls inside its box at a phone's width; the box takes the keyboard's focus
   // while it overflows (as static/js/tables.js does for the tables the server rendered): checked
@@ -62,14 +62,6 @@
     }
   }
 
-  // a decimal string with thousands separators, its decimals as given (never through a float)
-  function money(value) {
-    if (value === null || value === undefined || value === "") return "—";
-    const text = String(value);
-    const sign = text.startsWith("-") ? "-" : "";
-    const [whole, fraction] = text.replace(/^-/, "").split(".");
-    return sign + whole.replace(/\B(?=(\d{3})+(?!\d))/g, ",") + (fraction !== undefined ? "." + fraction : "");
-  }
 
   const newId = () =>
     crypto.randomUUID ? crypto.randomUUID()

@@ -30,7 +30,7 @@
   const errorBox = $("hall-error");
 
   // --- small helpers -------------------------------------------------------------------------------
-  const { fmt, el } = window.bidhallDom;
+  const { fmt, el, money, capital } = window.bidhallDom;
 
   function time(iso, withDate) {
     if (!iso) return "—";
@@ -374,8 +374,9 @@
       el("span", { "data-role": "text" }, describe(message)));
     if (message.type === "hall.read_out" && (message.payload.items || []).length) {
       const table = el("table", { className: "table table-sm table-bordered mt-1 mb-0 w-auto", "data-testid": "read-out-items" });
-      for (const [name, v] of message.payload.items) {
-        table.append(el("tr", {}, el("th", { className: "fw-normal text-muted" }, L.item[name] || name), el("td", { "data-item": name }, value(v))));
+      const items = new Map(message.payload.items);
+      for (const name of items.keys()) {
+        table.append(el("tr", {}, el("th", { className: "fw-normal text-muted" }, L.item[name] || name), cell(name, items)));
       }
       item.append(table);
     }
@@ -399,8 +400,19 @@
     for (const tr of [...rows, row]) {
       const own = new Map(JSON.parse(tr.dataset.items));
       while (tr.children.length > 3) tr.lastChild.remove();
-      for (const name of readOutColumns) tr.append(el("td", { "data-item": name }, own.has(name) ? value(own.get(name)) : "—"));
+      for (const name of readOutColumns) tr.append(cell(name, own));
     }
+  }
+
+  // the price as on a bid form: yuan with thousands separators, and in capital numerals (大写)
+  function cell(name, items) {
+    if (!items.has(name)) return el("td", { "data-item": name }, "—");
+    const item = items.get(name);
+    if (name !== "price" || !/^\d+(\.\d+)?$/.test(String(item))) return el("td", { "data-item": name }, value(item));
+    const inWords = capital(item);
+    return el("td", { "data-item": name, className: "text-end" },
+      el("div", { className: "text-nowrap", "data-testid": "readout-price" }, fmt(L.yuan, { amount: money(item) })),
+      inWords ? el("div", { className: "small text-body-secondary", lang: "zh-CN", title: L.inCapitals, "data-testid": "readout-price-capital" }, inWords) : null);
   }
 
   // --- commands -------------------------------------------------------------------------------------
