@@ -1,5 +1,6 @@
 // The online opening hall (templates/trading/opening.html) over the /opening Socket.IO namespace
-// (trading/opening/sockets.py, on the kernel core in bidhall/realtime/). The client only displays: everything shown comes from the
+// (trading/opening/sockets.py, on the kernel core in bidhall/realtime/), or over HTTP when that
+// cannot connect (docs/opening.md). The client only displays: everything shown comes from the
 // server's state (the join acknowledgement, then `state` after each message) and its messages.
 //
 // - Messages carry a gap-free per-hall seq. The last seq seen is kept in memory; on (re)connect
@@ -69,14 +70,18 @@
     connection.textContent = text;
   }
 
-  if (typeof window.io !== "function") {
-    setConnection("unavailable", L.noSocket);
-    return;
-  }
-
   // --- the connection, the join and the messages -----------------------------------------------------
-  const socket = window.io("/opening", { transports: ["websocket", "polling"] });
+  // Without a live connection (no Socket.IO client, or a network that lets neither WebSockets
+  // nor long-polling through) the page reads the same state and messages over HTTP every few
+  // seconds, sends its commands there (trading/opening/api.py) and says so; once the live
+  // connection comes back it joins with the last seq it showed and stops asking.
+  const POLL_MS = 3000;
+  const FALLBACK_AFTER_MS = 5000; // not connected this long: read over HTTP meanwhile
+  const socket = typeof window.io === "function" ? window.io("/opening", { transports: ["websocket", "polling"] }) : null;
   root.hallSocket = socket; // for diagnostics (and the browser test's dropped connection)
+  let polling = null; // the timer while the page reads the hall over HTTP
+  let fallbackTimer = null;
+  let everConnected = false;
   let state = null;
   let clockOffset = 0; // server time − browser time, from the last state
   let lastSeq = 0; // the last message shown (in memory only)
@@ -86,7 +91,10 @@
   let replaying = false;
   let signedInAt = null;
 
+  if (socket) {
   socket.on("connect", () => {
+    everConnected = true;
+    stopPolling();
     setConnection("joining", L.connecting);
     joined = false;
     socket.emit("join", { tender_id: tenderId, last_seq: lastSeq }, (ack) => {
@@ -109,10 +117,77 @@
     joined = false;
     root.dataset.joined = "no";
     setConnection("disconnected", L.disconnected);
+    fallBackLater();
+  });
+  // refused before it ever connected (no WebSocket, no long-polling through this network): read
+  // over HTTP at once; the client keeps trying in the background and takes over when it connects
+  socket.on("connect_error", () => {
+    if (!everConnected) startPolling();
   });
   socket.on("hall", (message) => receive(message));
   // a burst comes as one frame: the messages in seq order
   socket.on("hall.batch", (messages) => (messages || []).forEach(receive));
+  fallBackLater(); // a connection that hangs without an error counts as refused too
+  } else {
+    startPolling();
+  }
+
+  function fallBackLater() {
+    if (polling !== null || fallbackTimer !== null) return;
+    fallbackTimer = setTimeout(() => {
+      fallbackTimer = null;
+      if (!socket.connected) startPolling();
+    }, FALLBACK_AFTER_MS);
+  }
+
+  function startPolling() {
+    if (polling !== null) return;
+    joined = true; // the messages come in seq order from the last one shown
+    root.dataset.joined = "polling";
+    setConnection("polling", L.polling);
+    poll();
+    polling = setInterval(poll, POLL_MS);
+  }
+
+  function stopPolling() {
+    if (fallbackTimer !== null) clearTimeout(fallbackTimer);
+    fallbackTimer = null;
+    if (polling === null) return;
+    clearInterval(polling);
+    polling = null;
+  }
+
+  async function http(method, path, body) {
+    const headers = { Accept: "application/json" };
+    if (body !== undefined) Object.assign(headers, { "Content-Type": "application/json", "X-CSRFToken": csrfToken });
+    let response;
+    try {
+      response = await fetch(`/api/tenders/${tenderId}/opening${path}`, {
+        method, headers, credentials: "same-origin", body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (cause) {
+      throw { code: "network", message: L.network };
+    }
+    const data = await response.json().catch(() => null);
+    if (!response.ok) throw (data && data.error) || { code: "network", message: L.network };
+    return data;
+  }
+
+  let asking = false;
+  async function poll() {
+    if (asking) return;
+    asking = true;
+    try {
+      const answer = await http("GET", `/messages?after=${lastSeq}`);
+      for (const message of answer.messages || []) receive(message);
+      setState(await http("GET", ""));
+      setConnection("polling", L.polling);
+    } catch (error) {
+      setConnection("polling", L.pollingFailed);
+    } finally {
+      asking = false;
+    }
+  }
   // a refused command is also announced as `hall.error`; this page reads refusals from the
   // acknowledgements, so the event would only repeat them
 
@@ -139,6 +214,7 @@
   }
 
   function askReplay() {
+    if (polling !== null) return; // the next poll asks from the last seq shown
     if (replaying || !joined) return;
     replaying = true;
     const from = lastSeq;
@@ -168,6 +244,10 @@
     if (refreshTimer !== null) return;
     refreshTimer = setTimeout(() => {
       refreshTimer = null;
+      if (polling !== null || !socket) {
+        http("GET", "").then(setState, () => {});
+        return;
+      }
       socket.timeout(ACK_TIMEOUT_MS).emit("state", { tender_id: tenderId }, (err, ack) => {
         if (!err && ack && ack.state) setState(ack.state);
       });
@@ -416,8 +496,20 @@
   }
 
   // --- commands -------------------------------------------------------------------------------------
+  // connected live, or reading over HTTP (then the command goes over HTTP too)
   function waitConnected() {
-    return socket.connected ? Promise.resolve() : new Promise((resolve) => socket.once("connect", () => setTimeout(resolve, 200)));
+    if (!socket || socket.connected || polling !== null) return Promise.resolve();
+    return new Promise((resolve) => {
+      const ready = () => setTimeout(resolve, 200);
+      socket.once("connect", ready);
+      const waiting = setInterval(() => {
+        if (polling === null) return;
+        clearInterval(waiting);
+        socket.off("connect", ready);
+        resolve();
+      }, 500);
+      socket.once("connect", () => clearInterval(waiting));
+    });
   }
 
   // send a command; a lost acknowledgement is retried with the same cmd_id (applied once)
@@ -425,6 +517,15 @@
     const payload = Object.assign({ tender_id: tenderId, cmd_id: crypto.randomUUID() }, data);
     for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
       await waitConnected();
+      if (!socket || (!socket.connected && polling !== null)) {
+        try {
+          return await http("POST", `/${name}`, payload);
+        } catch (error) {
+          if (error.code !== "network") throw error;
+          await new Promise((resolve) => setTimeout(resolve, 1000));
+          continue; // no answer: the same id again
+        }
+      }
       const ack = await new Promise((resolve) => {
         socket.timeout(ACK_TIMEOUT_MS).emit(name, payload, (err, response) => resolve(err ? null : response));
       });

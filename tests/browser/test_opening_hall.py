@@ -257,3 +257,41 @@ def test_a_custodian_hands_in_its_shares_for_an_excused_bid_from_its_browser(
     )
     assert PASSPHRASE not in "\n".join(sent[supervisor])
     shot(supervisor, "5-custodian-recovered")
+
+
+def test_a_bidder_whose_network_refuses_the_live_connection_decrypts_and_hears_the_read_out(
+    open_page, make_hall, tmp_path
+):
+    """No WebSocket, no long-polling through the bidder's proxy: the hall page says so, reads the
+    state and messages over HTTP every few seconds and sends its commands there."""
+    from playwright.sync_api import expect
+
+    hall = make_hall(3)
+    hall.reach_deadline()
+    for seat in hall.bidders[1:]:
+        hall.run(seat.user, "decrypt", bid_id=seat.bid_id, **hall.keys(seat))
+    seat = hall.bidders[0]
+    key_file = tmp_path / "bidder.bhkey"
+    key_file.write_bytes(keys.dump_bundle(seat.bundle, PASSPHRASE, iterations=1000))
+    page = open_page()
+    page.route("**/socket.io/**", lambda route: route.abort())  # long-polling
+    page.route_web_socket("**/socket.io/**", lambda socket: socket.close())  # WebSocket
+    sign_in(page, seat.user)
+    page.goto(f"/tenders/{hall.id}/opening")
+    connection = page.get_by_test_id("hall-connection")
+    expect(connection).to_have_attribute("data-state", "polling", timeout=10_000)
+    expect(connection).to_contain_text("every few seconds")
+    phase_is([page], "decrypting")
+
+    page.get_by_test_id("decrypt-key").set_input_files(key_file)
+    page.get_by_test_id("decrypt-passphrase").fill(PASSPHRASE)
+    page.get_by_test_id("decrypt").click()
+    expect(page.get_by_test_id("decrypt-status")).to_contain_text("decrypted and accepted")
+    phase_is([page], "reading")  # its decryption was the last: the reading out may begin
+
+    hall.run(hall.agency, "read_next")
+    expect(page.get_by_test_id("readout-row")).to_have_count(1, timeout=10_000)
+    expect(page.get_by_test_id("readout-price").first).to_have_text("10,350,000.00 yuan")
+    logged = page.get_by_test_id("hall-message").evaluate_all("els => els.map(e => +e.dataset.seq)")
+    assert logged == list(range(1, len(logged) + 1))  # gap-free, in order, over HTTP too
+    shot(page, "6-polling-bidder")
