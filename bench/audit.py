@@ -1,8 +1,8 @@
 """Audit-layer benchmark (not a test): the detectors over a synthetic year, their online overhead
 per unit of a live evaluation session, and the ledger's verify rate (docs/audit.md).
 
-    .venv/bin/python bench/audit.py                  # 50,000 tenders (~4 M events): ~1.5 hours
-    .venv/bin/python bench/audit.py --quick          # 2,000 tenders (extrapolated): ~4 minutes
+    .venv/bin/python bench/audit.py                  # 50,000 tenders (~4 M events): ~20 minutes
+    .venv/bin/python bench/audit.py --quick          # 2,000 tenders (extrapolated): ~1 minute
     .venv/bin/python bench/audit.py --quick --profile 500   # + cProfile of a 500-tender re-screen
     .venv/bin/python bench/audit.py --skip year      # the online overhead only: ~1-2 minutes
 
