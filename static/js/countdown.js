@@ -1,15 +1,18 @@
-// Countdown to the bid deadline. The server clock is authoritative: the offset between the
-// server's "now" at render time and the browser's clock is applied to every update.
-// Optional data attributes translate the text: data-days-label ("days") and data-closed-label
-// (shown once the deadline has passed).
+// Countdown to the bid deadline, in words: "21 days 9 hours 59 minutes", and to the second in
+// the last day ("9 hours 59 minutes 12 seconds"). The server clock is authoritative: the offset
+// between the server's "now" at render time and the browser's clock is applied to every update.
+// data-units holds the page's words ({"day": ["{n} day", "{n} days"], "hour": …}: one, other);
+// data-closed-label is shown once the deadline has passed.
 (function () {
   const el = document.getElementById("countdown");
   if (!el) return;
   let deadline = Date.parse(el.dataset.deadline);
   const offset = Date.parse(el.dataset.serverNow) - Date.now();
-  const daysLabel = el.dataset.daysLabel || "d";
   const closedLabel = el.dataset.closedLabel;
-  const pad = (n) => String(n).padStart(2, "0");
+  const units = Object.assign(
+    { day: ["{n} day", "{n} days"], hour: ["{n} hour", "{n} hours"], minute: ["{n} minute", "{n} minutes"], second: ["{n} second", "{n} seconds"] },
+    el.dataset.units ? JSON.parse(el.dataset.units) : {});
+  const say = (unit, n) => units[unit][n === 1 ? 0 : 1].replace("{n}", String(n));
   let timer = null;
   function secondsLeft() {
     return Math.max(0, Math.floor((deadline - (Date.now() + offset)) / 1000));
@@ -18,8 +21,12 @@
     const total = secondsLeft();
     let left = total;
     const days = Math.floor(left / 86400); left %= 86400;
-    const clock = `${pad(Math.floor(left / 3600))}:${pad(Math.floor((left % 3600) / 60))}:${pad(left % 60)}`;
-    el.textContent = daysLabel === "d" ? `${days}d ${clock}` : `${days} ${daysLabel} ${clock}`;
+    const hours = Math.floor(left / 3600);
+    const minutes = Math.floor((left % 3600) / 60);
+    const parts = days > 0
+      ? [say("day", days), say("hour", hours), say("minute", minutes)]
+      : [hours > 0 ? say("hour", hours) : null, say("minute", minutes), say("second", left % 60)];
+    el.textContent = parts.filter(Boolean).join(" ");
     el.dataset.secondsLeft = String(total);
     if (total === 0) {
       if (closedLabel) el.textContent = closedLabel;

@@ -49,3 +49,17 @@ def test_an_open_page_moves_its_countdown_when_an_amendment_moves_the_deadline(
     after = int(page.locator("#countdown").get_attribute("data-seconds-left"))
     assert after > 14 * 86400
     save_screenshot(page, "live-notice-deadline-moved")
+
+
+def test_the_countdown_counts_the_last_day_to_the_second_in_words(open_page, make_tender, clock):
+    import re
+
+    from playwright.sync_api import expect
+
+    tender = make_tender("published")
+    clock.set(tender.bid_deadline - timedelta(hours=1, minutes=5))
+    page = open_page()
+    page.goto(f"/tenders/{tender.id}")
+    expect(page.locator("#countdown")).to_have_text(
+        re.compile(r"^1 hour \d+ minutes? \d+ seconds?$")
+    )
