@@ -6,6 +6,7 @@ Thresholds and legal limits are named settings here, never literals in the code 
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -106,6 +107,18 @@ DEFAULTS: dict[str, Any] = {
     # tenders: a centre may tighten the legal defaults of trading.tenders.rules.RULE_SETS here,
     # e.g. {"construction": {"min_bid_days": 25}}
     "RULE_SET_OVERRIDES": {},
+    # the administrative divisions (GB/T 2260 codes) a tender's project may lie in, with their
+    # names, e.g. {"330100": "杭州市"}; in the environment as JSON. Empty: tenders name no region
+    # and the public portal offers no region filter
+    "REGIONS": {},
+    # the public portal: tenders and notices per page, and who runs the site (its footer; an
+    # empty one is left out): operator, address, telephone, e-mail and its ICP filing number
+    "PORTAL_PAGE_SIZE": 20,
+    "OPERATOR_NAME": "",
+    "OPERATOR_ADDRESS": "",
+    "OPERATOR_PHONE": "",
+    "OPERATOR_EMAIL": "",
+    "OPERATOR_ICP": "",
     "ARCHIVE_RETENTION_YEARS": 15,
     # audit: how often the tick signs a checkpoint of the ledger head when it has grown
     "CHECKPOINT_MINUTES": 60,
@@ -161,6 +174,7 @@ _ENV_TYPES: dict[str, type] = {
     "AUDIT_LATE_CHANGE_DAYS": int,
     "TRUSTED_PROXIES": int,
     "TICK_SECONDS": int,
+    "PORTAL_PAGE_SIZE": int,
     "LOGIN_FAILURES_BEFORE_DELAY": int,
     "LOGIN_MAX_DELAY_SECONDS": int,
     "LOGIN_MAX_FAILURES_PER_IP": int,
@@ -203,6 +217,8 @@ def load(
             for origin in environ["SOCKETIO_ALLOWED_ORIGINS"].split(",")
             if origin.strip()
         ]
+    if environ.get("BIDHALL_REGIONS"):
+        config["REGIONS"] = _regions(environ["BIDHALL_REGIONS"])
     config.update(overrides or {})
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = "sqlite:///" + str(Path(config["BIDHALL_INSTANCE"]) / "bidhall.db")
@@ -228,6 +244,19 @@ def check(config: Mapping[str, Any]) -> None:
                 "the CA's private keys must be encrypted; set it to at least "
                 f"{config['CA_PASSPHRASE_MIN_LENGTH']} characters"
             )
+
+
+def _regions(raw: str) -> dict[str, str]:
+    try:
+        regions = json.loads(raw)
+    except ValueError as exc:
+        raise ConfigError(f"BIDHALL_REGIONS must be a JSON object, got {raw!r}") from exc
+    if not isinstance(regions, dict) or not all(
+        isinstance(code, str) and isinstance(name, str) and name.strip()
+        for code, name in regions.items()
+    ):
+        raise ConfigError('BIDHALL_REGIONS must map codes to names, e.g. {"330100": "杭州市"}')
+    return {code.strip(): name.strip() for code, name in regions.items()}
 
 
 def _coerce(key: str, raw: str) -> Any:

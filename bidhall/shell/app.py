@@ -232,7 +232,18 @@ def _register_template_helpers(app: Flask) -> None:
             "local": clock.local,
             "get_locale": get_locale,
             "languages": app.config["LANGUAGES"],
+            "zone_name": _zone_name,
+            "operator": {
+                key: app.config.get(f"OPERATOR_{key.upper()}") or ""
+                for key in ("name", "address", "phone", "email", "icp")
+            },
         }
+
+    def _zone_name(zone: str) -> str:
+        """How a page names a time zone: China's as people say it (北京时间), others by id."""
+        from flask_babel import gettext
+
+        return gettext("Beijing time") if zone in ("Asia/Shanghai", "Asia/Chongqing") else zone
 
 
 def import_models() -> None:

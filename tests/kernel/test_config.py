@@ -29,6 +29,20 @@ def test_a_malformed_number_in_the_environment_is_a_clear_error():
         config.load(environ={"TICK_SECONDS": "soon"})
 
 
+def test_the_regions_come_from_the_environment_as_json():
+    settings = config.load(
+        environ={"BIDHALL_REGIONS": '{"330100": "杭州市", "330200": " 宁波市 "}'}
+    )
+
+    assert settings["REGIONS"] == {"330100": "杭州市", "330200": "宁波市"}
+
+
+@pytest.mark.parametrize("raw", ["330100=杭州市", '["330100"]', '{"330100": ""}'])
+def test_regions_that_are_not_a_json_object_of_names_are_a_clear_error(raw):
+    with pytest.raises(config.ConfigError, match="BIDHALL_REGIONS"):
+        config.load(environ={"BIDHALL_REGIONS": raw})
+
+
 def test_production_refuses_the_default_secret():
     with pytest.raises(config.ConfigError, match="default or a short SECRET_KEY"):
         config.load(environ={"BIDHALL_ENV": "production"})

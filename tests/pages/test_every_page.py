@@ -119,6 +119,20 @@ def test_the_navbar_folds_into_a_menu_at_a_phones_width(open_page):
     expect(page.get_by_test_id("nav-toggle")).to_be_hidden()
 
 
+@pytest.fixture
+def app_overrides() -> dict:
+    # what a centre configures and the pages then show: the portal's region filter and the
+    # tender form's region field, the footer's operator
+    return {
+        "REGIONS": {"330100": "Riverside", "330200": "Lakeside"},
+        "OPERATOR_NAME": "Riverside Public Resource Trading Centre",
+        "OPERATOR_ADDRESS": "1 Market Street, Riverside",
+        "OPERATOR_PHONE": "0571 8000 0000",
+        "OPERATOR_EMAIL": "service@example.org",
+        "OPERATOR_ICP": "浙ICP备00000000号",
+    }
+
+
 @dataclass
 class Visit:
     rule: str

@@ -21,7 +21,7 @@ from bidhall.events import emit
 from trading.bids import rules
 from trading.bids.models import Bid, BidState
 from trading.opening.models import Opening
-from trading.tenders.models import UNPUBLISHED_STATES, Participation, Tender
+from trading.tenders.models import Participation, Tender
 
 logger = logging.getLogger(__name__)
 
@@ -179,6 +179,6 @@ def _own_bid(actor: User, bid_id: int) -> Bid:
 
 def load_tender(session: Session, tender_id: int, *, for_update: bool = False) -> Tender:
     tender = fetch_one(session, Tender, tender_id, lock=for_update)
-    if tender is None or tender.state in UNPUBLISHED_STATES:
+    if tender is None or not tender.was_published:
         raise NotFound(f"no tender {tender_id}", code="tender_not_found")
     return tender

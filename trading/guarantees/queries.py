@@ -10,7 +10,7 @@ from bidhall.db import fetch_one
 from bidhall.errors import NotFound, RuleViolation
 from trading.bids.models import Bid, BidState
 from trading.guarantees.models import Deposit, DepositState, Guarantee, GuaranteeState
-from trading.tenders.models import UNPUBLISHED_STATES, Tender
+from trading.tenders.models import Tender
 
 # a guarantee "in force": it backs its binding and no obligation to release it is open
 IN_FORCE = (Guarantee.state == GuaranteeState.ACTIVE, Guarantee.release_due_at.is_(None))
@@ -72,7 +72,7 @@ def published_tender(
     session: Session, tender_id: int, *, for_update: bool = False, missing: str = "tender_not_found"
 ) -> Tender:
     tender = fetch_one(session, Tender, tender_id, lock=for_update)
-    if tender is None or tender.state in UNPUBLISHED_STATES:
+    if tender is None or not tender.was_published:
         if missing == "wrong_tender":
             raise RuleViolation(f"no published tender {tender_id}", code="wrong_tender")
         raise NotFound(f"no tender {tender_id}", code=missing)

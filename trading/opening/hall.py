@@ -22,7 +22,7 @@ from trading.opening.models import (
     OpeningObjection,
 )
 from trading.opening.rules import HallRole, Phase
-from trading.tenders.models import UNPUBLISHED_STATES, Tender, TenderCustodian, TenderState
+from trading.tenders.models import Tender, TenderCustodian, TenderState
 
 #: the hall's numbered messages: events ``hall.<kind>``, Socket.IO rooms ``hall:<tender_id>``
 MESSAGES = MessageLog(HallMessage, name="hall", key="tender_id")
@@ -257,7 +257,7 @@ def load_tender(session: Session, tender_id: object, *, lock: bool = False) -> T
     if lock and session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(of=Tender)
     tender = session.scalar(query)
-    if tender is None or tender.state in UNPUBLISHED_STATES:
+    if tender is None or not tender.was_published:
         raise NotFound(f"no tender {tender_id}", code="tender_not_found")
     return tender
 

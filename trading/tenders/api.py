@@ -6,13 +6,14 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request, send_file
+from flask import Blueprint, Response, jsonify, request, send_file, url_for
 
 from bidhall.accounts.models import Role
 from bidhall.errors import InvalidInput
 from bidhall.web import actor, json_body, require
 from trading.tenders import notices, queries, serialize, services
-from trading.tenders.schemas import boolean, integer, parse_draft, text
+from trading.tenders.models import PUBLIC_STATES
+from trading.tenders.schemas import boolean, integer, parse_draft, parse_portal_filter, text
 
 blueprint = Blueprint("trading_api", __name__, url_prefix="/api")
 
@@ -36,7 +37,22 @@ def manages_tender(view: Callable) -> Callable:
 
 @blueprint.get("/tenders")
 def list_tenders() -> Any:
-    return jsonify([serialize.tender_public(t) for t in queries.public_tenders()])
+    """The published tenders, newest first, searched and filtered as on the portal (q, category,
+    state, region, from, to; a 400 names a refused one) and in pages (page, from 1): the
+    X-Total-Count header counts the whole list, a Link header points to the next page."""
+    args = request.args.to_dict()
+    if args.get("type", "tender") != "tender":
+        raise InvalidInput(
+            "type: this list holds tender notices only", code="invalid_field", field="type"
+        )
+    wanted = parse_portal_filter(args, [s.value for s in PUBLIC_STATES], queries.regions())
+    page = queries.portal(wanted)
+    response = jsonify([serialize.tender_public(t) for t in page.rows])
+    response.headers["X-Total-Count"] = str(page.total)
+    if page.number < page.pages:
+        following = url_for(".list_tenders", **wanted.args(page=page.number + 1))
+        response.headers["Link"] = f'<{following}>; rel="next"'
+    return response
 
 
 @blueprint.get("/tenders/<int:tender_id>")

@@ -55,6 +55,13 @@ STATE_NAMES = {
 }
 RULE_SET_NAMES = {"construction": _l("construction"), "gov_procurement": _l("gov_procurement")}
 CATEGORY_NAMES = {"works": _l("works"), "goods": _l("goods"), "services": _l("services")}
+# the public portal's notice types (trading.tenders.schemas.NOTICE_TYPES)
+NOTICE_TYPE_NAMES = {
+    "tender": _l("Tender notices"),
+    "change": _l("Clarifications and amendments"),
+    "opening": _l("Opening records"),
+    "termination": _l("Termination notices"),
+}
 METHOD_NAMES = {"lowest_price": _l("lowest_price"), "comprehensive": _l("comprehensive")}
 CRITERION_KIND_NAMES = {
     "price": _l("price"),
@@ -121,6 +128,8 @@ class TenderForm(PageForm):
         default="comprehensive",
         validate_choice=False,
     )
+    # choices are the centre's regions (the REGIONS setting), set by the view; none: no field
+    region = SelectField(_l("Region"), validate_choice=False)
     # choices are the registered tenderer organisations, set by the view
     tenderer_id = SelectField(_l("Tenderer"), validate_choice=False)
     bid_validity_days = StringField(_l("Bid validity (days)"), default="90", **_number(min=1))
@@ -156,6 +165,7 @@ class TenderForm(PageForm):
             "bid_validity_days": self.bid_validity_days.data,
             "decrypt_window_minutes": self.decrypt_window_minutes.data,
             "timezone": zone,
+            "region": self.region.data or None,
             "issue_start": local_moment(self.issue_start.data, zone, "issue_start"),
             "issue_end": local_moment(self.issue_end.data, zone, "issue_end"),
             "bid_deadline": local_moment(self.bid_deadline.data, zone, "bid_deadline"),
@@ -201,6 +211,7 @@ def tender_form_data(tender: Any) -> dict[str, Any]:
         "bid_validity_days": str(tender.bid_validity_days),
         "decrypt_window_minutes": str(tender.decrypt_window_minutes),
         "timezone": zone,
+        "region": tender.region or "",
         "issue_start": local(tender.issue_start),
         "issue_end": local(tender.issue_end),
         "bid_deadline": local(tender.bid_deadline),

@@ -51,6 +51,8 @@ class Tender(Base):
     rule_set: Mapped[str] = mapped_column(String(30))  # construction | gov_procurement
     category: Mapped[str] = mapped_column(String(20))  # works | goods | services
     method: Mapped[str] = mapped_column(String(30))  # lowest_price | comprehensive
+    # where the project lies: an administrative division code of the REGIONS setting
+    region: Mapped[str | None] = mapped_column(String(12), index=True)
     criteria: Mapped[list] = mapped_column(JSON, default=list)
     qualification: Mapped[str] = mapped_column(Text, default="")
     tenderer_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
@@ -99,6 +101,12 @@ class Tender(Base):
     @property
     def ceiling_total(self) -> Decimal:
         return sum((lot.ceiling_price for lot in self.lots), Decimal("0.00"))
+
+    @property
+    def was_published(self) -> bool:
+        """Whether the public may see it: published once (a tender terminated before its
+        publication stays the tenderer's business, though its state is no longer a draft's)."""
+        return self.published_at is not None and self.state not in UNPUBLISHED_STATES
 
 
 class Lot(Base):

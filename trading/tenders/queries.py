@@ -4,12 +4,16 @@ the filing queue, questions and objections as each role may see them, the docume
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session, contains_eager
 
 from bidhall import config
-from bidhall.accounts.models import Role, User
+from bidhall.accounts.models import Organisation, Role, User
 from bidhall.accounts.rules import require_role
 from bidhall.db import db, fetch_one
 from bidhall.errors import Forbidden, NotFound
@@ -17,16 +21,23 @@ from trading.tenders import rules
 from trading.tenders.models import (
     PUBLIC_STATES,
     FilingRecord,
+    Notice,
     Objection,
     Participation,
     Question,
     Tender,
     TenderState,
 )
+from trading.tenders.schemas import PortalFilter
 
 
 def rule_set_of(name: str) -> rules.RuleSet:
     return rules.rule_set(name, config.current().get("RULE_SET_OVERRIDES"))
+
+
+def regions() -> dict[str, str]:
+    """The centre's regions, code → name (the REGIONS setting)."""
+    return dict(config.current().get("REGIONS") or {})
 
 
 # --- authorization helpers ----------------------------------------------------------------------
@@ -100,10 +111,83 @@ def public_tenders() -> Sequence[Tender]:
     return list(
         db.session.scalars(
             select(Tender)
-            .where(Tender.state.in_(PUBLIC_STATES))
+            .where(Tender.state.in_(PUBLIC_STATES), Tender.published_at.is_not(None))
             .order_by(Tender.published_at.desc())
         )
     )
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: its rows, the number of rows of the whole list, the page's number
+    (from 1) and the page size."""
+
+    rows: list[Any]
+    total: int
+    number: int
+    size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
+def portal(wanted: PortalFilter) -> Page:
+    """The public portal's list of one notice type: tender notices (招标公告), changes
+    (clarifications and amendments, 变更公告), opening records (开标记录) or terminations
+    (终止公告), newest first. Only tenders that were published are in it; nothing in it
+    tells who holds the documents or has bid (Law Art 22)."""
+    if wanted.type == "change":
+        moment = Notice.issued_at
+        query = (
+            select(Notice)
+            .join(Notice.tender)
+            .where(Notice.kind.in_(("clarification", "amendment")))
+            .options(contains_eager(Notice.tender))
+        )
+    else:
+        moment = {
+            "tender": Tender.published_at,
+            "opening": Tender.bid_deadline,
+            "termination": Tender.terminated_at,
+        }[wanted.type]
+        query = select(Tender)
+        if wanted.type == "opening":
+            query = query.where(Tender.state.in_((TenderState.OPENED, TenderState.FAILED)))
+        elif wanted.type == "termination":
+            query = query.where(Tender.state == TenderState.TERMINATED)
+    query = query.where(Tender.state.in_(PUBLIC_STATES), Tender.published_at.is_not(None))
+    if wanted.state:
+        query = query.where(Tender.state == TenderState(wanted.state))
+    if wanted.category:
+        query = query.where(Tender.category == wanted.category)
+    if wanted.region:
+        query = query.where(Tender.region == wanted.region)
+    zone = ZoneInfo(config.current().get("DEFAULT_TIMEZONE") or "Asia/Shanghai")
+    if wanted.start:
+        query = query.where(moment >= datetime.combine(wanted.start, time(), zone))
+    if wanted.end:
+        after = datetime.combine(wanted.end + timedelta(days=1), time(), zone)
+        query = query.where(moment < after)
+    if wanted.q:
+        tenderers = select(Organisation.id).where(
+            Organisation.name.icontains(wanted.q, autoescape=True)
+        )
+        matches = [
+            Tender.title.icontains(wanted.q, autoescape=True),
+            Tender.reference.icontains(wanted.q, autoescape=True),
+            Tender.tenderer_id.in_(tenderers),
+        ]
+        if wanted.type == "change":
+            matches.append(Notice.title.icontains(wanted.q, autoescape=True))
+        query = query.where(or_(*matches))
+    size = int(config.current().get("PORTAL_PAGE_SIZE") or 20)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    row_id = Notice.id if wanted.type == "change" else Tender.id
+    rows = db.session.scalars(
+        query.order_by(moment.desc(), row_id.desc()).limit(size).offset((wanted.page - 1) * size)
+    )
+    return Page(rows=list(rows), total=total, number=wanted.page, size=size)
 
 
 def get_tender(tender_id: int) -> Tender:
@@ -117,7 +201,7 @@ def get_visible_tender(user: User | None, tender_id: int) -> Tender:
     """Public tenders for everyone; unpublished ones only for their managers and supervisors."""
     tender = get_tender(tender_id)
     if (
-        tender.state in PUBLIC_STATES
+        tender.was_published
         or can_manage(user, tender)
         or (user is not None and getattr(user, "role", None) in (Role.SUPERVISOR, Role.ADMIN))
     ):

@@ -6,9 +6,9 @@ is allowed is for trading.tenders.rules.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -34,6 +34,7 @@ class TenderDraft:
     qualification: str = ""
     decrypt_window_minutes: int = 30
     timezone: str = "Asia/Shanghai"
+    region: str | None = None
 
 
 def parse_draft(data: Mapping[str, Any]) -> TenderDraft:
@@ -73,6 +74,7 @@ def parse_draft(data: Mapping[str, Any]) -> TenderDraft:
         qualification=text(data, "qualification", required=False, max_length=20000),
         decrypt_window_minutes=integer(data, "decrypt_window_minutes", default=30),
         timezone=text(data, "timezone", required=False, max_length=40) or "Asia/Shanghai",
+        region=text(data, "region", required=False, max_length=12) or None,
     )
 
 
@@ -169,3 +171,100 @@ def boolean(data: Mapping, key: str, default: bool = False) -> bool:
     if isinstance(value, str) and value.lower() in ("false", "0", "no", "off", "n", ""):
         return False
     raise InvalidInput(f"{key} must be true or false", code="invalid_field", field=key)
+
+
+# --- the public portal's search -----------------------------------------------------------------
+
+NOTICE_TYPES = ("tender", "change", "opening", "termination")
+CATEGORIES = ("works", "goods", "services")
+MAX_PAGE = 10_000
+
+
+@dataclass(frozen=True)
+class PortalFilter:
+    """What the public portal is asked for: one notice type, a search text, the filters (the
+    period is of the notice's own date, in local days) and a page number from 1."""
+
+    type: str = "tender"
+    q: str = ""
+    category: str | None = None
+    state: str | None = None
+    region: str | None = None
+    start: date | None = None
+    end: date | None = None
+    page: int = 1
+
+    def args(self, **changes: Any) -> dict[str, Any]:
+        """The query string of this filter with ``changes``, without its empty and default
+        values (for links: the next page, another notice type)."""
+        values = {
+            "type": self.type,
+            "q": self.q,
+            "category": self.category,
+            "state": self.state,
+            "region": self.region,
+            "from": self.start.isoformat() if self.start else None,
+            "to": self.end.isoformat() if self.end else None,
+            "page": self.page,
+        }
+        values.update(changes)
+        defaults = {"type": "tender", "page": 1}
+        return {k: v for k, v in values.items() if v not in (None, "") and defaults.get(k) != v}
+
+
+def parse_portal_filter(
+    args: Mapping[str, Any], states: Sequence[str], regions: Mapping[str, str]
+) -> PortalFilter:
+    """The portal's query string, checked: each value one of those offered (``states`` and
+    ``regions`` are the public states and the centre's regions), the period's dates as
+    YYYY-MM-DD with its start not after its end."""
+    notice_type = _one_of(args, "type", NOTICE_TYPES) or "tender"
+    state = _one_of(args, "state", states)
+    if state is not None and notice_type != "tender":
+        raise InvalidInput(
+            "state: only tender notices are filtered by state", code="invalid_field", field="state"
+        )
+    start, end = _day(args, "from"), _day(args, "to")
+    if start and end and start > end:
+        raise InvalidInput(
+            "from: the period starts after it ends", code="invalid_period", field="from"
+        )
+    raw_page = args.get("page")
+    return PortalFilter(
+        type=notice_type,
+        q=inputs.text(args.get("q"), "q", required=False, max_length=100),
+        category=_one_of(args, "category", CATEGORIES),
+        state=state,
+        region=_one_of(args, "region", tuple(regions)),
+        start=start,
+        end=end,
+        page=1
+        if raw_page in (None, "")
+        else inputs.integer(raw_page, "page", minimum=1, maximum=MAX_PAGE),
+    )
+
+
+def _one_of(args: Mapping[str, Any], key: str, allowed: Sequence[str]) -> str | None:
+    value = args.get(key)
+    if value in (None, ""):
+        return None
+    if value not in allowed:
+        shown = ", ".join(allowed) if allowed else "none here"
+        raise InvalidInput(
+            f"{key}: {value!r} is not one of {shown}", code="invalid_field", field=key
+        )
+    return value
+
+
+def _day(args: Mapping[str, Any], key: str) -> date | None:
+    value = args.get(key)
+    if value in (None, ""):
+        return None
+    try:
+        if not isinstance(value, str) or len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{key}: give a date as YYYY-MM-DD", code="invalid_field", field=key
+        ) from None

@@ -27,6 +27,7 @@ def tender_public(tender: Tender) -> dict[str, Any]:
         "bid_validity_days": tender.bid_validity_days,
         "decrypt_window_minutes": tender.decrypt_window_minutes,
         "timezone": tender.timezone,
+        "region": tender.region,
         "issue_start": tender.issue_start.isoformat(),
         "issue_end": tender.issue_end.isoformat(),
         "bid_deadline": tender.bid_deadline.isoformat(),

@@ -39,6 +39,7 @@ from trading.tenders.queries import (
     check_manager,
     load_tender,
     open_objections,
+    regions,
     rule_set_of,
 )
 from trading.tenders.schemas import TenderDraft
@@ -111,6 +112,13 @@ def _apply_draft(tender: Tender, draft: TenderDraft) -> None:
         raise InvalidInput(
             f"unknown time zone {draft.timezone!r}", code="invalid_field", field="timezone"
         ) from None
+    if draft.region is not None and draft.region not in regions():
+        raise InvalidInput(
+            f"region: {draft.region!r} is not a region of this centre",
+            code="invalid_region",
+            field="region",
+        )
+    tender.region = draft.region
     tender.title = draft.title
     tender.description = draft.description
     tender.qualification = draft.qualification

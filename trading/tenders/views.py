@@ -25,6 +25,8 @@ from trading.tenders import notices, rules
 from trading.tenders import queries as services
 from trading.tenders import services as tender_services
 from trading.tenders.forms import (
+    CATEGORY_NAMES,
+    NOTICE_TYPE_NAMES,
     AnswerForm,
     FilingDecisionForm,
     NoticeForm,
@@ -36,8 +38,8 @@ from trading.tenders.forms import (
     option,
     tender_form_data,
 )
-from trading.tenders.models import Tender
-from trading.tenders.schemas import integer, parse_draft
+from trading.tenders.models import PUBLIC_STATES, Tender
+from trading.tenders.schemas import PortalFilter, integer, parse_draft, parse_portal_filter
 
 blueprint = Blueprint("trading", __name__)
 
@@ -67,7 +69,12 @@ MANAGERS = (Role.AGENCY, Role.TENDERER)
 
 @blueprint.app_context_processor
 def _trading_helpers() -> dict[str, Any]:
-    return {"may": may}
+    return {"may": may, "region_name": region_name}
+
+
+def region_name(code: str) -> str:
+    """A region's name as the centre configured it, else its code."""
+    return services.regions().get(code, code)
 
 
 def may(action: str, tender: Tender) -> bool:
@@ -84,7 +91,41 @@ def may(action: str, tender: Tender) -> bool:
 
 @blueprint.get("/")
 def home() -> Any:
-    return render_template("trading/home.html", tenders=services.public_tenders())
+    """The public portal: one notice type at a time, searched and filtered by the query string
+    (a refused value is shown at its field, with the unfiltered first page and a 400)."""
+    regions = services.regions()
+    states = [state.value for state in PUBLIC_STATES]
+    try:
+        wanted = parse_portal_filter(request.args, states, regions)
+        error = None
+    except InvalidInput as refused:
+        wanted, error = PortalFilter(), refused
+    return render_template(
+        "trading/home.html",
+        wanted=wanted,
+        page=services.portal(wanted),
+        regions=regions,
+        states=states,
+        notice_types=NOTICE_TYPE_NAMES,
+        categories=CATEGORY_NAMES,
+        field_error=_portal_field_error(error),
+        entered=request.args if error else None,  # the refused input stays in its fields
+    ), refusal_status(error)
+
+
+def _portal_field_error(error: InvalidInput | None) -> dict[str, str]:
+    """The refused filter's field and what to do about it, in the page's language."""
+    if error is None:
+        return {}
+    field = error.details.get("field") or "q"
+    messages = {
+        "from": _("Give the date as YYYY-MM-DD, not after the end of the period."),
+        "to": _("Give the date as YYYY-MM-DD."),
+        "page": _("Give a page number from 1."),
+        "q": _("Search for at most 100 characters of text."),
+        "state": _("Choose one of the states offered (tender notices only)."),
+    }
+    return {field: messages.get(field, _("Choose one of the values offered."))}
 
 
 @blueprint.get("/tenders/<int:tender_id>")
@@ -158,6 +199,7 @@ def new_tender() -> Any:
     user = actor()
     form = TenderForm()
     form.tenderer_id.choices = _tenderer_choices(user)
+    form.region.choices = _region_choices()
     if request.method == "POST":
         try:
             tender = tender_services.create_tender(user, parse_draft(form.draft_data()))
@@ -179,6 +221,7 @@ def edit_tender(tender_id: int) -> Any:
     form = TenderForm() if request.method == "POST" else TenderForm(data=tender_form_data(tender))
     # the tenderer of a tender cannot change
     form.tenderer_id.choices = [option(str(tender.tenderer_id), tender.tenderer.name)]
+    form.region.choices = _region_choices()
     if request.method == "POST":
         try:
             tender_services.update_tender(user, tender.id, parse_draft(form.draft_data()))
@@ -190,6 +233,14 @@ def edit_tender(tender_id: int) -> Any:
         flash(_("Draft %(reference)s saved.", reference=tender.reference), "success")
         return redirect(url_for("trading.manage_tender", tender_id=tender.id))
     return render_template("trading/tender_form.html", form=form, tender=tender)
+
+
+def _region_choices() -> list[Any]:
+    """The centre's regions for the tender form ("—": none given); empty: no region field."""
+    regions = services.regions()
+    if not regions:
+        return []
+    return [option("", "—"), *(option(code, name) for code, name in regions.items())]
 
 
 def _tenderer_choices(user: User) -> list[Any]:

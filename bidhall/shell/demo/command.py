@@ -12,7 +12,7 @@ import click
 
 from bidhall import clock
 from bidhall.cli_support import fail_on_domain_errors
-from bidhall.shell.demo.context import DEMO_PASSWORD, Demo, clear_demo_folder
+from bidhall.shell.demo.context import DEMO_PASSWORD, Demo, clear_demo_folder, demo_settings
 
 
 def run_demo(instance: Path) -> dict:
@@ -24,9 +24,7 @@ def run_demo(instance: Path) -> dict:
     from bidhall.shell.app import create_app
 
     clear_demo_folder(instance)
-    app = create_app(
-        {"BIDHALL_INSTANCE": str(instance), "DATABASE_URL": None, "SCHEDULER_ENABLED": False}
-    )
+    app = create_app({**demo_settings(instance, os.environ), "SCHEDULER_ENABLED": False})
     real_now = clock.now().replace(second=0, microsecond=0)
     fake = clock.FakeClock(real_now - timedelta(days=40))
     clock.use(fake)
@@ -123,7 +121,7 @@ def demo_command(instance: Path | None, serve: bool, host: str, port: int) -> No
         from bidhall.extensions import socketio
         from bidhall.shell.app import create_app
 
-        app = create_app({"BIDHALL_INSTANCE": str(instance), "DATABASE_URL": None})
+        app = create_app(demo_settings(instance, os.environ))
         scheduler.start_background(app)
         click.echo(
             f"serving the demo on http://{host}:{port}/ — sign in as agency, "

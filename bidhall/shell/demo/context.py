@@ -5,6 +5,7 @@ and ``say`` (one line per step, stamped with the demo's local time)."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,24 @@ from bidhall import clock
 DEMO_PASSWORD = "demo-password-1"
 DEMO_KEY_PASSPHRASE = "demo key passphrase 1"
 DEMO_MARKER = ".bidhall-demo"
+# the demo centre's settings, unless the environment gives its own: its two regions (the
+# tenders' home region and its neighbour, whose expert pools the committee chapter sets up)
+# and its name in the pages' footer
+DEMO_SETTINGS = {
+    "REGIONS": {"330100": "Riverside", "330200": "Lakeside"},
+    "OPERATOR_NAME": "Riverside Public Resource Trading Centre",
+    "OPERATOR_ADDRESS": "1 Market Street, Riverside",
+}
+
+
+def demo_settings(instance: Path, environ: Mapping[str, str]) -> dict[str, Any]:
+    """The app settings of a demo run in ``instance``: the embedded SQLite database there and
+    DEMO_SETTINGS where the environment sets none (BIDHALL_REGIONS, OPERATOR_NAME...)."""
+    names = {"REGIONS": "BIDHALL_REGIONS"}
+    settings = {
+        key: value for key, value in DEMO_SETTINGS.items() if names.get(key, key) not in environ
+    }
+    return {**settings, "BIDHALL_INSTANCE": str(instance), "DATABASE_URL": None}
 
 
 def say(message: str) -> None:

@@ -25,6 +25,7 @@ def draft_of(start, tenderer_id: int) -> dict:
         "rule_set": "construction",
         "category": "works",
         "method": "comprehensive",
+        "region": "330100",  # Riverside (context.DEMO_SETTINGS)
         "tenderer_id": tenderer_id,
         "bid_validity_days": 90,
         "issue_start": start.isoformat(),
