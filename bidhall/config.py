@@ -114,6 +114,16 @@ DEFAULTS: dict[str, Any] = {
     # the public portal: tenders and notices per page, and who runs the site (its footer; an
     # empty one is left out): operator, address, telephone, e-mail and its ICP filing number
     "PORTAL_PAGE_SIZE": 20,
+    # the message centre's e-mail (bidhall/notifications/mail.py): unset SMTP_HOST, in-site
+    # messages only. PUBLIC_URL is the site's address as users reach it, for the links in them
+    "SMTP_HOST": None,
+    "SMTP_PORT": 25,
+    "SMTP_STARTTLS": False,
+    "SMTP_SSL": False,
+    "SMTP_USERNAME": "",
+    "SMTP_PASSWORD": "",
+    "MAIL_FROM": "",
+    "PUBLIC_URL": "",
     "OPERATOR_NAME": "",
     "OPERATOR_ADDRESS": "",
     "OPERATOR_PHONE": "",
@@ -175,6 +185,9 @@ _ENV_TYPES: dict[str, type] = {
     "TRUSTED_PROXIES": int,
     "TICK_SECONDS": int,
     "PORTAL_PAGE_SIZE": int,
+    "SMTP_PORT": int,
+    "SMTP_STARTTLS": bool,
+    "SMTP_SSL": bool,
     "LOGIN_FAILURES_BEFORE_DELAY": int,
     "LOGIN_MAX_DELAY_SECONDS": int,
     "LOGIN_MAX_FAILURES_PER_IP": int,

@@ -56,6 +56,8 @@ class User(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    # where the message centre e-mails the user's messages as well (bidhall.notifications)
+    email: Mapped[str | None] = mapped_column(String(254))
 
     organisation: Mapped[Organisation] = relationship(back_populates="users", lazy="joined")
 

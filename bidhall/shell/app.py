@@ -103,6 +103,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from audit.trends.views import blueprint as trends_pages
     from bidhall.accounts.views import blueprint as core_blueprint
     from bidhall.crypto.views import blueprint as crypto_blueprint
+    from bidhall.notifications.views import blueprint as messages_blueprint
     from bidhall.web import register_error_handlers
     from evaluation.documents.api import blueprint as evaluation_documents_api
     from evaluation.draws.api import blueprint as draws_api
@@ -124,6 +125,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(core_blueprint)
     app.register_blueprint(crypto_blueprint)
+    app.register_blueprint(messages_blueprint)
     app.register_blueprint(trading_pages)
     app.register_blueprint(bid_pages)
     app.register_blueprint(opening_pages)
@@ -165,9 +167,13 @@ def _wire_domains() -> None:
     import audit
     from audit.detectors import runner as audit_detectors
     from audit.ledger import checkpoints as audit_checkpoints
+    from bidhall.notifications import mail as notification_mail
+    from bidhall.notifications import services as notifications
     from evaluation.draws import jobs as draw_jobs
+    from evaluation.draws import notify as _draw_notifiers  # noqa: F401
     from evaluation.presence import jobs as presence_jobs
     from evaluation.sessions import jobs as session_jobs
+    from trading import notify as _trading_notifiers  # noqa: F401
     from trading.guarantees import jobs as guarantee_jobs
     from trading.opening import jobs as opening
     from trading.tenders import jobs as trading_services
@@ -176,12 +182,15 @@ def _wire_domains() -> None:
     scheduler.reset()
     audit.install()
     guarantee_jobs.install()  # after audit: its events land in the ledger after the cause's
+    # the message centre: the domains' notifiers (registered on import), e-mail on the tick
+    notifications.install()
     scheduler.register("trading", trading_services.tick)
     scheduler.register("opening", opening.tick)  # after trading: it closes the tenders first
     scheduler.register("guarantees", guarantee_jobs.tick)
     scheduler.register("evaluation", draw_jobs.tick)
     scheduler.register("evaluation-sessions", session_jobs.tick)
     scheduler.register("presence", presence_jobs.tick)
+    scheduler.register("messages-mail", notification_mail.tick)
     # the detectors read what every job wrote; the periodic ledger checkpoint runs last
     scheduler.register("audit-detectors", audit_detectors.tick)
     # the periodic ledger checkpoint runs last, sealing what the other jobs wrote
@@ -252,6 +261,7 @@ def import_models() -> None:
     import audit.ledger.models  # noqa: F401
     import bidhall.accounts.models  # noqa: F401
     import bidhall.crypto.models  # noqa: F401
+    import bidhall.notifications.models  # noqa: F401
     import evaluation.draws.models  # noqa: F401
     import evaluation.experts.models  # noqa: F401
     import evaluation.presence.models  # noqa: F401

@@ -26,7 +26,7 @@ MANAGER_ROLES = OWNERS | {"other_agency"}
 
 # (method, path, allowed). T = a published tender, D = its document, O = an objection to it,
 # S = the serial of the bidder's signing certificate, B = the bidder's sealed bid, U = an upload
-# of the bidder's under way, G = the bidder's organisation.
+# of the bidder's under way, G = the bidder's organisation, M = a message of the bidder's.
 # None: an authentication endpoint, where the password is the credential and no role applies
 # (tests/accounts/test_accounts.py covers it).
 TABLE = [
@@ -72,6 +72,13 @@ TABLE = [
     ("GET", "/api/tokens", SIGNED_IN),
     ("POST", "/api/tokens/Q/revoke", {"bidder", "admin"}),
     ("POST", "/api/tokens", None),
+    # the message centre: everyone's own; M is a message of the bidder's (its bid's receipt)
+    ("GET", "/messages", SIGNED_IN),
+    ("POST", "/messages/M/open", {"bidder"}),
+    ("POST", "/messages/read", SIGNED_IN),
+    ("POST", "/messages/email", SIGNED_IN),
+    ("GET", "/api/messages", SIGNED_IN),
+    ("POST", "/api/messages/M/read", {"bidder"}),
     ("GET", "/api/organisations", {"admin"}),
     ("POST", "/api/organisations", {"admin"}),
     ("GET", "/api/users", {"admin"}),
@@ -263,6 +270,7 @@ PLACEHOLDERS = {
     "N": "<int:number>",
     "F": "<path:name>",
     "Y": "<int:venue_id>",
+    "M": "<int:notification_id>",
     "A": "<int:alert_id>",
     "Q": "<int:token_id>",
 }

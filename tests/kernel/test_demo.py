@@ -42,6 +42,11 @@ def test_the_demo_plays_the_life_cycle_to_the_sealed_report_and_ends_with_a_json
     assert summary["opened"] == 3
     assert summary["receipts_verified"] == 3
     assert summary["deadline_moved"] is True
+    # the message centre told the holders of the amendment and its new deadline, each bidder
+    # of its bid's receipt and each drawn expert of its invitation
+    assert {"tender.amendment", "tender.deadline_moved", "bid.received", "draw.invited"} <= set(
+        summary["messages"]
+    )
     assert "decrypted remotely" in result.stdout
     assert (tmp_path / "demo" / "bidhall.db").exists()
     assert not (tmp_path / "from-environment").exists()

@@ -40,6 +40,8 @@ PAGES = [
     ("/admin/organisations", ("admin",), {}),
     ("/admin/users", ("admin",), {}),
     ("/account/tokens", ("bidder",), {}),
+    # the message centre: the bidder's holds its bid's receipt, the agency's the objection
+    ("/messages", ("bidder", "agency"), {}),
     ("/agency/tenders", ("agency",), {}),
     ("/agency/tenders/new", ("agency",), {}),
     ("/agency/tenders/<int:tender_id>", ("agency",), {"tender_id": "T"}),

@@ -64,6 +64,7 @@ def run_demo(instance: Path) -> dict:
 
 def _summary(demo: Demo, verification, checkpoints_checked: int, checkpoint_problem) -> dict:
     from bidhall.db import db
+    from bidhall.notifications import services as messages
     from trading.tenders import queries
 
     finding, tender = demo.opening_finding, demo.tender
@@ -91,6 +92,7 @@ def _summary(demo: Demo, verification, checkpoints_checked: int, checkpoint_prob
         "admin": demo.cast.admin.username,
         "evaluation": demo.evaluation,
         "alerts": demo.alerts,
+        "messages": messages.counts_by_kind(),
     }
 
 

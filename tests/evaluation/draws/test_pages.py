@@ -487,6 +487,18 @@ def test_the_expert_sees_its_invitation_with_the_tender_and_the_deadline(
     assert 'data-testid="accept"' in page
 
 
+def test_a_drawn_member_is_told_of_its_invitation_and_a_waiting_reserve_is_not(
+    expert_browser, drawn, experts
+):
+    member, reserve = members_of(drawn, experts)[0], reserve_of(drawn, experts)
+
+    [message] = expert_browser(member).get("/api/messages").get_json()["messages"]
+
+    assert message["text"].startswith("You are invited to an evaluation on ")
+    assert message["link"] == "/expert/invitations"
+    assert expert_browser(reserve).get("/api/messages").get_json()["messages"] == []
+
+
 def test_the_invitations_page_names_nobody(expert_browser, drawn, experts):
     member = members_of(drawn, experts)[0]
 

@@ -123,3 +123,19 @@ def test_a_claimed_guarantee_is_not_released(secured_bid, world, admin, api_for,
         409,
         "no_release_due",
     )
+
+
+def test_the_bidder_is_told_of_its_refund_and_its_guarantees_release(
+    secured_bid, bidder, admin, api_for, clock
+):
+    from bidhall.notifications import services as messages
+
+    tender, bid_id, guarantee_id, deposit_id = secured_bid
+    bids.withdraw_bid(bidder.user, bid_id)
+    api_for(admin).post(f"/api/deposits/{deposit_id}/refund", json={"bank_reference": "R-7"})
+    api_for(admin).post(f"/api/guarantees/{guarantee_id}/release", json={})
+
+    kinds = [n.kind for n in messages.inbox(bidder.user).rows]
+
+    assert kinds[:2] == ["guarantee.released", "deposit.refunded"]
+    assert "bid.received" in kinds
