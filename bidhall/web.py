@@ -136,10 +136,18 @@ def wants_json() -> bool:
     )
 
 
-def error_response(code: str, message: str, status: int, details: dict | None = None) -> Any:
+def error_response(
+    code: str,
+    message: str,
+    status: int,
+    details: dict | None = None,
+    localized: str | None = None,
+) -> Any:
     payload: dict[str, Any] = {"error": {"code": code, "message": message}}
     if details:
         payload["error"]["details"] = details
+    if localized:
+        payload["error"]["localized"] = localized
     if wants_json():
         return jsonify(payload), status
     return render_template("errors/error.html", code=code, message=message, status=status), status
@@ -170,8 +178,18 @@ def register_error_handlers(app: Any) -> None:
 
             if error.code == "login_required":
                 return redirect(url_for("core.login", next=request.full_path))
-        message = error.message if wants_json() else user_message(error)
-        return error_response(error.code, message, error.http_status, error.details)
+        if not wants_json():
+            return error_response(error.code, user_message(error), error.http_status, error.details)
+        # scripts read the service's (English) message; a page's script shows a person the
+        # same refusal in the page's language, when the catalog has it
+        localized = user_message(error)
+        return error_response(
+            error.code,
+            error.message,
+            error.http_status,
+            error.details,
+            localized=localized if localized != error.message else None,
+        )
 
     @app.errorhandler(CSRFError)
     def _csrf(error: CSRFError) -> Any:

@@ -45,5 +45,23 @@
     return window.Nzh.toMoney(fen === "00" ? whole : `${whole}.${fen}`, { outSymbol: false });
   }
 
-  window.bidhallDom = { fmt, el, money, capital };
+  // a size in bytes as people read it, in decimal units like the pages' (Jinja's
+  // filesizeformat): 512 Bytes, 12.3 kB, 204.8 MB; the number in the page's language
+  function size(bytes) {
+    const units = ["kB", "MB", "GB", "TB"];
+    const number = (value, digits) =>
+      new Intl.NumberFormat(document.documentElement.lang || undefined, {
+        maximumFractionDigits: digits,
+      }).format(value);
+    if (!(bytes >= 1000)) return `${number(bytes || 0, 0)} Bytes`;
+    let value = bytes;
+    let unit = -1;
+    while (value >= 1000 && unit < units.length - 1) {
+      value /= 1000;
+      unit += 1;
+    }
+    return `${number(value, 1)} ${units[unit]}`;
+  }
+
+  window.bidhallDom = { fmt, el, money, capital, size };
 })();

@@ -18,6 +18,7 @@
   const statusLine = form.querySelector("[data-testid=upload-status]");
   const progress = form.querySelector("[data-testid=upload-progress]");
   const bar = progress.querySelector(".progress-bar");
+  const bytesLine = form.querySelector("[data-testid=upload-bytes]");
   const button = form.querySelector("button[type=submit]");
   const receiptBox = document.querySelector("[data-testid=receipt]");
 
@@ -53,7 +54,8 @@
       const error = (data && data.error) || { code: `http_${response.status}`, message: response.statusText };
       // a piece the server already holds (or a half-written one) is settled by asking its offset
       const retryable = response.status >= 500 || error.code === "offset_mismatch";
-      throw new ApiError(error.code, error.message, retryable, error.details);
+      // a refusal in the page's language where the platform has it, else its own words
+      throw new ApiError(error.code, error.localized || error.message, retryable, error.details);
     }
     return data;
   }
@@ -67,6 +69,9 @@
     progress.setAttribute("aria-valuenow", String(percent));
     bar.style.width = `${percent}%`;
     bar.textContent = `${percent} %`;
+    const sizes = `${window.bidhallDom.size(done)} / ${window.bidhallDom.size(total)}`;
+    progress.setAttribute("aria-valuetext", `${percent} % (${sizes})`);
+    bytesLine.textContent = sizes;
   }
 
   function say(text) {
@@ -178,6 +183,26 @@
     const receipt = await complete(created.upload_id);
     showReceipt(receipt);
     say(labels.labelDone);
+    await refreshMyBids();
+  }
+
+  // the "my bids" table as the server now renders it (the new bid sealed, the one it replaced
+  // superseded), read from this same page: no reload, and the receipt stays on screen. A
+  // failure leaves the table as it was (the "refresh my bids" link still reloads the page)
+  async function refreshMyBids() {
+    const table = document.querySelector("[data-testid=my-bids]");
+    try {
+      const response = await fetch(window.location.pathname, {
+        credentials: "same-origin",
+        headers: { Accept: "text/html" },
+      });
+      if (!response.ok) return;
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = page.querySelector("[data-testid=my-bids]");
+      if (table && fresh) table.replaceWith(document.importNode(fresh, true));
+    } catch (error) {
+      // offline for a moment: the receipt is what matters, and it is shown
+    }
   }
 
   form.addEventListener("submit", async (event) => {

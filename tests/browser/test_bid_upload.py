@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -92,6 +93,8 @@ def test_a_bidder_uploads_its_sealed_bid_and_gets_the_receipt(open_page, tender,
     progress = page.get_by_test_id("upload-progress")
     expect(progress).to_have_attribute("aria-valuenow", "100")
     expect(progress).to_contain_text("100 %")
+    sent, size = page.get_by_test_id("upload-bytes").inner_text().split(" / ")
+    assert sent == size and re.fullmatch(r"[\d.,]+ (Bytes|kB|MB)", size)
     expect(page.get_by_test_id("receipt-manifest")).to_have_text(manifest_of(sealed))
     expect(page.get_by_test_id("upload-status")).to_have_text("Received: your bid is sealed.")
     expect(page.get_by_test_id("upload-error")).to_be_hidden()
@@ -114,7 +117,7 @@ def test_a_bidder_uploads_its_sealed_bid_and_gets_the_receipt(open_page, tender,
     assert body["bid_id"] == bid_id
     assert body["manifest_sha256"] == manifest_of(sealed)
 
-    page.click("[data-testid=refresh-bids]")
+    # the table of the bidder's bids shows the new bid without a reload
     row = page.locator(f"[data-testid=my-bid][data-bid-id='{bid_id}']")
     expect(row).to_have_attribute("data-state", "sealed")
     expect(row.get_by_test_id("bid-state")).to_have_text("Sealed")
@@ -190,6 +193,31 @@ def test_a_plain_file_is_refused_with_the_not_an_envelope_message(open_page, ten
     shot(page, "5-not-an-envelope")
     page.reload()
     expect(page.get_by_test_id("my-bid")).to_have_count(0)
+
+
+def test_a_refusal_is_worded_in_the_pages_language_with_its_code_in_small_print(
+    open_page, tender, bidder
+):
+    from playwright.sync_api import expect
+
+    user, _bundle = bidder
+    ensure_holder(user, tender.id)
+    page = open_bid_page(open_page, user, tender)
+    page.click("button[data-lang=zh]")  # the bidder switches the pages to Chinese
+    page.wait_for_selector("html[lang=zh-CN]")
+
+    page.set_input_files(
+        "[data-testid=bid-file]",
+        files=[{"name": "bid.pdf", "mimeType": "application/pdf", "buffer": b"%PDF-1.7\n" * 100}],
+    )
+    page.click("[data-testid=bid-upload]")
+
+    alert = page.get_by_test_id("upload-error")
+    expect(alert.locator("[data-role=message]")).to_have_text(
+        "该文件不是 bidhall-seal/1 加密投标文件：未加密或其他格式的文件不予接收。"
+        "请用投标文件制作工具（bidhall seal）加密后再上传。"
+    )
+    expect(alert.locator("[data-role=code]")).to_have_text("not_an_envelope")
 
 
 def test_an_upload_after_the_deadline_is_refused_with_the_rules_message(

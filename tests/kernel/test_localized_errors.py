@@ -1,5 +1,6 @@
 """Refusals shown on pages speak the page's language; the JSON API keeps its English messages
-(scripts read the codes)."""
+(scripts read the codes) and adds the page's wording as ``localized`` where the catalog has it
+(a page's script shows a person that)."""
 
 from tests.fixtures.app import csrf_token
 
@@ -41,7 +42,9 @@ def test_a_refused_page_action_is_explained_in_chinese(make_tender, world, login
     assert "请先下载招标文件" in answer.get_data(as_text=True)
 
 
-def test_the_json_api_keeps_english_messages(client, make_tender, world, api_for):
+def test_the_json_api_keeps_english_messages_and_adds_the_requests_language(
+    client, make_tender, world, api_for
+):
     tender = make_tender("published")
     api = api_for(world.bidder())
     answer = api.client.post(
@@ -51,3 +54,18 @@ def test_the_json_api_keeps_english_messages(client, make_tender, world, api_for
     )
     assert answer.get_json()["error"]["code"] == "not_a_holder"
     assert "downloaded the documents" in answer.get_json()["error"]["message"]
+    assert answer.get_json()["error"]["localized"].startswith("请先下载招标文件")
+
+
+def test_a_refusal_the_catalog_does_not_translate_carries_no_second_message(
+    client, make_tender, world, api_for
+):
+    tender = make_tender("published")
+    api = api_for(world.bidder())
+    answer = api.client.post(
+        f"/api/tenders/{tender.id}/questions",
+        json={"body": "Is item 3.2 final?"},
+        headers=api.headers | {"Accept-Language": "en"},
+    )
+    assert answer.get_json()["error"]["code"] == "not_a_holder"
+    assert "localized" not in answer.get_json()["error"]

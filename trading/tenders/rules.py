@@ -127,16 +127,26 @@ def check_lots(rules: RuleSet, lots: Sequence[LotTerms]) -> None:
 
 def check_lot_prices(rules: RuleSet, lot: LotTerms) -> None:
     if lot.estimated_price <= 0 or lot.ceiling_price <= 0:
-        raise RuleViolation(f"lot {lot.number}: prices must be positive", code="invalid_price")
+        raise RuleViolation(
+            f"lot {lot.number}: prices must be positive",
+            code="invalid_price",
+            field="ceiling_price" if lot.estimated_price > 0 else "estimated_price",
+            lot=lot.number,
+        )
     if lot.ceiling_price > lot.estimated_price:
         raise RuleViolation(
             f"lot {lot.number}: the ceiling price {lot.ceiling_price} exceeds the estimated "
             f"price {lot.estimated_price}",
             code="ceiling_above_estimate",
+            field="ceiling_price",
+            lot=lot.number,
         )
     if lot.guarantee_amount < 0:
         raise RuleViolation(
-            f"lot {lot.number}: a guarantee cannot be negative", code="invalid_guarantee"
+            f"lot {lot.number}: a guarantee cannot be negative",
+            code="invalid_guarantee",
+            field="guarantee_amount",
+            lot=lot.number,
         )
     limit = max_guarantee(rules, lot.estimated_price)
     if lot.guarantee_amount > limit:
@@ -146,6 +156,8 @@ def check_lot_prices(rules: RuleSet, lot: LotTerms) -> None:
             + (f", at most {rules.guarantee_cap}" if rules.guarantee_cap is not None else "")
             + ")",
             code="guarantee_too_high",
+            field="guarantee_amount",
+            lot=lot.number,
             limit=str(limit),
         )
 
@@ -237,16 +249,20 @@ def check_schedule(
             f"the document download period must last at least {rules.min_download_days} days "
             "(Regs Art 16)",
             code="download_period_too_short",
+            field="issue_end",
         )
     if issue_end > deadline:
         raise RuleViolation(
-            "the download period cannot end after the bid deadline", code="download_after_deadline"
+            "the download period cannot end after the bid deadline",
+            code="download_after_deadline",
+            field="issue_end",
         )
     if deadline - issue_start < timedelta(days=rules.min_bid_days):
         raise RuleViolation(
             f"at least {rules.min_bid_days} days must pass from the first issue of the documents "
             "to the bid deadline (Law Art 24)",
             code="bid_period_too_short",
+            field="bid_deadline",
             shortfall_seconds=int(
                 (timedelta(days=rules.min_bid_days) - (deadline - issue_start)).total_seconds()
             ),

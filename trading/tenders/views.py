@@ -205,6 +205,7 @@ def new_tender() -> Any:
             tender = tender_services.create_tender(user, parse_draft(form.draft_data()))
         except DomainError as error:
             flash(user_message(error), "danger")
+            form.show_at_field(error, user_message(error))
             return render_template(
                 "trading/tender_form.html", form=form, tender=None
             ), error.http_status
@@ -227,6 +228,7 @@ def edit_tender(tender_id: int) -> Any:
             tender_services.update_tender(user, tender.id, parse_draft(form.draft_data()))
         except DomainError as error:
             flash(user_message(error), "danger")
+            form.show_at_field(error, user_message(error))
             return render_template(
                 "trading/tender_form.html", form=form, tender=tender
             ), error.http_status

@@ -344,6 +344,20 @@ def test_another_agency_cannot_act_on_a_published_tender(login, make_user, make_
 # --- the supervisor's filing queue --------------------------------------------------------------
 
 
+def test_a_supervisor_reviewing_a_filing_opens_its_documents_from_the_page(
+    supervisor_browser, make_tender
+):
+    tender = make_tender("filing")
+    review = text_of(supervisor_browser.get(f"/supervision/filings/{tender.id}"))
+    [link] = re.findall(r'data-testid="read-document" href="([^"]+)"', review)
+
+    document = supervisor_browser.get(link, headers={"Accept": "text/html"})
+
+    assert document.status_code == 200
+    assert document.data == b"%PDF-1.7 tender documents"
+    assert "25 Bytes" in review  # its size as people read it (KB, MB for larger ones)
+
+
 def test_a_supervisor_accepts_a_filing_from_the_queue(
     supervisor_browser, agency_browser, make_tender
 ):
@@ -787,3 +801,25 @@ def test_every_string_of_the_trading_and_admin_pages_has_a_chinese_translation()
     }
 
     assert sorted(m for m in used if m not in translated) == []
+
+
+def test_a_refused_lot_price_is_shown_at_its_field_in_the_pages_language(agency_browser, world):
+    response = post_draft(agency_browser, world, **{"lots-0-ceiling_price": "13000000"})
+    body = text_of(response)
+
+    assert response.status_code == 422
+    assert re.search(r'id="lots-0-ceiling_price"[^>]*aria-invalid="true"', body) or re.search(
+        r'aria-invalid="true"[^>]*id="lots-0-ceiling_price"', body
+    )
+    assert 'id="lots-0-ceiling_price-error" data-testid="field-error">' in body
+    assert 'value="13000000"' in body  # the input is kept to be corrected
+
+
+def test_a_date_the_form_cannot_read_is_shown_at_its_field(agency_browser, world):
+    response = post_draft(agency_browser, world, bid_deadline="next Tuesday")
+    body = text_of(response)
+
+    assert response.status_code == 400
+    assert 'id="bid_deadline"' in body
+    assert body.split('id="bid_deadline"')[0].rsplit("<input", 1)[1].count("is-invalid") == 1
+    assert "invalid-feedback" in body.split('id="bid_deadline"')[1].split("</div>")[0] + "</div>"
