@@ -104,6 +104,9 @@ DEFAULTS: dict[str, Any] = {
     "LOGIN_MAX_FAILURES_PER_IP": 20,
     "LOGIN_WINDOW_MINUTES": 15,
     "PASSWORD_MIN_LENGTH": 10,
+    # who opens bidders' accounts: "self_service" (a company registers on /register and an
+    # administrator approves it) or "admin" (administrators only, /admin/organisations, users)
+    "REGISTRATION": "self_service",
     # tenders: a centre may tighten the legal defaults of trading.tenders.rules.RULE_SETS here,
     # e.g. {"construction": {"min_bid_days": 25}}
     "RULE_SET_OVERRIDES": {},

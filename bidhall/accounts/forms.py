@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from bidhall.accounts.models import ORG_KIND_FOR_ROLE, Role
 from bidhall.forms import PageForm
@@ -72,3 +72,32 @@ class TokenForm(PageForm):
         validators=[DataRequired(), Length(max=80)],
         description=_l("What the token is for, e.g. “sealing script on the office PC”."),
     )
+
+
+class RegistrationForm(PageForm):
+    """A company's self-service registration (bidhall.accounts.registrations)."""
+
+    organisation_name = StringField(
+        _l("Company name"), validators=[DataRequired(), Length(max=200)]
+    )
+    credit_code = StringField(
+        _l("Unified social credit code"),
+        validators=[DataRequired(), Length(min=18, max=18)],
+        description=_l("18 characters, as on the business licence."),
+    )
+    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=120)])
+    email = StringField(
+        _l("E-mail"),
+        validators=[DataRequired(), Length(max=254)],
+        description=_l("The centre's answer and later messages go here."),
+    )
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(min=3, max=80)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    confirm = PasswordField(
+        _l("Password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+
+
+class RejectionForm(PageForm):
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])

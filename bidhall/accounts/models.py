@@ -105,3 +105,25 @@ class LoginAttempt(Base):
     remote_addr: Mapped[str] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(index=True)
     succeeded: Mapped[bool]
+
+
+class Registration(Base):
+    """A company's self-service registration (自助注册), waiting for the centre's approval: the
+    bidder organisation and its first user, created together when an administrator approves.
+    The password is kept only as its hash, as a user's."""
+
+    __tablename__ = "registrations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_name: Mapped[str] = mapped_column(String(200))
+    credit_code: Mapped[str] = mapped_column(String(18), index=True)
+    contact_name: Mapped[str] = mapped_column(String(120))
+    username: Mapped[str] = mapped_column(String(80), index=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(254))
+    state: Mapped[str] = mapped_column(String(10), index=True)  # pending | approved | rejected
+    submitted_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str | None] = mapped_column(String(2000))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -56,6 +56,11 @@ def configure(config: dict) -> None:
     _dummy_hash = _hasher.hash(secrets.token_hex(8))
 
 
+def hash_password(password: str) -> str:
+    """The stored form of a password (argon2), for an account created later from it."""
+    return _hasher.hash(password)
+
+
 def create_organisation(
     actor: User | str | None, name: str, kind: str, credit_code: str | None = None
 ) -> Organisation:

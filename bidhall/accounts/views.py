@@ -21,8 +21,16 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
 from bidhall import inputs
-from bidhall.accounts import services
-from bidhall.accounts.forms import LoginForm, OrganisationForm, TokenForm, UserForm, option
+from bidhall.accounts import registrations, services
+from bidhall.accounts.forms import (
+    LoginForm,
+    OrganisationForm,
+    RegistrationForm,
+    RejectionForm,
+    TokenForm,
+    UserForm,
+    option,
+)
 from bidhall.accounts.models import Role
 from bidhall.errors import Conflict, DomainError, InvalidInput, TooManyAttempts
 from bidhall.web import actor, json_body, require, user_message
@@ -91,6 +99,83 @@ def admin_organisations() -> Any:
     return render_template(
         "accounts/organisations.html", form=form, organisations=services.list_organisations()
     ), status
+
+
+@blueprint.route("/register", methods=["GET", "POST"])
+def register() -> Any:
+    """A company registers itself and its first user; an administrator approves it."""
+    form = RegistrationForm()
+    status = 400 if form.is_submitted() else 200  # a submitted form shown again was refused
+    if form.validate_on_submit():
+        try:
+            registrations.submit(
+                registrations.Application(
+                    organisation_name=form.organisation_name.data,
+                    credit_code=form.credit_code.data,
+                    contact_name=form.contact_name.data,
+                    username=form.username.data,
+                    password=form.password.data,
+                    email=form.email.data,
+                )
+            )
+        except DomainError as error:
+            message = user_message(error)
+            field = form._fields.get(error.details.get("field") or "")
+            if field is not None:
+                field.errors = [*field.errors, message]
+            else:
+                flash(message, "danger")
+            status = error.http_status
+        else:
+            flash(
+                _(
+                    "Your registration was received. You can sign in as soon as the centre "
+                    "approves it; you will be told by e-mail."
+                ),
+                "success",
+            )
+            return redirect(url_for("core.login"))
+    return render_template(
+        "accounts/register.html", form=form, open=registrations.open_to_the_public()
+    ), status
+
+
+@blueprint.get("/admin/registrations")
+@require(Role.ADMIN)
+def admin_registrations() -> Any:
+    return _render_registrations()
+
+
+def _render_registrations(error: DomainError | None = None) -> Any:
+    if error is not None:
+        flash(user_message(error), "danger")
+    return render_template(
+        "accounts/registrations.html",
+        registrations=registrations.registrations(actor()),
+    ), (error.http_status if error else 200)
+
+
+@blueprint.post("/admin/registrations/<int:registration_id>/approve")
+@require(Role.ADMIN)
+def approve_registration(registration_id: int) -> Any:
+    try:
+        registration = registrations.approve(actor(), registration_id)
+    except DomainError as error:
+        return _render_registrations(error)
+    flash(_("Approved %(name)s.", name=registration.organisation_name), "success")
+    return redirect(url_for("core.admin_registrations"))
+
+
+@blueprint.post("/admin/registrations/<int:registration_id>/reject")
+@require(Role.ADMIN)
+def reject_registration(registration_id: int) -> Any:
+    form = RejectionForm()
+    try:
+        registration = registrations.reject(actor(), registration_id, form.reason.data)
+    except DomainError as error:
+        return _render_registrations(error)
+    flash(_("Rejected %(name)s.", name=registration.organisation_name), "success")
+    return redirect(url_for("core.admin_registrations"))
 
 
 @blueprint.route("/admin/users", methods=["GET", "POST"])

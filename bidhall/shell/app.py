@@ -167,6 +167,7 @@ def _wire_domains() -> None:
     import audit
     from audit.detectors import runner as audit_detectors
     from audit.ledger import checkpoints as audit_checkpoints
+    from bidhall.accounts import notify as _account_notifiers  # noqa: F401
     from bidhall.notifications import mail as notification_mail
     from bidhall.notifications import services as notifications
     from evaluation.draws import jobs as draw_jobs
@@ -259,7 +260,7 @@ def import_models() -> None:
     """Load every domain's models so Base.metadata knows all tables (Alembic, tests)."""
     import audit.alerts.models  # noqa: F401
     import audit.ledger.models  # noqa: F401
-    import bidhall.accounts.models  # noqa: F401
+    import bidhall.accounts.models  # noqa: F401 (users, organisations, tokens, registrations)
     import bidhall.crypto.models  # noqa: F401
     import bidhall.notifications.models  # noqa: F401
     import evaluation.draws.models  # noqa: F401

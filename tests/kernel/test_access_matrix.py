@@ -47,6 +47,12 @@ TABLE = [
     ("GET", "/admin/organisations", {"admin"}),
     ("POST", "/admin/organisations", {"admin"}),
     ("GET", "/admin/users", {"admin"}),
+    # self-service registration (anyone may register a company; R = a pending registration)
+    ("GET", "/register", ALL),
+    ("POST", "/register", ALL),
+    ("GET", "/admin/registrations", {"admin"}),
+    ("POST", "/admin/registrations/R/approve", {"admin"}),
+    ("POST", "/admin/registrations/R/reject", {"admin"}),
     ("POST", "/admin/users", {"admin"}),
     ("GET", "/agency/tenders", MANAGER_ROLES),
     ("GET", "/agency/tenders/new", MANAGER_ROLES),
@@ -271,6 +277,7 @@ PLACEHOLDERS = {
     "F": "<path:name>",
     "Y": "<int:venue_id>",
     "M": "<int:notification_id>",
+    "R": "<int:registration_id>",
     "A": "<int:alert_id>",
     "Q": "<int:token_id>",
 }

@@ -33,6 +33,8 @@ ROLES = ("tenderer", "agency", "bidder", "expert", "supervisor", "issuer", "admi
 PAGES = [
     ("/", ("anonymous", *ROLES), {}),
     ("/login", ("anonymous",), {}),
+    ("/register", ("anonymous",), {}),
+    ("/admin/registrations", ("admin",), {}),
     ("/tenders/<int:tender_id>", ("anonymous", "bidder"), {"tender_id": "T"}),
     ("/tenders/<int:tender_id>", ("anonymous",), {"tender_id": "PUBLISHED"}),
     ("/tenders/<int:tender_id>/bid", ("bidder",), {"tender_id": "T"}),

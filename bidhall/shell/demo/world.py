@@ -4,6 +4,7 @@ own key files, whose public keys the platform CA certifies."""
 
 from __future__ import annotations
 
+from bidhall.accounts import registrations, rules
 from bidhall.accounts import services as accounts
 from bidhall.shell.demo.context import DEMO_KEY_PASSPHRASE, DEMO_PASSWORD, Demo
 
@@ -43,6 +44,19 @@ def run(demo: Demo) -> None:
         f"registered {len(accounts.list_organisations())} organisations and "
         f"{len(accounts.list_users())} users (password for all: {DEMO_PASSWORD})"
     )
+    # a fourth company registers itself on /register; it waits for the administrator's approval
+    code = "91330100MA27U1234"
+    registrations.submit(
+        registrations.Application(
+            "Haixin Engineering Co.",
+            code + rules.credit_code_check(code),
+            "Zhou Ping",
+            "haixin",
+            DEMO_PASSWORD,
+            "bids@haixin.example",
+        )
+    )
+    demo.say("Haixin Engineering Co. registered itself and awaits the administrator's approval")
 
     # every custodian and bidder makes its own key pair and key file; the platform CA
     # certifies the public keys (the private keys never reach the server)
