@@ -32,17 +32,20 @@ def test_a_holder_reads_a_clarification_from_the_bell_on_a_phone(
     context = chromium.new_context(
         base_url=server, locale="zh-CN", viewport={"width": 1280, "height": 900}
     )
-    context.set_default_timeout(5000)
+    context.set_default_timeout(10000)
     phone = context.new_page()
     try:
         sign_in(phone, bidder)
-        phone.set_viewport_size({"width": 390, "height": 844})
-        phone.reload()
-        phone.get_by_test_id("nav-toggle").click()
         bell = phone.get_by_test_id("nav-messages")
         expect(bell.get_by_test_id("unread-count")).to_have_text("1")
         expect(bell).to_have_attribute("aria-label", "消息中心，1 条未读")
+
+        # on a phone the bell is in the folded menu
+        phone.set_viewport_size({"width": 390, "height": 844})
+        phone.get_by_test_id("nav-toggle").click()
+        expect(bell).to_be_visible()
         bell.click()
+        expect(phone.locator("h1")).to_have_text("消息中心")
 
         message = phone.get_by_test_id("message")
         expect(message).to_have_attribute("data-read", "false")
@@ -56,7 +59,6 @@ def test_a_holder_reads_a_clarification_from_the_bell_on_a_phone(
         expect(phone.locator("[data-testid=notice]:target")).to_contain_text("改为周一。")
         phone.goto("/messages")
         expect(phone.get_by_test_id("message")).to_have_attribute("data-read", "true")
-        phone.get_by_test_id("nav-toggle").click()
         expect(phone.get_by_test_id("nav-messages").get_by_test_id("unread-count")).to_have_count(0)
     finally:
         context.close()

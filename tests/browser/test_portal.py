@@ -31,7 +31,7 @@ def phone(chromium, server):
     context = chromium.new_context(
         base_url=server, locale="zh-CN", viewport={"width": 390, "height": 844}
     )
-    context.set_default_timeout(5000)
+    context.set_default_timeout(10000)
     yield context.new_page()
     context.close()
 

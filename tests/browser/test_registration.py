@@ -28,7 +28,7 @@ def test_a_new_bidder_registers_on_a_phone_and_signs_in_once_approved(chromium, 
     context = chromium.new_context(
         base_url=server, locale="zh-CN", viewport={"width": 390, "height": 844}
     )
-    context.set_default_timeout(5000)
+    context.set_default_timeout(10000)
     phone = context.new_page()
     try:
         phone.goto("/login")
