@@ -241,6 +241,21 @@ def optional_text(value: Any, field: str, **options: Any) -> str | None:
     return text(value, field, required=False, **options) or None
 
 
+# an address as people type one: something@domain.tld, no spaces (RFC 5322's full grammar is
+# not what a form needs; the SMTP server has the last word)
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+
+
+def email(value: Any, field: str, *, required: bool = True) -> str:
+    """An e-mail address (blank allowed when not ``required``)."""
+    address = text(value, field, required=required, max_length=254)
+    if address and not _EMAIL.fullmatch(address):
+        raise InvalidInput(
+            f"{field}: give an address such as name@example.com", code="invalid_email", field=field
+        )
+    return address
+
+
 def check_text(value: str, field: str) -> str:
     _check_text(value, field)
     return value

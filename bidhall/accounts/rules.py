@@ -18,18 +18,24 @@ USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,80}$")
 def check_username(username: str) -> None:
     if not USERNAME.match(username or ""):
         raise InvalidInput(
-            "a username is 3 to 80 letters, digits or _ . @ -", code="invalid_username"
+            "a username is 3 to 80 letters, digits or _ . @ -",
+            code="invalid_username",
+            field="username",
         )
 
 
 def check_password(password: str, min_length: int) -> None:
     if len(password or "") < min_length:
         raise InvalidInput(
-            f"a password needs at least {min_length} characters", code="weak_password"
+            f"a password needs at least {min_length} characters",
+            code="weak_password",
+            field="password",
         )
     if password.isdigit() or password.isalpha():
         raise InvalidInput(
-            "a password must mix letters with digits or symbols", code="weak_password"
+            "a password must mix letters with digits or symbols",
+            code="weak_password",
+            field="password",
         )
 
 

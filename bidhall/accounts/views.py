@@ -119,12 +119,8 @@ def register() -> Any:
                 )
             )
         except DomainError as error:
-            message = user_message(error)
-            field = form._fields.get(error.details.get("field") or "")
-            if field is not None:
-                field.errors = [*field.errors, message]
-            else:
-                flash(message, "danger")
+            if not form.show_at_field(error, user_message(error)):
+                flash(user_message(error), "danger")
             status = error.http_status
         else:
             flash(

@@ -150,28 +150,22 @@ class TenderForm(PageForm):
         FormField(CriterionRow), min_entries=MAX_CRITERIA, max_entries=MAX_CRITERIA
     )
 
-    def show_at_field(self, error: Any, message: str) -> bool:
-        """Put a refusal's message under the field it names (its ``field`` detail: "title",
-        "lots[2].title" for the second lot given, or "ceiling_price" with the ``lot`` number);
-        False when no field of the form is named."""
+    def _field_named(self, error: Any) -> Any:
+        """Also a lot's field: "lots[2].title" (the second lot given) or a ``field`` with the
+        ``lot`` number."""
         name, lot = error.details.get("field"), error.details.get("lot")
         if not isinstance(name, str):
-            return False
+            return None
         rows = [entry.form for entry in self.lots if not entry.form.is_blank()]
-        target = None
         if lot is not None:
             row = next((r for r in rows if (r.number.data or "").strip() == str(lot)), None)
-            target = row and row._fields.get(name)
-        elif name.startswith("lots[") and "]." in name:
+            return row and row._fields.get(name)
+        if name.startswith("lots[") and "]." in name:
             index, _, inner = name[5:].partition("].")
             if index.isdigit() and 0 < int(index) <= len(rows):
-                target = rows[int(index) - 1]._fields.get(inner)
-        else:
-            target = self._fields.get(name)
-        if target is None:
-            return False
-        target.errors = [*target.errors, message]
-        return True
+                return rows[int(index) - 1]._fields.get(inner)
+            return None
+        return super()._field_named(error)
 
     def draft_data(self) -> dict[str, Any]:
         """The input as trading.tenders.schemas.parse_draft takes it. Blank lot and criterion
