@@ -63,5 +63,21 @@
     return `${number(value, 1)} ${units[unit]}`;
   }
 
-  window.bidhallDom = { fmt, el, money, capital, size };
+  // replace the element `selector` names with the same element of this page as the server now
+  // renders it (a list after a change made by script), read from this same URL so that what the
+  // script showed stays on screen; a failure leaves the element as it was (a reload shows it)
+  async function refresh(selector) {
+    try {
+      const response = await fetch(window.location.pathname, { credentials: "same-origin", headers: { Accept: "text/html" } });
+      if (!response.ok) return;
+      const page = new DOMParser().parseFromString(await response.text(), "text/html");
+      const fresh = page.querySelector(selector);
+      const current = document.querySelector(selector);
+      if (current && fresh) current.replaceWith(document.importNode(fresh, true));
+    } catch (cause) {
+      // offline for a moment
+    }
+  }
+
+  window.bidhallDom = { fmt, el, money, capital, size, refresh };
 })();

@@ -2,7 +2,8 @@
 // only: read with FileReader, unlocked with its passphrase by WebCrypto (PBKDF2-HMAC-SHA256 →
 // AES-256-GCM around the PKCS#8 keys). The file and the passphrase never leave the page. Shared
 // by the opening hall (static/js/opening.js: the X25519 encryption key) and the evaluation
-// session (static/js/evaluation.js: the Ed25519 signing key).
+// session (static/js/evaluation.js: the Ed25519 signing key); and made in the browser on the
+// holder's keys page (static/js/enrol.js: `generate` and `lock`).
 //
 // Every function that can fail with something a person must read takes `texts`, the page's
 // translated messages: {badKeyFile, badPassphrase, noX25519, noEd25519}; it throws a
@@ -100,5 +101,49 @@
     return bytesB64(await crypto.subtle.sign({ name: "Ed25519" }, key, data));
   }
 
-  window.bidhallKeyFile = { KeyFileError, b64bytes, bytesB64, utf8, canonical, readFile, unlock, encryptionKey, signingKey, openKeyFile, sign };
+  // --- making a key file (docs/keys-and-certificates.md §1 and §3) ---------------------------------
+
+  // both key pairs, made here: the certificate request (bidhall-certreq/1, signed by the new
+  // signing key: the proof of possession) goes to the platform; `secrets` is the key file's
+  // plaintext, which never leaves the page but inside the locked file
+  async function generate() {
+    const signing = await crypto.subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]);
+    const encryption = await crypto.subtle.generateKey({ name: "X25519" }, true, ["deriveBits"]);
+    const exported = async (format, key) => bytesB64(await crypto.subtle.exportKey(format, key));
+    const request = {
+      format: "bidhall-certreq/1",
+      signing_public_key: await exported("raw", signing.publicKey),
+      encryption_public_key: await exported("raw", encryption.publicKey),
+    };
+    request.signature = bytesB64(await crypto.subtle.sign({ name: "Ed25519" }, signing.privateKey, utf8(canonical(request))));
+    const secrets = canonical({
+      encryption_pkcs8: await exported("pkcs8", encryption.privateKey),
+      signing_pkcs8: await exported("pkcs8", signing.privateKey),
+    });
+    return { request, secrets };
+  }
+
+  // the bidhall-key/1 file of `secrets`, locked with `passphrase` (fresh salt and nonce), holding
+  // the certificates the platform issued: the same bytes' meaning as `bidhall keys new` writes
+  async function lock(secrets, passphrase, iterations, certificates) {
+    const salt = crypto.getRandomValues(new Uint8Array(16));
+    const nonce = crypto.getRandomValues(new Uint8Array(12));
+    const header = {
+      format: "bidhall-key/1",
+      kdf: { name: "PBKDF2-HMAC-SHA256", iterations, salt: bytesB64(salt) },
+      cipher: { name: "AES-256-GCM", nonce: bytesB64(nonce) },
+    };
+    const base = await crypto.subtle.importKey("raw", utf8(passphrase.normalize("NFC")), "PBKDF2", false, ["deriveKey"]);
+    const aesKey = await crypto.subtle.deriveKey(
+      { name: "PBKDF2", hash: "SHA-256", salt, iterations },
+      base, { name: "AES-GCM", length: 256 }, false, ["encrypt"]);
+    const ciphertext = await crypto.subtle.encrypt({ name: "AES-GCM", iv: nonce, additionalData: utf8(canonical(header)) }, aesKey, utf8(secrets));
+    const document = Object.assign({}, header, {
+      ciphertext: bytesB64(ciphertext),
+      certificates: { signing: certificates.signing, encryption: certificates.encryption, chain: certificates.chain },
+    });
+    return JSON.stringify(document, null, 2) + "\n";
+  }
+
+  window.bidhallKeyFile = { KeyFileError, b64bytes, bytesB64, utf8, canonical, readFile, unlock, encryptionKey, signingKey, openKeyFile, sign, generate, lock };
 })();

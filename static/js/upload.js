@@ -183,26 +183,9 @@
     const receipt = await complete(created.upload_id);
     showReceipt(receipt);
     say(labels.labelDone);
-    await refreshMyBids();
-  }
-
-  // the "my bids" table as the server now renders it (the new bid sealed, the one it replaced
-  // superseded), read from this same page: no reload, and the receipt stays on screen. A
-  // failure leaves the table as it was (the "refresh my bids" link still reloads the page)
-  async function refreshMyBids() {
-    const table = document.querySelector("[data-testid=my-bids]");
-    try {
-      const response = await fetch(window.location.pathname, {
-        credentials: "same-origin",
-        headers: { Accept: "text/html" },
-      });
-      if (!response.ok) return;
-      const page = new DOMParser().parseFromString(await response.text(), "text/html");
-      const fresh = page.querySelector("[data-testid=my-bids]");
-      if (table && fresh) table.replaceWith(document.importNode(fresh, true));
-    } catch (error) {
-      // offline for a moment: the receipt is what matters, and it is shown
-    }
+    // the "my bids" table as the server now renders it: the new bid sealed, the one it
+    // replaced superseded, and the receipt still on screen
+    await window.bidhallDom.refresh("[data-testid=my-bids]");
   }
 
   form.addEventListener("submit", async (event) => {

@@ -75,6 +75,8 @@ TABLE = [
     ("GET", "/account/tokens", SIGNED_IN),
     ("POST", "/account/tokens", SIGNED_IN),
     ("POST", "/account/tokens/Q/revoke", {"bidder", "admin"}),
+    ("GET", "/account/keys", SIGNED_IN),
+    ("POST", "/account/keys/S/revoke", {"bidder", "admin"}),
     ("GET", "/api/tokens", SIGNED_IN),
     ("POST", "/api/tokens/Q/revoke", {"bidder", "admin"}),
     ("POST", "/api/tokens", None),

@@ -42,6 +42,7 @@ PAGES = [
     ("/admin/organisations", ("admin",), {}),
     ("/admin/users", ("admin",), {}),
     ("/account/tokens", ("bidder",), {}),
+    ("/account/keys", ("bidder", "expert"), {}),
     # the message centre: the bidder's holds its bid's receipt, the agency's the objection
     ("/messages", ("bidder", "agency"), {}),
     ("/agency/tenders", ("agency",), {}),
