@@ -98,7 +98,8 @@ def test_a_bidder_uploads_its_sealed_bid_and_gets_the_receipt(open_page, tender,
     expect(page.get_by_test_id("receipt-manifest")).to_have_text(manifest_of(sealed))
     expect(page.get_by_test_id("upload-status")).to_have_text("Received: your bid is sealed.")
     expect(page.get_by_test_id("upload-error")).to_be_hidden()
-    bid_id = int(page.get_by_test_id("receipt-bid-id").inner_text())
+    expect(page.get_by_test_id("receipt-submission")).to_have_text("1")
+    bid_id = int(receipt.get_attribute("data-bid-id"))
     bid = bids.get_own_bid(user, bid_id)
     assert bid.manifest_sha256 == manifest_of(sealed)
     expect(page.get_by_test_id("receipt-seq")).to_have_text(str(bid.ledger_seq))
@@ -112,7 +113,7 @@ def test_a_bidder_uploads_its_sealed_bid_and_gets_the_receipt(open_page, tender,
     with page.expect_download() as download_info:
         page.click("[data-testid=receipt-download]")
     download = download_info.value
-    assert download.suggested_filename == f"receipt-{tender.reference}-bid-{bid_id}.json"
+    assert download.suggested_filename == f"receipt-{tender.reference}-lot-1-1.json"
     body = receipts.verify_receipt(json.loads(Path(download.path()).read_text(encoding="utf-8")))
     assert body["bid_id"] == bid_id
     assert body["manifest_sha256"] == manifest_of(sealed)

@@ -14,10 +14,11 @@ from flask_babel import gettext as _
 
 from bidhall import clock
 from bidhall.accounts.models import Role
+from bidhall.db import db
 from bidhall.errors import DomainError, NotFound
 from bidhall.web import actor, flash_refusal, refusal_status, require, user_message
 from trading.bids import queries as bids
-from trading.bids import rules
+from trading.bids import receipts, rules
 from trading.bids import services as bid_services
 from trading.bids.models import Bid
 from trading.tenders import queries as tenders
@@ -62,7 +63,8 @@ def withdraw_bid(tender_id: int, bid_id: int) -> Any:
 @require(Role.BIDDER)
 def download_receipt(tender_id: int, bid_id: int) -> Any:
     bid = _own_bid(tender_id, bid_id)
-    filename = f"receipt-{bid.tender.reference}-bid-{bid.id}.json"
+    number = receipts.submission_number(db.session, bid)
+    filename = f"receipt-{bid.tender.reference}-lot-{bid.lot_number}-{number}.json"
     return Response(
         bid.receipt,
         mimetype="application/json",
@@ -81,12 +83,14 @@ def _render_bid_page(tender_id: int, error: DomainError | None = None) -> Any:
     user = actor()
     tender = tenders.get_visible_tender(user, tender_id)
     flash_refusal(error)
+    my_bids = bids.my_bids(user, tender.id)
     return render_template(
         "trading/bid.html",
         tender=tender,
         organisation=user.organisation,
         holder=tenders.held_by(user, tender.id),
-        my_bids=bids.my_bids(user, tender.id),
+        my_bids=my_bids,
+        submission=receipts.submission_numbers(my_bids),
         closed_reason=_submission_refusal(tender),
         piece_bytes=UPLOAD_PIECE_BYTES,
     ), refusal_status(error)

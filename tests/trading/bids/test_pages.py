@@ -226,7 +226,7 @@ def test_the_receipt_downloads_as_a_file_that_verifies(tender, bidder):
     assert response.mimetype == "application/json"
     disposition = response.headers["Content-Disposition"]
     assert disposition.startswith("attachment;")
-    assert f"receipt-{tender.reference}-bid-{bid.id}.json" in disposition
+    assert f"receipt-{tender.reference}-lot-1-1.json" in disposition
     body = bids.verify_receipt(json.loads(response.data))
     assert body["bid_id"] == bid.id
     assert body["manifest_sha256"] == bid.manifest_sha256

@@ -201,6 +201,18 @@ def test_an_uploaded_bid_gets_a_receipt_that_verifies_offline(
     assert result.exit_code == 0, result.output
 
 
+def test_a_receipt_numbers_the_bid_among_its_bidders_own_submissions_for_the_lot(
+    make_bidder, tender, seal
+):
+    alice, bob = make_bidder(), make_bidder()
+    numbers = [
+        submit(who, tender, seal(who, tender))["receipt"]["receipt"]["submission"]
+        for who in (alice, bob, alice, bob, alice)
+    ]
+    # another bidder's bids in between change nothing: the number tells no one how many bid
+    assert numbers == [1, 1, 2, 2, 3]
+
+
 def test_a_receipt_with_one_changed_digit_fails_verification(
     runner, bidder, tender, seal, tmp_path
 ):
