@@ -132,6 +132,11 @@ DEFAULTS: dict[str, Any] = {
     "OPERATOR_PHONE": "",
     "OPERATOR_EMAIL": "",
     "OPERATOR_ICP": "",
+    # the centre's account for cash bid deposits (投标保证金专户), shown on the bid page beside
+    # the e-guarantee issuers; an empty one is left out (the page then says to ask the centre)
+    "DEPOSIT_ACCOUNT_NAME": "",
+    "DEPOSIT_ACCOUNT_BANK": "",
+    "DEPOSIT_ACCOUNT_NUMBER": "",
     "ARCHIVE_RETENTION_YEARS": 15,
     # audit: how often the tick signs a checkpoint of the ledger head when it has grown
     "CHECKPOINT_MINUTES": 60,

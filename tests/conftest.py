@@ -6,6 +6,7 @@ pytest_plugins = [
     "tests.fixtures.factories",
     "tests.fixtures.browser",
     "tests.fixtures.pki",
+    "tests.fixtures.guarantees",
     "tests.fixtures.experts",
     "tests.fixtures.opening",
     "tests.fixtures.cast",

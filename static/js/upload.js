@@ -188,6 +188,18 @@
     await window.bidhallDom.refresh("[data-testid=my-bids]");
   }
 
+  // a lot the bidder has not secured yet (no guarantee in force, no deposit): said under the
+  // lot at once and asked again before the upload; an upload is not refused for it, since the
+  // security may still come before the deadline
+  const lotSelect = form.querySelector("select[name=lot]");
+  const unsecuredWarning = form.querySelector("[data-testid=unsecured-warning]");
+  const lotUnsecured = () => Boolean(lotSelect.selectedOptions[0] && lotSelect.selectedOptions[0].hasAttribute("data-unsecured"));
+  const showSecurity = () => {
+    unsecuredWarning.hidden = !lotUnsecured();
+  };
+  lotSelect.addEventListener("change", showSecurity);
+  showSecurity();
+
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     alertBox.hidden = true;
@@ -197,6 +209,7 @@
       showError(new ApiError(null, labels.labelNoFile, false));
       return;
     }
+    if (lotUnsecured() && !window.confirm(labels.labelUnsecured)) return;
     button.disabled = true;
     bar.classList.remove("bg-danger");
     form.dataset.state = "uploading";

@@ -37,8 +37,10 @@ def tender(make_tender):
 
 
 @pytest.fixture
-def bidder(world, enroll):
+def bidder(world, enroll, tender, guarantee_for):
+    """A bidder whose lot 1 is secured by an e-guarantee."""
     user = world.bidder()
+    guarantee_for(tender, user)
     return user, enroll(user)
 
 
@@ -251,3 +253,34 @@ def test_choosing_no_file_asks_for_one(open_page, tender, bidder):
     expect(page.get_by_test_id("upload-error")).to_have_text(
         "Choose the sealed file (.seal) first."
     )
+
+
+def test_an_unsecured_lot_is_warned_of_and_the_upload_asks_first(
+    open_page, tender, world, enroll, tmp_path
+):
+    from playwright.sync_api import expect
+
+    from trading.bids import queries
+
+    user = world.bidder()
+    sealed = seal_to_file(enroll(user), tender.id, tmp_path)
+    page = open_bid_page(open_page, user, tender)
+    expect(page.get_by_test_id("unsecured-warning")).to_be_visible()
+    expect(page.get_by_test_id("security-how")).to_have_attribute("open", "")
+    expect(page.get_by_test_id("unsecured")).to_be_visible()
+    page.set_input_files("[data-testid=bid-file]", str(sealed))
+    asked = []
+
+    def answer(dialog, accept: bool):
+        asked.append(dialog.message)
+        dialog.accept() if accept else dialog.dismiss()
+
+    page.once("dialog", lambda dialog: answer(dialog, False))
+    page.click("[data-testid=bid-upload]")
+    assert asked and "not secured" in asked[0]
+    expect(page.get_by_test_id("receipt")).to_be_hidden()
+    assert queries.my_bids(user, tender.id) == []
+    page.once("dialog", lambda dialog: answer(dialog, True))
+    page.click("[data-testid=bid-upload]")
+    expect(page.get_by_test_id("receipt")).to_be_visible()
+    shot(page, "unsecured-uploaded")

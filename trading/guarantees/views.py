@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from bidhall.accounts.models import Role
 from bidhall.errors import DomainError, InvalidInput
 from bidhall.web import actor, require, user_message
-from trading.guarantees import documents, issuers, security
+from trading.guarantees import documents, issuers, rules, security
 from trading.guarantees import services as guarantees
 
 pages = Blueprint("guarantees", __name__)
@@ -82,7 +82,25 @@ def _render_issuer(pasted: str = "") -> str:
 
 @pages.app_context_processor
 def _security_helpers() -> dict[str, Any]:
-    return {"my_bid_security": my_bid_security}
+    return {
+        "my_bid_security": my_bid_security,
+        "active_issuers": active_issuers,
+        "guarantee_needed_until": guarantee_needed_until,
+        "deposit_account": {
+            key: current_app.config.get(f"DEPOSIT_ACCOUNT_{key.upper()}") or ""
+            for key in ("name", "bank", "number")
+        },
+    }
+
+
+def active_issuers() -> list[Any]:
+    """The registered issuers a bidder may get an e-guarantee from (suspended ones left out)."""
+    return [issuer for issuer in issuers.list_issuers() if issuer.status == "active"]
+
+
+def guarantee_needed_until(tender: Any) -> Any:
+    """The date a tender's guarantees must be valid until: its bid validity from the deadline."""
+    return rules.guarantee_validity_needed(tender.bid_deadline, tender.bid_validity_days)
 
 
 def my_bid_security(tender_id: int) -> list[security.Security]:

@@ -24,6 +24,9 @@ DEMO_SETTINGS = {
     "REGIONS": {"330100": "Riverside", "330200": "Lakeside"},
     "OPERATOR_NAME": "Riverside Public Resource Trading Centre",
     "OPERATOR_ADDRESS": "1 Market Street, Riverside",
+    "DEPOSIT_ACCOUNT_NAME": "Riverside Public Resource Trading Centre, deposits",
+    "DEPOSIT_ACCOUNT_BANK": "ICBC Riverside Branch",
+    "DEPOSIT_ACCOUNT_NUMBER": "6222 0200 9999 0001",
 }
 
 
