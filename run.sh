@@ -19,9 +19,11 @@ vendor_assets() {
   # browser libraries come from the npm registry into the git-ignored static/vendor/:
   # socket.io-client for the live pages, axe-core for the page check (tests/pages/), ECharts
   # for the supervisors' charts (/supervision/trends), nzh for amounts in Chinese capital
-  # numerals (the opening hall's read-out)
+  # numerals (the opening hall's read-out), js-sha256 for the browser sealer's streaming hash
+  # of each section's ciphertext (static/js/sealing.js: WebCrypto's digest is one-shot)
   if [ -f static/vendor/socket.io.min.js ] && [ -f static/vendor/axe.min.js ] \
-    && [ -f static/vendor/echarts.min.js ] && [ -f static/vendor/nzh.cn.min.js ]; then return; fi
+    && [ -f static/vendor/echarts.min.js ] && [ -f static/vendor/nzh.cn.min.js ] \
+    && [ -f static/vendor/sha256.min.js ]; then return; fi
   if ! command -v npm >/dev/null; then
     echo "npm not found: pages work without live updates (install Node.js for them)" >&2
     return
@@ -29,12 +31,13 @@ vendor_assets() {
   local tmp
   tmp="$(mktemp -d)"
   npm install --silent --no-audit --no-fund --prefix "$tmp" socket.io-client@4 axe-core@4 \
-    echarts@5 nzh@1 >/dev/null
+    echarts@5 nzh@1 js-sha256@0.11 >/dev/null
   mkdir -p static/vendor
   cp "$tmp/node_modules/socket.io-client/dist/socket.io.min.js" static/vendor/
   cp "$tmp/node_modules/axe-core/axe.min.js" static/vendor/
   cp "$tmp/node_modules/echarts/dist/echarts.min.js" static/vendor/
   cp "$tmp/node_modules/nzh/dist/nzh.cn.min.js" static/vendor/
+  cp "$tmp/node_modules/js-sha256/build/sha256.min.js" static/vendor/
   rm -rf "$tmp"
 }
 
