@@ -18,7 +18,7 @@ from bidhall.accounts.rules import require_role
 from bidhall.db import db, fetch_one
 from bidhall.errors import Conflict, Forbidden, NotFound
 from bidhall.events import emit
-from trading.bids import rules
+from trading.bids import receipts, rules
 from trading.bids.models import Bid, BidState
 from trading.opening.models import Opening
 from trading.tenders.models import Participation, Tender
@@ -162,6 +162,11 @@ def counts(tender: Tender) -> Counts:
 
 def get_own_bid(actor: User, bid_id: int) -> Bid:
     return _own_bid(actor, bid_id)
+
+
+def submission_number(bid: Bid) -> int:
+    """The bid's number among its bidder's submissions for its lot (trading/bids/receipts.py)."""
+    return receipts.submission_number(db.session, bid)
 
 
 def _own_bid(actor: User, bid_id: int) -> Bid:

@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 
 from bidhall import clock
 from bidhall.accounts.models import Role
-from bidhall.db import db
 from bidhall.errors import DomainError, NotFound
 from bidhall.web import actor, flash_refusal, refusal_status, require, user_message
 from trading.bids import queries as bids
@@ -63,7 +62,7 @@ def withdraw_bid(tender_id: int, bid_id: int) -> Any:
 @require(Role.BIDDER)
 def download_receipt(tender_id: int, bid_id: int) -> Any:
     bid = _own_bid(tender_id, bid_id)
-    number = receipts.submission_number(db.session, bid)
+    number = bids.submission_number(bid)
     filename = f"receipt-{bid.tender.reference}-lot-{bid.lot_number}-{number}.json"
     return Response(
         bid.receipt,
