@@ -79,5 +79,14 @@
     }
   }
 
-  window.bidhallDom = { fmt, el, money, capital, size, refresh };
+  // a form refusal at its field (Bootstrap's is-invalid, aria-invalid, and the text of the
+  // field's "<id>-error" feedback element); an empty message clears it
+  function fieldError(input, message) {
+    input.classList.toggle("is-invalid", Boolean(message));
+    input.setAttribute("aria-invalid", message ? "true" : "false");
+    const feedback = document.getElementById(`${input.id}-error`);
+    if (feedback) feedback.textContent = message || "";
+  }
+
+  window.bidhallDom = { fmt, el, money, capital, size, refresh, fieldError };
 })();

@@ -20,13 +20,7 @@
   const doneText = form.querySelector("[data-testid=key-file-done-text]");
   const download = form.querySelector("[data-testid=key-file-download]");
   const button = form.querySelector("button[type=submit]");
-
-  function fieldError(input, message) {
-    const feedback = document.getElementById(`${input.id}-error`);
-    input.classList.toggle("is-invalid", Boolean(message));
-    input.setAttribute("aria-invalid", message ? "true" : "false");
-    feedback.textContent = message || "";
-  }
+  const { fieldError } = window.bidhallDom;
 
   // the passphrase's refusals, each at its field; true when both are right
   function checkPassphrase() {

@@ -1,8 +1,9 @@
 // The sealed-bid upload on the bidder's tender page (templates/trading/bid.html), over the
 // resumable upload API of trading/bids/api.py: create the upload with its lot and size, send the
 // envelope in pieces (PATCH with Upload-Offset), resume from the server's offset after a failed
-// piece, complete, and show the signed receipt. The server checks every section of the envelope
-// against its signed manifest on completion, so the browser computes no hash of its own. Every
+// piece, complete, and show the signed receipt. The envelope is a file sealed by the bidhall
+// tool, or one sealed in this page (static/js/bid-seal.js) and sent as it is made. The server
+// checks every section of the envelope against its signed manifest on completion. Every
 // refusal of the API ({"error": {"code", "message"}}) is shown in the page's alert area.
 (function () {
   "use strict";
@@ -171,22 +172,106 @@
     receiptBox.hidden = false;
   }
 
-  async function upload(file, lot) {
-    const pieceBytes = Number(labels.pieceBytes) || 4 * 1024 * 1024;
-    const created = await call("POST", labels.createUrl, JSON.stringify({ lot, size: file.size }), {
-      "Content-Type": "application/json",
-    });
-    setProgress(0, file.size);
-    say(labels.labelSending);
-    await sendPieces(created.upload_id, file, pieceBytes);
+  // the pieces of an envelope made as it is sent (sealed in this page): bytes are gathered into
+  // pieces of `pieceBytes` and each is sent as soon as it is full. Only the piece in hand can be
+  // sent again after a failure (the earlier ones are gone from memory, and the server holds
+  // them): a retry asks the server's offset and sends the rest of this piece from there
+  function pieceSink(uploadId, pieceBytes, total) {
+    const url = fill(labels.uploadUrl, "__upload__", uploadId);
+    const buffer = new Uint8Array(pieceBytes);
+    let filled = 0;
+    let offset = 0; // what the server holds
+    async function flush() {
+      const start = offset;
+      const piece = buffer.subarray(0, filled);
+      let failures = 0;
+      while (offset < start + piece.length) {
+        try {
+          const answer = await call("PATCH", url, piece.slice(offset - start), {
+            "Upload-Offset": String(offset),
+            "Content-Type": "application/offset+octet-stream",
+          });
+          offset = answer.offset;
+          failures = 0;
+          setProgress(offset, total);
+        } catch (error) {
+          if (!error.retryable || ++failures > RETRIES) throw error;
+          say(labels.labelRetrying);
+          await sleep(250 * 2 ** (failures - 1));
+          try {
+            offset = (await call("GET", url)).offset;
+          } catch (again) {
+            continue; // still unreachable: the next attempt counts as a failure
+          }
+          if (offset < start || offset > start + piece.length) {
+            throw new ApiError("offset_mismatch", labels.labelNetwork, false);
+          }
+          say(labels.labelSealing);
+        }
+      }
+      filled = 0;
+    }
+    return {
+      async write(bytes) {
+        for (let at = 0; at < bytes.length; ) {
+          const n = Math.min(bytes.length - at, pieceBytes - filled);
+          buffer.set(bytes.subarray(at, at + n), filled);
+          filled += n;
+          at += n;
+          if (filled === pieceBytes) await flush();
+        }
+      },
+      async close() {
+        if (filled) await flush();
+      },
+    };
+  }
+
+  async function create(lot, size) {
+    return call("POST", labels.createUrl, JSON.stringify({ lot, size }), { "Content-Type": "application/json" });
+  }
+
+  async function finish(uploadId) {
     say(labels.labelChecking);
-    const receipt = await complete(created.upload_id);
+    const receipt = await complete(uploadId);
     showReceipt(receipt);
     say(labels.labelDone);
     // the "my bids" table as the server now renders it: the new bid sealed, the one it
     // replaced superseded, and the receipt still on screen
     await window.bidhallDom.refresh("[data-testid=my-bids]");
   }
+
+  // a file sealed by the bidhall tool
+  async function upload(file, lot) {
+    const pieceBytes = Number(labels.pieceBytes) || 4 * 1024 * 1024;
+    const created = await create(lot, file.size);
+    setProgress(0, file.size);
+    say(labels.labelSending);
+    await sendPieces(created.upload_id, file, pieceBytes);
+    await finish(created.upload_id);
+  }
+
+  // a bid sealed here (static/js/bid-seal.js), sent while it is sealed
+  async function sealAndUpload(sealed, lot) {
+    const pieceBytes = Number(labels.pieceBytes) || 4 * 1024 * 1024;
+    const created = await create(lot, sealed.size);
+    setProgress(0, sealed.size);
+    say(labels.labelSealing);
+    const sink = pieceSink(created.upload_id, pieceBytes, sealed.size);
+    await sealed.run((bytes) => sink.write(bytes));
+    await sink.close();
+    sealed.forget();
+    await finish(created.upload_id);
+  }
+
+  // --- the two ways: sealed in this page, or a file sealed by the tool ---------------------------
+  const mode = () => (form.querySelector("input[name=mode]:checked") || { value: "file" }).value;
+  function showMode() {
+    for (const part of form.querySelectorAll("[data-mode]")) part.hidden = part.dataset.mode !== mode();
+    button.textContent = mode() === "browser" ? button.dataset.labelBrowser : button.dataset.labelFile;
+  }
+  for (const radio of form.querySelectorAll("input[name=mode]")) radio.addEventListener("change", showMode);
+  if (form.querySelector("input[name=mode]")) showMode();
 
   // a lot the bidder has not secured yet (no guarantee in force, no deposit): said under the
   // lot at once and asked again before the upload; an upload is not refused for it, since the
@@ -204,23 +289,33 @@
     event.preventDefault();
     alertBox.hidden = true;
     receiptBox.hidden = true;
-    const file = form.querySelector("input[type=file]").files[0];
-    if (!file) {
+    const lot = Number(lotSelect.value);
+    const file = form.querySelector("input[name=file]").files[0];
+    if (mode() === "file" && !file) {
       showError(new ApiError(null, labels.labelNoFile, false));
       return;
     }
-    if (lotUnsecured() && !window.confirm(labels.labelUnsecured)) return;
     button.disabled = true;
-    bar.classList.remove("bg-danger");
-    form.dataset.state = "uploading";
     try {
-      await upload(file, Number(form.querySelector("select[name=lot]").value));
+      let sealed = null;
+      if (mode() === "browser") {
+        say(labels.labelOpeningKey);
+        sealed = await window.bidhallBidSeal.prepare(lot); // the form's refusals at their fields
+        say("");
+      }
+      if (lotUnsecured() && !window.confirm(labels.labelUnsecured)) return;
+      bar.classList.remove("bg-danger");
+      form.dataset.state = "uploading";
+      if (sealed) await sealAndUpload(sealed, lot);
+      else await upload(file, lot);
       form.dataset.state = "done";
     } catch (error) {
-      showError(error instanceof ApiError ? error : new ApiError(null, String(error), false));
       say("");
-      bar.classList.add("bg-danger"); // whatever arrived, nothing was submitted
-      form.dataset.state = "failed";
+      if (!error.shown) showError(error instanceof ApiError ? error : new ApiError(error.code || null, error.message || String(error), false));
+      if (form.dataset.state === "uploading") {
+        bar.classList.add("bg-danger"); // whatever arrived, nothing was submitted
+        form.dataset.state = "failed";
+      }
     } finally {
       button.disabled = false;
     }

@@ -72,6 +72,8 @@ def open_bid_page(open_page, user, tender):
     page.goto(f"/tenders/{tender.id}")
     page.click("[data-testid=bid-link]")
     page.wait_for_selector("[data-testid=sealing-kit]")
+    if page.get_by_test_id("mode-file").count():  # the form is open: a file sealed by the tool
+        page.get_by_test_id("mode-file").check()
     return page
 
 
@@ -208,6 +210,7 @@ def test_a_refusal_is_worded_in_the_pages_language_with_its_code_in_small_print(
     page = open_bid_page(open_page, user, tender)
     page.click("button[data-lang=zh]")  # the bidder switches the pages to Chinese
     page.wait_for_selector("html[lang=zh-CN]")
+    page.get_by_test_id("mode-file").check()
 
     page.set_input_files(
         "[data-testid=bid-file]",

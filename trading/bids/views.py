@@ -92,6 +92,8 @@ def _render_bid_page(tender_id: int, error: DomainError | None = None) -> Any:
         submission=receipts.submission_numbers(my_bids),
         closed_reason=_submission_refusal(tender),
         piece_bytes=UPLOAD_PIECE_BYTES,
+        summary_schema=rules.summary_schema([lot.number for lot in tender.lots]),
+        commitment=rules.commitment_text(tender.reference),
     ), refusal_status(error)
 
 
