@@ -107,6 +107,11 @@ DEFAULTS: dict[str, Any] = {
     # who opens bidders' accounts: "self_service" (a company registers on /register and an
     # administrator approves it) or "admin" (administrators only, /admin/organisations, users)
     "REGISTRATION": "self_service",
+    # at most REGISTRATION_MAX_PER_SOURCE registrations from one network source (an address, an
+    # IPv6 /64) within REGISTRATION_WINDOW_MINUTES: the public form cannot be used to flood the
+    # administrators' queue
+    "REGISTRATION_MAX_PER_SOURCE": 5,
+    "REGISTRATION_WINDOW_MINUTES": 60,
     # tenders: a centre may tighten the legal defaults of trading.tenders.rules.RULE_SETS here,
     # e.g. {"construction": {"min_bid_days": 25}}
     "RULE_SET_OVERRIDES": {},
@@ -200,6 +205,8 @@ _ENV_TYPES: dict[str, type] = {
     "LOGIN_MAX_DELAY_SECONDS": int,
     "LOGIN_MAX_FAILURES_PER_IP": int,
     "LOGIN_WINDOW_MINUTES": int,
+    "REGISTRATION_MAX_PER_SOURCE": int,
+    "REGISTRATION_WINDOW_MINUTES": int,
     "PASSWORD_MIN_LENGTH": int,
     "MAX_CONTENT_LENGTH": int,
     "CERT_VALIDITY_DAYS": int,

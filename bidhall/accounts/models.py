@@ -127,3 +127,5 @@ class Registration(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reason: Mapped[str | None] = mapped_column(String(2000))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # the network source it came from (rules.login_source), for the per-source limit only
+    source: Mapped[str | None] = mapped_column(String(64), index=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
@@ -36,13 +37,18 @@ def open_to_the_public() -> bool:
     return config.setting("REGISTRATION", "self_service") == "self_service"
 
 
-def submit(application: Application) -> Registration:
-    """A company's registration, checked and kept until an administrator decides."""
+def submit(application: Application, remote_addr: str | None = None) -> Registration:
+    """A company's registration, checked and kept until an administrator decides. At most
+    REGISTRATION_MAX_PER_SOURCE come from one network source (``remote_addr``'s) within
+    REGISTRATION_WINDOW_MINUTES: more is refused (TooManyAttempts) before anything is hashed."""
     if not open_to_the_public():
         raise Forbidden(
             "accounts are opened by the centre's administrators: contact the centre",
             code="registration_closed",
         )
+    source = rules.login_source(remote_addr) if remote_addr else None
+    if source is not None:
+        _check_source(source)
     name = inputs.text(application.organisation_name, "organisation_name", max_length=200)
     contact = inputs.text(application.contact_name, "contact_name", max_length=120)
     code = rules.check_credit_code(application.credit_code)
@@ -84,11 +90,28 @@ def submit(application: Application) -> Registration:
             email=email,
             state="pending",
             submitted_at=clock.now(),
+            source=source,
         )
         session.add(registration)
         session.flush()
         emit("registration.submitted", "system:registration", registration_id=registration.id)
     return registration
+
+
+def _check_source(source: str) -> None:
+    window = timedelta(minutes=config.setting("REGISTRATION_WINDOW_MINUTES", 60))
+    now = clock.now()
+    recent = select(Registration.submitted_at).where(
+        Registration.source == source, Registration.submitted_at > now - window
+    )
+    times = sorted(db.session.scalars(recent))
+    limit = config.setting("REGISTRATION_MAX_PER_SOURCE", 5)
+    if len(times) >= limit:
+        rules.refuse_for(
+            "too many registrations from this network",
+            times[-limit] + window - now,
+            code="too_many_registrations",
+        )
 
 
 def registrations(actor: User) -> Sequence[Registration]:

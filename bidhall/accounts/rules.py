@@ -96,11 +96,17 @@ def check_login_allowed(
 
 
 def _refuse(retry: timedelta) -> NoReturn:
+    refuse_for("too many failed logins", retry)
+
+
+def refuse_for(what: str, retry: timedelta, code: str = "too_many_attempts") -> NoReturn:
+    """TooManyAttempts saying ``what`` and when to try again (its Retry-After)."""
     seconds = max(1, math.ceil(retry.total_seconds()))
     minutes = math.ceil(seconds / 60)
     wait = f"{seconds} seconds" if seconds < 120 else f"{minutes} minutes"
     raise TooManyAttempts(
-        f"too many failed logins: try again in {wait}",
+        f"{what}: try again in {wait}",
+        code=code,
         retry_after_seconds=seconds,
         retry_after_minutes=minutes,
     )

@@ -106,6 +106,7 @@ def register() -> Any:
     """A company registers itself and its first user; an administrator approves it."""
     form = RegistrationForm()
     status = 400 if form.is_submitted() else 200  # a submitted form shown again was refused
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
         try:
             registrations.submit(
@@ -116,12 +117,14 @@ def register() -> Any:
                     username=form.username.data,
                     password=form.password.data,
                     email=form.email.data,
-                )
+                ),
+                request.remote_addr,
             )
         except DomainError as error:
             if not form.show_at_field(error, user_message(error)):
                 flash(user_message(error), "danger")
             status = error.http_status
+            headers = _retry_after(error)
         else:
             flash(
                 _(
@@ -131,9 +134,13 @@ def register() -> Any:
                 "success",
             )
             return redirect(url_for("core.login"))
-    return render_template(
-        "accounts/register.html", form=form, open=registrations.open_to_the_public()
-    ), status
+    return (
+        render_template(
+            "accounts/register.html", form=form, open=registrations.open_to_the_public()
+        ),
+        status,
+        headers,
+    )
 
 
 @blueprint.get("/admin/registrations")

@@ -176,3 +176,34 @@ class TestClosedRegistration:
 
         assert 'data-testid="registration-closed"' in shown
         assert response.status_code == 403
+
+
+def _company(n: int) -> dict[str, str]:
+    return {
+        "organisation_name": f"Builder {n} Ltd",
+        "credit_code": credit_code(f"91330100MA27U12{n:02d}"),
+        "username": f"builder{n}",
+    }
+
+
+@pytest.mark.parametrize(
+    "app_overrides", [{"REGISTRATION_MAX_PER_SOURCE": 2, "REGISTRATION_WINDOW_MINUTES": 60}]
+)
+def test_a_network_that_registered_too_often_waits_for_the_window_to_pass(client, clock):
+    assert register(client, **_company(1)).status_code == 302
+    clock.advance(minutes=10)
+    assert register(client, **_company(2)).status_code == 302
+
+    refused = register(client, **_company(3))
+    assert refused.status_code == 429
+    assert refused.headers["Retry-After"] == str(50 * 60)  # when the first one leaves the window
+    assert "too many registrations from this network" in page(refused)
+
+    clock.advance(minutes=50, seconds=1)
+    assert register(client, **_company(3)).status_code == 302
+
+
+@pytest.mark.parametrize("app_overrides", [{"REGISTRATION_MAX_PER_SOURCE": 1}])
+def test_refused_registrations_do_not_count_against_the_network(client):
+    assert register(client, credit_code="91330100MA27U12340").status_code == 400
+    assert register(client, **_company(1)).status_code == 302
