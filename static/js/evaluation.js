@@ -723,7 +723,7 @@
     const options = el("div", { className: "d-flex flex-wrap gap-2 my-2", "data-control": key });
     const canVote = member() && running() && !vote.my_choice;
     for (const option of vote.options) {
-      const button = el("button", { type: "button", className: "btn " + (vote.my_choice === option ? "btn-primary" : "btn-outline-primary"), "data-testid": "cast", "data-choice": option, disabled: !canVote }, optionLabel(vote, option));
+      const button = el("button", { type: "button", className: "btn btn-action " + (vote.my_choice === option ? "btn-primary" : "btn-outline-primary"), "data-testid": "cast", "data-choice": option, disabled: !canVote }, optionLabel(vote, option));
       button.addEventListener("click", () => run(button, key, "cast", { vote: vote.number, choice: option }));
       options.append(button);
     }
@@ -1184,7 +1184,7 @@
       const comprehensive = lot.method !== "lowest_price";
       return el("div", { className: "mb-3", "data-testid": "result-lot", "data-lot": lot.lot },
         el("h3", { className: "h6" }, fmt(L.lotHead, { lot: lot.lot }), " · ", L.method[lot.method] || ""),
-        responsive(el("table", { className: "table table-sm align-middle", "data-testid": "ranking" },
+        responsive(el("table", { className: "table table-sm align-middle table-stack-lg", "data-testid": "ranking" },
           el("thead", {}, el("tr", {},
             el("th", { scope: "col" }, L.rank), el("th", { scope: "col" }, L.bidder), el("th", { scope: "col", className: "text-end" }, L.evaluatedPrice),
             comprehensive ? el("th", { scope: "col", className: "text-end" }, L.priceScore) : null,
