@@ -337,7 +337,7 @@ def test_the_bid_page_is_in_chinese_by_default(tender, bidder):
 
     page = text_of(browser.get(f"/tenders/{tender.id}/bid", headers=NO_LANGUAGE))
 
-    assert "投标文件封装工具包" in page
+    assert "用 bidhall 工具封装" in page
     assert "上传并递交" in page
     assert "已密封" in page
 
