@@ -202,3 +202,41 @@ def _documents_of(storage_key: str, bundle, tmp_path: Path) -> dict[str, bytes]:
         stream.seek(0)
         names = unsealing.extract_documents(stream, envelope, key, target)
     return {name: (target / name).read_bytes() for name in names}
+
+
+def test_a_lost_answer_while_sealing_resumes_from_the_servers_offset(
+    open_page, hall_with_a_browser_bidder, documents, tmp_path
+):
+    from playwright.sync_api import expect
+
+    hall, user, _bundle, key_path = hall_with_a_browser_bidder
+    page = open_page()
+    sign_in(page, user)
+    page.goto(f"/tenders/{hall.id}/bid")
+    # small pieces: the envelope (~1 MiB) goes in many requests while it is sealed
+    page.eval_on_selector("#bid-upload-form", "form => { form.dataset.pieceBytes = '65536'; }")
+    requests: list[str] = []
+
+    def lose_the_third_answer(route):
+        requests.append(route.request.method)
+        if route.request.method == "PATCH" and requests.count("PATCH") == 3:
+            route.fetch()  # the piece reaches the server, its answer never reaches the page
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route("**/api/uploads/*", lose_the_third_answer)
+    for name, value in SUMMARY.items():
+        page.get_by_test_id(f"summary-{name}").fill(value)
+    page.get_by_test_id("seal-documents").set_input_files([str(tmp_path / n) for n in documents])
+    page.get_by_test_id("seal-key").set_input_files(str(key_path))
+    page.get_by_test_id("seal-passphrase").fill(PASSPHRASE)
+    page.get_by_test_id("seal-commitment").check()
+    page.get_by_test_id("bid-upload").click()
+
+    expect(page.get_by_test_id("receipt")).to_be_visible(timeout=20_000)
+    [bid] = bids.my_bids(user, hall.id)
+    expect(page.get_by_test_id("receipt-manifest")).to_have_text(bid.manifest_sha256)
+    pieces = -(-bid.size // 65536)
+    # the lost answer is followed by a question for the offset, and no piece is sent twice
+    assert requests.count("GET") == 1 and requests.count("PATCH") == pieces
