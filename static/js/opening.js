@@ -459,8 +459,16 @@
         table.append(el("tr", {}, el("th", { className: "fw-normal text-muted" }, L.item[name] || name), cell(name, items)));
       }
       item.append(table);
+      if ((message.payload.problems || []).length) item.append(problemsNote(message.payload.problems));
     }
     $("hall-log").append(item);
+  }
+
+  // the server's check of a summary against the tender's form, announced with it (a summary
+  // sealed by other tools than the platform's): the committee weighs it, nothing is hidden
+  function problemsNote(problems) {
+    return el("div", { className: "small text-danger mt-1", "data-testid": "read-out-problems" },
+      L.summaryProblems, el("ul", { className: "mb-0" }, ...problems.map((text) => el("li", {}, text))));
   }
 
   // one row per bid read out, one column per item, in the order the server announced them
@@ -474,7 +482,9 @@
     head.replaceChildren(el("th", {}, L.bidNo), el("th", {}, L.bidder), el("th", {}, L.outcomeHead), ...readOutColumns.map((name) => el("th", {}, L.item[name] || name)));
     const rows = [...table.querySelectorAll("tbody tr")];
     const row = el("tr", { "data-testid": "readout-row", "data-bid-no": p.bid_no, "data-items": JSON.stringify(p.items || []) },
-      el("td", {}, String(p.bid_no)), el("td", { "data-role": "bidder" }, p.bidder || ""), el("td", {}, L.outcome[p.outcome] || p.outcome));
+      el("td", {}, String(p.bid_no)), el("td", { "data-role": "bidder" }, p.bidder || ""),
+      el("td", {}, L.outcome[p.outcome] || p.outcome,
+        (p.problems || []).length ? el("div", { className: "small text-danger", title: p.problems.join("\n"), "data-testid": "readout-off-form" }, L.summaryProblemsShort) : null));
     table.querySelector("tbody").append(row);
     // every row gets a cell per column (a new column may arrive with a later bid)
     for (const tr of [...rows, row]) {

@@ -295,3 +295,26 @@ def test_a_bidder_whose_network_refuses_the_live_connection_decrypts_and_hears_t
     logged = page.get_by_test_id("hall-message").evaluate_all("els => els.map(e => +e.dataset.seq)")
     assert logged == list(range(1, len(logged) + 1))  # gap-free, in order, over HTTP too
     shot(page, "6-polling-bidder")
+
+
+def test_a_summary_off_the_tenders_form_is_flagged_in_the_read_out(
+    open_page, make_hall, world, enroll
+):
+    from playwright.sync_api import expect
+
+    from tests.fixtures.opening import Seat
+    from tests.fixtures.pki import SUMMARY, submit_bid
+
+    hall = make_hall(2)
+    user, off_form = world.bidder(), dict(SUMMARY, price="about ten million")
+    bundle = enroll(user)
+    bid = submit_bid(user, bundle, hall.id, off_form)
+    hall.bidders.append(Seat(user.id, bundle, bid.id, bid.storage_key, off_form))
+    hall.read_out()
+    page = open_page()
+    sign_in(page, hall.agency)
+    page.goto(f"/tenders/{hall.id}/opening")
+    expect(page.get_by_test_id("readout-row")).to_have_count(3, timeout=10_000)
+    expect(page.get_by_test_id("readout-off-form")).to_have_count(1)
+    expect(page.get_by_test_id("read-out-problems")).to_contain_text("price")
+    shot(page, "7-summary-off-the-form")

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import jsonschema
+
 from bidhall.errors import Conflict, Forbidden, RuleViolation
 
 # --- sealed bids (DOMAIN.md §2 step 6, E-Rules Art 26-28) ---------------------------------------
@@ -86,6 +88,19 @@ def summary_schema(lot_numbers: Sequence[int]) -> dict:
             "key_commitments": {"type": "string", "maxLength": 2000},
         },
     }
+
+
+def summary_problems(summary: dict, lot_numbers: Sequence[int], lot: int) -> list[str]:
+    """What in a decrypted summary does not follow the tender's schema, or names another lot
+    than the bid's: the sealing tools check a summary before they encrypt it, but an envelope
+    made by other means is checked only when it is opened. The reading out announces these
+    problems with the summary, verbatim, for the committee to weigh; nothing is dropped."""
+    validator = jsonschema.Draft202012Validator(summary_schema(lot_numbers))
+    errors = sorted(validator.iter_errors(summary), key=lambda e: [str(p) for p in e.path])
+    problems = [f"{'/'.join(str(p) for p in e.path) or '(summary)'}: {e.message}" for e in errors]
+    if isinstance(summary, dict) and summary.get("lot") != lot:
+        problems.append(f"lot: the summary names lot {summary.get('lot')!r}, the bid is for {lot}")
+    return problems
 
 
 def commitment_text(reference: str) -> str:

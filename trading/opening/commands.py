@@ -259,6 +259,8 @@ def _read_next(session: Session, user: User, tender: Tender, opening: Opening, d
     number, bid = bids[opening.read_count]
     opening.read_count += 1
     items = read_items(bid.summary) if bid.opening_outcome in OPENED else []
+    lots = [lot.number for lot in tender.lots]
+    problems = bid_rules.summary_problems(bid.summary, lots, bid.lot_number) if items else []
     seq = post(
         session,
         opening,
@@ -271,6 +273,7 @@ def _read_next(session: Session, user: User, tender: Tender, opening: Opening, d
         manifest_sha256=bid.manifest_sha256,
         outcome=bid.opening_outcome,
         items=items,
+        **({"problems": problems} if problems else {}),
     )
     if opening.read_count == len(bids):
         opening.phase = Phase.READ

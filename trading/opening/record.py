@@ -20,6 +20,7 @@ from bidhall.envelope import format as envelope_format
 from bidhall.envelope import reading as envelope_reading
 from bidhall.envelope import unsealing as envelope
 from bidhall.errors import DomainError, NotFound
+from trading.bids import rules as bid_rules
 from trading.opening.hall import bids_in_order, find_opening, objection_view, objections_of
 from trading.opening.models import Opening
 from trading.opening.rules import OPENED, read_items
@@ -77,6 +78,11 @@ def record_body(session: Session, tender: Tender, opening: Opening, now: datetim
                 entry["envelope"] = envelope.summary_excerpt(stream, sealed)
             entry["summary_key"] = base64.b64encode(bytes.fromhex(bid.summary_key)).decode()
             entry["items"] = read_items(bid.summary)
+            problems = bid_rules.summary_problems(
+                bid.summary, [lot.number for lot in tender.lots], bid.lot_number
+            )
+            if problems:  # as announced at the reading out (the verifier does not judge them)
+                entry["problems"] = problems
         bids.append(entry)
     return {
         "format": RECORD_FORMAT,

@@ -190,3 +190,32 @@ def test_a_record_with_one_changed_digit_fails_verification(make_hall):
     with pytest.raises(DomainError) as refused:
         opening_record.verify_record(json.loads(text))
     assert refused.value.code == "bad_signature"
+
+
+def test_a_summary_off_the_tenders_form_is_read_out_as_sealed_with_its_problems(
+    make_hall, world, enroll
+):
+    from tests.fixtures.opening import Seat
+    from tests.fixtures.pki import SUMMARY, submit_bid
+
+    hall = make_hall(2)
+    user, off_form = world.bidder(), dict(SUMMARY, price="about ten million")
+    del off_form["quality"]  # sealed by a tool that does not check the schema
+    bundle = enroll(user)
+    bid = submit_bid(user, bundle, hall.id, off_form)
+    hall.bidders.append(Seat(user.id, bundle, bid.id, bid.storage_key, off_form))
+    hall.reach_deadline()
+    decrypt_all(hall)
+    read_all(hall)
+    read = [
+        m["payload"]
+        for m in opening.messages_after(hall.agency, hall.id, 0)
+        if m["type"] == "hall.read_out"
+    ]
+    assert [r.get("problems") for r in read[:2]] == [None, None]  # the tools' own summaries
+    assert dict(read[2]["items"])["price"] == "about ten million"  # announced verbatim
+    assert [p.split(":")[0] for p in read[2]["problems"]] == ["(summary)", "price"]
+    hall.run(hall.agency, "close")
+    record = opening_record.record(hall.id)
+    assert record["record"]["bids"][2]["problems"] == read[2]["problems"]
+    assert opening_record.verify_record(record).ok
