@@ -73,6 +73,11 @@ class Scope(Protocol):
         """``compute()`` once for the current fact, however many of its detectors ask (its
         result is shared: read it, never change it)."""
 
+    def derived(self, fact: Fact, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once for an earlier or the current fact (a ledger entry never
+        changes), kept across facts and passes while the subjects' histories are (shared: read
+        it, never change it)."""
+
     def finding(
         self,
         detector: str,

@@ -179,6 +179,7 @@ class Histories:
 
     LIMIT = 5000  # subjects kept
     DROPPED_LIMIT = 100_000  # subjects dropped before the start is forgotten
+    COMPUTED_LIMIT = 1000  # entries' derived values kept (a committee's sheets: 5-25)
 
     def __init__(self) -> None:
         self.session: Session | None = None
@@ -189,6 +190,9 @@ class Histories:
         self.partial: set[tuple[str, int]] = set()  # lists still without their facts <= begun
         self.dropped: set[tuple[str, int]] = set()
         self.opened: OrderedDict[int, Fact] = OrderedDict()  # session -> its opening fact
+        # (seq, name) -> what a detector computed from that entry (scope.derived): a sheet a
+        # committee's results compare is parsed once, not again at every resubmission
+        self.computed: OrderedDict[tuple[int, str], Any] = OrderedDict()
 
     def bind(self, session: Session) -> None:
         self.session = session
@@ -198,6 +202,7 @@ class Histories:
         self.partial.clear()
         self.dropped.clear()
         self.opened.clear()
+        self.computed.clear()
         self.at = None
         self.begun = begun
 
@@ -260,6 +265,16 @@ class Histories:
         if upto is not None:
             query = query.where(IndexedEvent.seq <= upto)
         return reads.facts(self.session, query)
+
+    def derived(self, seq: int, name: str, compute: Callable[[], Any]) -> Any:
+        key = (seq, name)
+        if key in self.computed:
+            self.computed.move_to_end(key)
+            return self.computed[key]
+        value = self.computed[key] = compute()
+        if len(self.computed) > self.COMPUTED_LIMIT:
+            self.computed.popitem(last=False)
+        return value
 
     def session_opened(self, session_id: int) -> Fact | None:
         """The fact that opened the session (it names the tender and the venues)."""
@@ -502,6 +517,11 @@ class RunScope:
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
+
+    def derived(self, fact: Fact, name: str, compute: Callable[[], Any]) -> Any:
+        if self.histories is None:
+            return self.memo(("derived", fact.seq, name), compute)
+        return self.histories.derived(fact.seq, name, compute)
 
     def finding(
         self,

@@ -132,10 +132,12 @@ def _sheets(scope: Scope, seats: Iterable[str]) -> dict[int, Fact]:
 
 
 def _parsed(scope: Scope, submitted: Mapping[int, Fact]) -> dict[int, Sheet]:
-    """seat -> its sheet's values, parsed once per fact for every detector that reads them."""
-    seats = sorted(submitted.items())
-    key = ("scores.sheets", tuple((seat, f.seq) for seat, f in seats))
-    return scope.memo(key, lambda: {seat: _values(f) for seat, f in seats})
+    """seat -> its sheet's values, each sheet parsed once for every detector and every later
+    results that read it (a resubmitted sheet is a new entry: only it is parsed again)."""
+    return {
+        seat: scope.derived(f, "scores.sheet", lambda f=f: _values(f))
+        for seat, f in sorted(submitted.items())
+    }
 
 
 def _values(fact: Fact) -> Sheet:
