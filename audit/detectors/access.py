@@ -24,6 +24,7 @@ tenderer.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -32,7 +33,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit.detectors.base import Fact, Scope, Severity, detector
-from audit.detectors.reads import read
+from audit.detectors.reads import read, read_many
 from bidhall.accounts.models import Organisation, User
 from evaluation.draws.models import DrawPlace, ExpertDraw
 from evaluation.draws.rules import normal_name
@@ -87,47 +88,61 @@ def read_notice(session: Session, notice_id: int) -> dict[str, Any]:
     }
 
 
-@read("access.committee")
-def read_committee(session: Session, session_id: int) -> dict[str, Any]:
-    """The session's active drawn members with their employer and declared relations, and the
+@read_many("access.committee", by="session_id")
+def read_committees(session: Session, session_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Each session's active drawn members with their employer and declared relations, and the
     organisations they must not be tied to: the bidders of the session's bids and the tenderer,
-    each with the names of its people (its users), as ``normal_name`` compares them."""
-    evaluation = session.get(EvaluationSession, session_id)
-    if evaluation is None:
-        return {}
-    tender = session.get(Tender, evaluation.tender_id)
-    parties: dict[int, dict[str, Any]] = {}
-    for org, name in session.execute(
-        select(Organisation.id, Organisation.name)
-        .join(Bid, Bid.organisation_id == Organisation.id)
-        .where(Bid.id.in_(list(evaluation.bid_ids or [])))
-    ):
-        parties[org] = {"organisation_id": org, "name": name, "role": "bidder", "people": {}}
-    tenderer = session.get(Organisation, tender.tenderer_id)
-    parties[tenderer.id] = {
-        "organisation_id": tenderer.id,
-        "name": tenderer.name,
-        "role": "tenderer",
-        "people": {},
-    }
-    for org, display_name in session.execute(
-        select(User.organisation_id, User.display_name).where(
-            User.organisation_id.in_(list(parties))
+    each with the names of its people (its users), as ``normal_name`` compares them; ``{}`` for
+    a session not found. One statement per table for all the sessions asked."""
+    found: dict[int, dict[str, Any]] = {session_id: {} for session_id in session_ids}
+    evaluations = session.execute(
+        select(EvaluationSession.id, EvaluationSession.tender_id, EvaluationSession.bid_ids).where(
+            EvaluationSession.id.in_(list(found))
         )
+    ).all()
+    if not evaluations:
+        return found
+    tenderers = dict(
+        session.execute(
+            select(Tender.id, Tender.tenderer_id).where(
+                Tender.id.in_({tender for _, tender, _ in evaluations})
+            )
+        ).all()
+    )
+    bid_ids = {bid for _, _, bids in evaluations for bid in bids or []}
+    bidders = dict(
+        session.execute(
+            select(Bid.id, Bid.organisation_id).where(Bid.id.in_(sorted(bid_ids)))
+        ).all()
+    )
+    names = dict(
+        session.execute(
+            select(Organisation.id, Organisation.name).where(
+                Organisation.id.in_(set(bidders.values()) | set(tenderers.values()))
+            )
+        ).all()
+    )
+    people: dict[int, dict[str, str]] = {org: {} for org in names}
+    for org, display_name in session.execute(
+        select(User.organisation_id, User.display_name).where(User.organisation_id.in_(list(names)))
     ):
         name = normal_name(display_name)
         if name:
-            parties[org]["people"][name] = display_name
-    members = session.execute(
-        select(SessionMember.seat, Expert.id, Expert.employer_organisation_id)
+            people[org][name] = display_name
+    members: dict[int, list[tuple[int, int, int | None]]] = {}
+    for session_id, seat, expert, employer in session.execute(
+        select(
+            SessionMember.session_id, SessionMember.seat, Expert.id, Expert.employer_organisation_id
+        )
         .join(Expert, Expert.id == SessionMember.expert_id)
         .where(
-            SessionMember.session_id == session_id,
+            SessionMember.session_id.in_(list(found)),
             SessionMember.active.is_(True),
             SessionMember.representative.is_(False),
         )
-        .order_by(SessionMember.seat)
-    ).all()
+        .order_by(SessionMember.session_id, SessionMember.seat)
+    ):
+        members.setdefault(session_id, []).append((seat, expert, employer))
     relations: dict[int, list[dict[str, Any]]] = {}
     for expert, kind, org, person in session.execute(
         select(
@@ -135,24 +150,45 @@ def read_committee(session: Session, session_id: int) -> dict[str, Any]:
             ExpertRelation.kind,
             ExpertRelation.organisation_id,
             ExpertRelation.person_name,
-        ).where(ExpertRelation.expert_id.in_([m[1] for m in members]))
+        )
+        .where(ExpertRelation.expert_id.in_({m[1] for seated in members.values() for m in seated}))
+        .order_by(ExpertRelation.id)
     ):
         relations.setdefault(expert, []).append(
             {"kind": kind, "organisation_id": org, "person": person}
         )
-    return {
-        "tender_id": tender.id,
-        "parties": list(parties.values()),
-        "members": [
-            {
-                "seat": seat,
-                "expert_id": expert,
-                "employer_organisation_id": employer,
-                "relations": relations.get(expert, []),
+    for session_id, tender_id, bids in evaluations:
+        # each party a fresh dict per session: a detector's reading never reaches another's
+        parties: dict[int, dict[str, Any]] = {}
+        for bid in sorted(bid for bid in bids or [] if bid in bidders):
+            org = bidders[bid]
+            parties[org] = {
+                "organisation_id": org,
+                "name": names[org],
+                "role": "bidder",
+                "people": dict(people[org]),
             }
-            for seat, expert, employer in members
-        ],
-    }
+        tenderer = tenderers[tender_id]
+        parties[tenderer] = {
+            "organisation_id": tenderer,
+            "name": names[tenderer],
+            "role": "tenderer",
+            "people": dict(people[tenderer]),
+        }
+        found[session_id] = {
+            "tender_id": tender_id,
+            "parties": list(parties.values()),
+            "members": [
+                {
+                    "seat": seat,
+                    "expert_id": expert,
+                    "employer_organisation_id": employer,
+                    "relations": [dict(r) for r in relations.get(expert, [])],
+                }
+                for seat, expert, employer in members.get(session_id, [])
+            ],
+        }
+    return found
 
 
 @read("access.declaration")

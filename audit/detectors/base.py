@@ -73,6 +73,11 @@ class Scope(Protocol):
         """``compute()`` once for the current fact, however many of its detectors ask (its
         result is shared: read it, never change it)."""
 
+    def derived(self, fact: Fact, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` once for an earlier or the current fact (a ledger entry never
+        changes), kept across facts and passes while the subjects' histories are (shared: read
+        it, never change it)."""
+
     def finding(
         self,
         detector: str,
@@ -99,7 +104,49 @@ class Detector:
     tick: TickCheck | None = None  # time-based: run on the scheduler's tick
 
 
-DETECTORS: dict[str, Detector] = {}
+class _Registry(dict[str, "Detector"]):
+    """The detectors by id. Every change (a registration, a test's monkeypatch, a benchmark's
+    wrapping) drops the index from event type to detectors, which is rebuilt on first use."""
+
+    def _changed(self) -> None:
+        _by_type.clear()
+
+    def __setitem__(self, key: str, value: Detector) -> None:
+        super().__setitem__(key, value)
+        self._changed()
+
+    def __delitem__(self, key: str) -> None:
+        super().__delitem__(key)
+        self._changed()
+
+    def clear(self) -> None:
+        super().clear()
+        self._changed()
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        super().update(*args, **kwargs)
+        self._changed()
+
+    def pop(self, *args: Any) -> Any:
+        value = super().pop(*args)
+        self._changed()
+        return value
+
+    def popitem(self) -> tuple[str, Detector]:
+        item = super().popitem()
+        self._changed()
+        return item
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        value = super().setdefault(key, default)
+        self._changed()
+        return value
+
+
+DETECTORS: dict[str, Detector] = _Registry()
+# event type -> the online detectors it runs, in registration order: looked up for every ledger
+# entry read, so built once rather than scanning every detector per entry
+_by_type: dict[str, tuple[Detector, ...]] = {}
 
 
 def detector(id: str, *, basis: str, on: Sequence[str] = ()) -> Callable[[Check], Check]:
@@ -143,8 +190,12 @@ def _add(id: str, basis: str, module: str, **parts: Any) -> None:
     DETECTORS[id] = Detector(id, basis, family, **parts)
 
 
-def triggered_by(type: str) -> list[Detector]:
-    return [d for d in DETECTORS.values() if d.check is not None and type in d.on]
+def triggered_by(type: str) -> tuple[Detector, ...]:
+    found = _by_type.get(type)
+    if found is None:
+        found = tuple(d for d in DETECTORS.values() if d.check is not None and type in d.on)
+        _by_type[type] = found
+    return found
 
 
 def timed() -> list[Detector]:

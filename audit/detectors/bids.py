@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 from audit.alerts.models import IndexedEvent
 from audit.detectors import fences
 from audit.detectors.base import Fact, Scope, Severity, detector
-from audit.detectors.reads import read
+from audit.detectors.reads import read, read_many
 from audit.ledger.models import LedgerEntry
 from bidhall.accounts.models import Organisation
 from evaluation.scoring.prices import abnormally_low as session_abnormally_low
@@ -67,41 +67,43 @@ FIGURE = Decimal("0.000001")  # figures in alerts: six decimals (comparisons use
 # --- read models --------------------------------------------------------------------------------
 
 
-@read("bids.tender")
-def read_tender(session: Session, tender_id: int) -> dict[str, Any]:
-    """The tender's category, rule set, tenderer and each lot's ceiling price (lot -> str)."""
-    tender = session.execute(
-        select(Tender.category, Tender.rule_set, Tender.tenderer_id).where(Tender.id == tender_id)
-    ).first()
-    if tender is None:
-        return {}
-    ceilings = session.execute(
-        select(Lot.number, Lot.ceiling_price).where(Lot.tender_id == tender_id)
-    ).all()
-    return {
-        "category": tender.category,
-        "rule_set": tender.rule_set,
-        "tenderer_id": tender.tenderer_id,
-        "ceilings": {number: str(price) for number, price in ceilings},
-    }
+@read_many("bids.tender", by="tender_id")
+def read_tenders(session: Session, tender_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Each tender's category, rule set, tenderer and each lot's ceiling price (lot -> str);
+    ``{}`` for a tender not found."""
+    found: dict[int, dict[str, Any]] = {tender_id: {} for tender_id in tender_ids}
+    for tender_id, category, rule_set, tenderer_id in session.execute(
+        select(Tender.id, Tender.category, Tender.rule_set, Tender.tenderer_id).where(
+            Tender.id.in_(list(found))
+        )
+    ):
+        found[tender_id] = {
+            "category": category,
+            "rule_set": rule_set,
+            "tenderer_id": tenderer_id,
+            "ceilings": {},
+        }
+    known = [tender_id for tender_id, tender in found.items() if tender]
+    if known:
+        for tender_id, number, price in session.execute(
+            select(Lot.tender_id, Lot.number, Lot.ceiling_price).where(Lot.tender_id.in_(known))
+        ):
+            found[tender_id]["ceilings"][number] = str(price)
+    return found
 
 
 @read("bids.comparable_lots")
 def read_comparable_lots(
-    session: Session, tender_id: int, up_to: int, recent: int = 1000
+    session: Session, tender_id: int, category: str, rule_set: str, up_to: int, recent: int = 1000
 ) -> list[dict[str, Any]]:
-    """The lots of the ``recent`` comparable tenders (same category and rule set, DOMAIN.md §5)
-    whose reading out finished last before ledger seq ``up_to``: ``{"tender_id", "lot",
-    "prices": [str], "ceiling": str}``, the prices as read out. The most recent ones: a fence
-    follows the market as it is, and its cost stays bounded however old the platform."""
-    tender = session.execute(
-        select(Tender.category, Tender.rule_set).where(Tender.id == tender_id)
-    ).first()
-    if tender is None:
-        return []
+    """The lots of the ``recent`` tenders comparable to ``tender_id`` (the same ``category`` and
+    ``rule_set``, DOMAIN.md §5; the caller has the tender's from ``bids.tender``) whose reading
+    out finished last before ledger seq ``up_to``: ``{"tender_id", "lot", "prices": [str],
+    "ceiling": str}``, the prices as read out. The most recent ones: a fence follows the market
+    as it is, and its cost stays bounded however old the platform."""
     peers = select(Tender.id).where(
-        Tender.category == tender.category,
-        Tender.rule_set == tender.rule_set,
+        Tender.category == category,
+        Tender.rule_set == rule_set,
         Tender.id != tender_id,
     )
     finished = list(
@@ -146,16 +148,16 @@ def read_comparable_lots(
 
 
 @read("bids.tenderer_awards")
-def read_tenderer_awards(session: Session, tender_id: int, up_to: int) -> dict[str, Any]:
-    """The evaluated tenders of this tender's tenderer up to ledger seq ``up_to``, in the order
-    of their (last) ``evaluation.report_ready``: ``{"tenderer": {"organisation_id", "name"},
-    "tenders": [{"tender_id", "seq", "winner_bid", "winner", "bidders": {org: name}}]}``. The
-    winner is the organisation of the rank 1 candidate; the bidders are the organisations of
-    every bid its opening locked (its read order)."""
-    tender = session.get(Tender, tender_id)
-    if tender is None:
+def read_tenderer_awards(session: Session, tenderer_id: int, up_to: int) -> dict[str, Any]:
+    """The evaluated tenders of the tenderer (an organisation: the caller has a tender's from
+    ``bids.tender``) up to ledger seq ``up_to``, in the order of their (last)
+    ``evaluation.report_ready``: ``{"tenderer": {"organisation_id", "name"}, "tenders":
+    [{"tender_id", "seq", "winner_bid", "winner", "bidders": {org: name}}]}``. The winner is the
+    organisation of the rank 1 candidate; the bidders are the organisations of every bid its
+    opening locked (its read order)."""
+    tenderer = session.get(Organisation, tenderer_id)
+    if tenderer is None:
         return {"tenderer": None, "tenders": []}
-    tenderer = session.get(Organisation, tender.tenderer_id)
     rows = session.execute(
         select(IndexedEvent.tender_id, IndexedEvent.seq, LedgerEntry.payload)
         .join(LedgerEntry, LedgerEntry.seq == IndexedEvent.seq)
@@ -163,7 +165,7 @@ def read_tenderer_awards(session: Session, tender_id: int, up_to: int) -> dict[s
         .where(
             IndexedEvent.type == REPORT_READY,
             IndexedEvent.seq <= up_to,
-            Tender.tenderer_id == tender.tenderer_id,
+            Tender.tenderer_id == tenderer_id,
         )
         .order_by(IndexedEvent.seq)
     ).all()
@@ -308,9 +310,14 @@ def _numbers(bids: Iterable[Priced]) -> str:
 
 def _comparable(scope: Scope, fact: Fact) -> tuple[list[dict], int]:
     """The comparable tenders' lots read out before this fact, and how many tenders they are."""
+    tender = scope.read("bids.tender", tender_id=scope.tender_id)
+    if not tender:
+        return [], 0
     lots = scope.read(
         "bids.comparable_lots",
         tender_id=scope.tender_id,
+        category=tender["category"],
+        rule_set=tender["rule_set"],
         up_to=fact.seq,
         recent=int(scope.setting("AUDIT_FENCE_RECENT_TENDERS")),
     )
@@ -738,7 +745,10 @@ def rotation(fact: Fact, scope: Scope):
     tenders, and so no outsider won. The alert is keyed by the tenderer and the set of winners:
     the same ring winning on raises nothing new."""
     need = int(scope.setting("AUDIT_ROTATION_MIN_TENDERS"))
-    awards = scope.read("bids.tenderer_awards", tender_id=scope.tender_id, up_to=fact.seq)
+    tender = scope.read("bids.tender", tender_id=scope.tender_id)
+    if not tender:
+        return  # no tenderer: nothing to rotate
+    awards = scope.read("bids.tenderer_awards", tenderer_id=tender["tenderer_id"], up_to=fact.seq)
     tenders = awards["tenders"]
     if len(tenders) < need or tenders[-1]["tender_id"] != scope.tender_id:
         return

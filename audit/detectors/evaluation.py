@@ -15,7 +15,7 @@ while suspended). Its size is the number of bids it decided: ``passed`` plus ``v
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from audit.alerts.models import IndexedEvent
 from audit.detectors import fences, reads
 from audit.detectors.base import Fact, Finding, Scope, Severity, detector, tick_detector
-from audit.detectors.reads import read
+from audit.detectors.reads import read, read_many
 from audit.ledger.models import LedgerEntry
 from evaluation.draws.models import ExpertDraw
 from evaluation.sessions.models import EvaluationSession
@@ -135,22 +135,37 @@ def overrunning_sessions(session: Session, *, now: datetime) -> list[dict[str, A
     return found
 
 
-@read("evaluation.tender")
-def tender_facts(session: Session, *, tender_id: int) -> dict[str, Any] | None:
-    """What the rejection screens need of a tender: its method, what makes tenders comparable
+@read_many("evaluation.tender", by="tender_id")
+def tender_facts(session: Session, tender_ids: Sequence[int]) -> dict[int, dict[str, Any] | None]:
+    """What the rejection screens need of each tender: its method, what makes tenders comparable
     (category and rule set), who organises it (its agency, else the tenderer itself) and the
-    opening's read order (``hall.read_out``'s ``bid_no`` n is its n-th bid id)."""
-    tender = session.get(Tender, tender_id)
-    if tender is None:
-        return None
-    order = session.scalar(select(Opening.read_order).where(Opening.tender_id == tender_id))
-    return {
-        "method": tender.method,
-        "category": tender.category,
-        "rule_set": tender.rule_set,
-        "organiser_id": tender.agency_id or tender.tenderer_id,
-        "read_order": list(order or []),
-    }
+    opening's read order (``hall.read_out``'s ``bid_no`` n is its n-th bid id); None for a
+    tender not found."""
+    found: dict[int, dict[str, Any] | None] = {tender_id: None for tender_id in tender_ids}
+    for tender_id, method, category, rule_set, agency_id, tenderer_id in session.execute(
+        select(
+            Tender.id,
+            Tender.method,
+            Tender.category,
+            Tender.rule_set,
+            Tender.agency_id,
+            Tender.tenderer_id,
+        ).where(Tender.id.in_(list(found)))
+    ):
+        found[tender_id] = {
+            "method": method,
+            "category": category,
+            "rule_set": rule_set,
+            "organiser_id": agency_id or tenderer_id,
+            "read_order": [],
+        }
+    known = [tender_id for tender_id, tender in found.items() if tender is not None]
+    if known:
+        for tender_id, order in session.execute(
+            select(Opening.tender_id, Opening.read_order).where(Opening.tender_id.in_(known))
+        ):
+            found[tender_id]["read_order"] = list(order or [])
+    return found
 
 
 @read("evaluation.rejection_rates")

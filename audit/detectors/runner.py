@@ -17,7 +17,6 @@ Alerts are keyed by their condition, so nothing is raised twice.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections import OrderedDict
@@ -25,7 +24,7 @@ from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -118,6 +117,7 @@ def _pass(histories: Histories) -> tuple[int, int | None]:
             # sees everything again
             histories.clear(begun=cursor.seq)
         histories.bind(session)
+        in_sql = session.get_bind().dialect.name == "sqlite"
         rows = session.execute(
             select(
                 LedgerEntry.seq,
@@ -125,16 +125,17 @@ def _pass(histories: Histories) -> tuple[int, int | None]:
                 LedgerEntry.actor,
                 LedgerEntry.type,
                 LedgerEntry.payload,
+                *(_IDS_IN_SQL if in_sql else ()),
             )
             .where(LedgerEntry.seq > cursor.seq)
             .order_by(LedgerEntry.seq)
             .limit(BATCH)
         ).all()
-        facts = [
-            Fact(seq, at, actor, type_, json.loads(payload))
-            for seq, at, actor, type_, payload in rows
-        ]
-        subjects = [_subject(fact, histories) for fact in facts]
+        facts = [reads.LedgerFact(*row[:5]) for row in rows]
+        # the ids every entry is indexed by: on SQLite read by the database from the JSON text,
+        # so that only the payloads a detector looks into are decoded in Python
+        ids = [row[5:] for row in rows] if in_sql else [_ids(fact.payload) for fact in facts]
+        subjects = [_subject(fact, histories, *each) for fact, each in zip(facts, ids, strict=True)]
         index = [
             {"seq": fact.seq, "type": fact.type, "tender_id": tender, "session_id": session_id}
             for fact, (tender, session_id, _) in zip(facts, subjects, strict=True)
@@ -143,13 +144,22 @@ def _pass(histories: Histories) -> tuple[int, int | None]:
         if index:
             # a second reading (the cursor set back) finds the entries indexed already
             session.connection().execute(_index_insert(session), index)
+        reads_ = PassReads(session)
+        for fact, (tender, session_id, _) in zip(facts, subjects, strict=True):
+            if base.triggered_by(fact.type):
+                reads_.expect(fact.type, tender_id=tender, session_id=session_id)
         for fact, (tender, session_id, venue) in zip(facts, subjects, strict=True):
             if session_id is not None:
                 histories.add("session", session_id, fact)
             if tender is not None:
                 histories.add("tender", tender, fact)
-            scope = RunScope(session, fact.seq, fact.at, tender, session_id, venue, histories)
-            for detector in base.triggered_by(fact.type):
+            detectors = base.triggered_by(fact.type)
+            if not detectors:
+                continue
+            scope = RunScope(
+                session, fact.seq, fact.at, tender, session_id, venue, histories, reads_, fact.type
+            )
+            for detector in detectors:
                 _run(session, detector, fact, scope)
         if rows:
             cursor.seq = rows[-1][0]
@@ -169,6 +179,7 @@ class Histories:
 
     LIMIT = 5000  # subjects kept
     DROPPED_LIMIT = 100_000  # subjects dropped before the start is forgotten
+    COMPUTED_LIMIT = 1000  # entries' derived values kept (a committee's sheets: 5-25)
 
     def __init__(self) -> None:
         self.session: Session | None = None
@@ -179,6 +190,9 @@ class Histories:
         self.partial: set[tuple[str, int]] = set()  # lists still without their facts <= begun
         self.dropped: set[tuple[str, int]] = set()
         self.opened: OrderedDict[int, Fact] = OrderedDict()  # session -> its opening fact
+        # (seq, name) -> what a detector computed from that entry (scope.derived): a sheet a
+        # committee's results compare is parsed once, not again at every resubmission
+        self.computed: OrderedDict[tuple[int, str], Any] = OrderedDict()
 
     def bind(self, session: Session) -> None:
         self.session = session
@@ -188,6 +202,7 @@ class Histories:
         self.partial.clear()
         self.dropped.clear()
         self.opened.clear()
+        self.computed.clear()
         self.at = None
         self.begun = begun
 
@@ -251,6 +266,16 @@ class Histories:
             query = query.where(IndexedEvent.seq <= upto)
         return reads.facts(self.session, query)
 
+    def derived(self, seq: int, name: str, compute: Callable[[], Any]) -> Any:
+        key = (seq, name)
+        if key in self.computed:
+            self.computed.move_to_end(key)
+            return self.computed[key]
+        value = self.computed[key] = compute()
+        if len(self.computed) > self.COMPUTED_LIMIT:
+            self.computed.popitem(last=False)
+        return value
+
     def session_opened(self, session_id: int) -> Fact | None:
         """The fact that opened the session (it names the tender and the venues)."""
         opened = self.opened.get(session_id)
@@ -272,13 +297,40 @@ _histories_lock = threading.Lock()
 OPENED = "evaluation.session_opened"
 
 
-def _subject(fact: Fact, histories: Histories) -> tuple[int | None, int | None, int | None]:
-    """The tender, the session and the venue a fact is about (a session's facts are about its
-    tender and, unless they say otherwise, its main venue)."""
-    payload = fact.payload
-    session_id = _int(payload.get("session_id"))
-    tender_id = _int(payload.get("tender_id"))
-    venue_id = _int(payload.get("venue_id"))
+def _ids(payload: dict[str, Any]) -> tuple[int | None, int | None, int | None]:
+    """The payload's own session, tender and venue ids (integers at its top level)."""
+    return (
+        _int(payload.get("session_id")),
+        _int(payload.get("tender_id")),
+        _int(payload.get("venue_id")),
+    )
+
+
+def _id_in_sql(key: str) -> Any:
+    """``_ids`` of one key as SQLite reads it from the payload's text: an integer at the top
+    level, else NULL (json_type tells a JSON integer from true/false, a real or a string)."""
+    path = f"$.{key}"
+    return case(
+        (
+            func.json_type(LedgerEntry.payload, path) == "integer",
+            func.json_extract(LedgerEntry.payload, path),
+        ),
+        else_=None,
+    )
+
+
+_IDS_IN_SQL = tuple(_id_in_sql(key) for key in ("session_id", "tender_id", "venue_id"))
+
+
+def _subject(
+    fact: Fact,
+    histories: Histories,
+    session_id: int | None,
+    tender_id: int | None,
+    venue_id: int | None,
+) -> tuple[int | None, int | None, int | None]:
+    """The tender, the session and the venue a fact is about, from its payload's own ids (a
+    session's facts are about its tender and, unless they say otherwise, its main venue)."""
     if session_id is not None:
         if fact.type == OPENED:
             histories.opened[session_id] = fact
@@ -364,6 +416,46 @@ def tick(now: datetime) -> dict[str, int]:
     return {"read": read, "raised": raised}
 
 
+class PassReads:
+    """The read models of one pass (one unit), each read once however many entries and
+    detectors ask for it. Sound because nothing a read model reads changes under the pass: it
+    writes only the audit's own alerts, cursor and index (the index for the whole batch before
+    any detector runs), and a read of the ledger up to an entry names that entry in its
+    arguments (``up_to``). A read model with a batch form (``reads.read_many``) is read, the
+    first time an entry asks, for every subject of the entries of that type in the pass: the
+    same detectors run on them and will ask too."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.values: dict[Hashable, Any] = {}
+        # event type -> key argument -> the subjects of the pass's entries of that type
+        self.expected: dict[str, dict[str, set[int]]] = {}
+
+    def expect(self, type: str, **subjects: int | None) -> None:
+        """An entry of this type, about these subjects, will run its detectors in the pass."""
+        expected = self.expected.setdefault(type, {})
+        for by, key in subjects.items():
+            if key is not None:
+                expected.setdefault(by, set()).add(key)
+
+    def read(self, name: str, arguments: dict[str, Any], type: str | None) -> Any:
+        key = (name, repr(sorted(arguments.items())))
+        if key in self.values:
+            return self.values[key]
+        many = reads.MANY.get(name)
+        if many is not None and set(arguments) == {many[0]}:
+            by, function = many
+            wanted = {arguments[by]}
+            for other in self.expected.get(type, {}).get(by, ()):
+                if (name, repr([(by, other)])) not in self.values:
+                    wanted.add(other)
+            for each, value in function(self.session, sorted(wanted, key=repr)).items():
+                self.values[(name, repr([(by, each)]))] = value
+            return self.values[key]
+        value = self.values[key] = reads.READS[name](self.session, **arguments)
+        return value
+
+
 class RunScope:
     """What a detector reads besides its fact: the subject's earlier facts, the settings, the
     read models of audit/detectors/reads.py."""
@@ -377,9 +469,13 @@ class RunScope:
         session_id: int | None = None,
         venue_id: int | None = None,
         histories: Histories | None = None,
+        reads: PassReads | None = None,
+        type: str | None = None,
     ) -> None:
         self.session = session
         self.histories = histories
+        self.reads = reads if reads is not None else PassReads(session)
+        self.type = type  # of the fact: which entries of the pass a batched read serves too
         self.seq = seq
         self.now = now
         self.tender_id = tender_id
@@ -414,14 +510,18 @@ class RunScope:
         return value
 
     def read(self, name: str, **arguments: Any) -> Any:
-        """A read model, read once per fact however many of its detectors ask for it."""
-        key = ("read", name, repr(sorted(arguments.items())))
-        return self.memo(key, lambda: reads.READS[name](self.session, **arguments))
+        """A read model, read once per pass however many entries and detectors ask for it."""
+        return self.reads.read(name, arguments, self.type)
 
     def memo(self, key: Hashable, compute: Callable[[], Any]) -> Any:
         if key not in self._memo:
             self._memo[key] = compute()
         return self._memo[key]
+
+    def derived(self, fact: Fact, name: str, compute: Callable[[], Any]) -> Any:
+        if self.histories is None:
+            return self.memo(("derived", fact.seq, name), compute)
+        return self.histories.derived(fact.seq, name, compute)
 
     def finding(
         self,

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from audit.alerts.models import IndexedEvent
 from audit.detectors.base import Fact, Scope, Severity, detector
-from audit.detectors.reads import read
+from audit.detectors.reads import read, read_many
 from audit.ledger.models import LedgerEntry
 from bidhall.accounts.models import Organisation
 from evaluation.scoring import rules as scoring
@@ -36,22 +36,35 @@ Sheet = dict[str, dict[str, Decimal]]  # bid -> criterion -> score
 # --- read models --------------------------------------------------------------------------------
 
 
-@read("scores.criteria")
-def read_criteria(session: Session, session_id: int) -> list[dict]:
-    """The session's criteria as frozen at its opening (the tender's JSON)."""
-    evaluation = session.get(EvaluationSession, session_id)
-    return [dict(item) for item in evaluation.criteria] if evaluation is not None else []
-
-
-@read("scores.seats")
-def read_seats(session: Session, session_id: int) -> dict[int, dict]:
-    """seat -> who sits there now: the drawn expert, or (a tenderer's representative) the user."""
-    rows = session.execute(
-        select(SessionMember.seat, SessionMember.expert_id, SessionMember.user_id).where(
-            SessionMember.session_id == session_id, SessionMember.active.is_(True)
+@read_many("scores.criteria", by="session_id")
+def read_criteria(session: Session, session_ids: Sequence[int]) -> dict[int, list[dict]]:
+    """Each session's criteria as frozen at its opening (the tender's JSON); none for a session
+    not found."""
+    found: dict[int, list[dict]] = {session_id: [] for session_id in session_ids}
+    for session_id, criteria in session.execute(
+        select(EvaluationSession.id, EvaluationSession.criteria).where(
+            EvaluationSession.id.in_(list(found))
         )
-    ).all()
-    return {seat: {"expert_id": expert, "user_id": user} for seat, expert, user in rows}
+    ):
+        found[session_id] = [dict(item) for item in criteria]
+    return found
+
+
+@read_many("scores.seats", by="session_id")
+def read_seats(session: Session, session_ids: Sequence[int]) -> dict[int, dict[int, dict]]:
+    """Each session's seat -> who sits there now: the drawn expert, or (a tenderer's
+    representative) the user."""
+    found: dict[int, dict[int, dict]] = {session_id: {} for session_id in session_ids}
+    for session_id, seat, expert, user in session.execute(
+        select(
+            SessionMember.session_id,
+            SessionMember.seat,
+            SessionMember.expert_id,
+            SessionMember.user_id,
+        ).where(SessionMember.session_id.in_(list(found)), SessionMember.active.is_(True))
+    ):
+        found[session_id][seat] = {"expert_id": expert, "user_id": user}
+    return found
 
 
 @read("scores.member_seats")
@@ -119,10 +132,12 @@ def _sheets(scope: Scope, seats: Iterable[str]) -> dict[int, Fact]:
 
 
 def _parsed(scope: Scope, submitted: Mapping[int, Fact]) -> dict[int, Sheet]:
-    """seat -> its sheet's values, parsed once per fact for every detector that reads them."""
-    seats = sorted(submitted.items())
-    key = ("scores.sheets", tuple((seat, f.seq) for seat, f in seats))
-    return scope.memo(key, lambda: {seat: _values(f) for seat, f in seats})
+    """seat -> its sheet's values, each sheet parsed once for every detector and every later
+    results that read it (a resubmitted sheet is a new entry: only it is parsed again)."""
+    return {
+        seat: scope.derived(f, "scores.sheet", lambda f=f: _values(f))
+        for seat, f in sorted(submitted.items())
+    }
 
 
 def _values(fact: Fact) -> Sheet:
