@@ -41,6 +41,8 @@ def test_the_demo_plays_the_life_cycle_to_the_sealed_report_and_ends_with_a_json
     assert summary["state"] == "opened"
     assert summary["opened"] == 3
     assert summary["receipts_verified"] == 3
+    assert summary["bid_security"] == {"guarantees": 2, "deposits": 1}
+    assert "filed signed e-guarantees" in result.stdout
     assert summary["deadline_moved"] is True
     # the message centre told the holders of the amendment and its new deadline, each bidder
     # of its bid's receipt and each drawn expert of its invitation

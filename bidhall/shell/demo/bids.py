@@ -5,11 +5,13 @@ summary is refused, and everyone signs in to the online opening hall (不见面�
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 from cryptography import x509
 
 from bidhall import clock
+from bidhall.crypto import keys
 from bidhall.envelope import sealing as envelope
 from bidhall.errors import DomainError
 from bidhall.shell.demo.context import Demo
@@ -17,6 +19,8 @@ from trading.bids import queries as bid_queries
 from trading.bids import receipts as bid_receipts
 from trading.bids import sealing
 from trading.bids import services as bids
+from trading.guarantees import deposits, documents, issuers
+from trading.guarantees import services as guarantees
 from trading.opening import commands as opening
 
 PRICES = ("35980000.00", "36250000.00", "35410000.00")
@@ -26,6 +30,7 @@ def run(demo: Demo) -> None:
     agency, supervisor, bidders = demo.cast.agency, demo.cast.supervisor, demo.cast.bidders
     tender = demo.tender
     demo.fake.advance(days=2)
+    secure(demo, tender)
     receipts = []
     for number, (bidder, price) in enumerate(zip(bidders, PRICES, strict=True), start=1):
         _bid, receipt = seal_and_submit(demo, bidder, tender.id, price, number)
@@ -58,6 +63,60 @@ def run(demo: Demo) -> None:
     demo.say(
         f"{len(bidders)} bidders, the agency and the supervisor signed in to the hall "
         "(bidders' names stay hidden until the reading out)"
+    )
+
+
+def secure(demo: Demo, tender) -> None:
+    """Bid security (DOMAIN.md §3): the bank files signed e-guarantees for the first two
+    bidders; the third pays a cash deposit from its basic account (基本账户, Regs Art 26)."""
+    cast, lot = demo.cast, tender.lots[0]
+    bank = demo.open_key(cast.issuer)
+    for number, bidder in enumerate(cast.bidders[:2], start=1):
+        document = {
+            "format": "bidhall-guarantee/1",
+            "number": f"RCB-BG-2026-{number:04d}",
+            "issuer": {
+                "organisation_id": cast.issuer.organisation_id,
+                "name": cast.issuer.organisation.name,
+            },
+            "applicant": {"organisation_id": bidder.organisation_id},
+            "beneficiary": {"organisation_id": tender.tenderer_id},
+            "tender": {"id": tender.id, "reference": tender.reference},
+            "lot": lot.number,
+            "amount": f"{lot.guarantee_amount:.2f}",
+            "currency": "CNY",
+            "valid_from": clock.now().isoformat(),
+            "valid_until": (
+                tender.bid_deadline + timedelta(days=tender.bid_validity_days + 30)
+            ).isoformat(),
+            "kind": "bank_guarantee",
+        }
+        signed = documents.sign_guarantee(
+            document, bank.signing_key, keys.certificate_pem(bank.signing_cert)
+        )
+        guarantees.submit_guarantee(cast.issuer, signed)
+    payer = cast.bidders[2]
+    account = "6222 0233 0100 0003"
+    name = payer.organisation.name
+    issuers.set_basic_account(cast.admin, payer.organisation_id, account, name, "ICBC")
+    deposits.record_deposit(
+        cast.admin,
+        deposits.DepositPayment(
+            tender.id,
+            lot.number,
+            payer.organisation_id,
+            lot.guarantee_amount,
+            clock.now(),
+            account,
+            name,
+            "ICBC",
+        ),
+    )
+    demo.security = {"guarantees": 2, "deposits": 1}
+    demo.say(
+        f"{cast.issuer.organisation.name} filed signed e-guarantees for "
+        f"{cast.bidders[0].display_name} and {cast.bidders[1].display_name}; "
+        f"{payer.display_name} paid a cash deposit from its basic account"
     )
 
 

@@ -81,6 +81,7 @@ def _summary(demo: Demo, verification, checkpoints_checked: int, checkpoint_prob
         "signed_checkpoints": checkpoints_checked,
         "tenders": 2,
         "bids_sealed": len(demo.receipts) + 1,
+        "bid_security": demo.security,
         "receipts_verified": demo.receipts_verified,
         "tender": tender.reference,
         "state": tender.state.value,

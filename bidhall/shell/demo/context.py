@@ -56,6 +56,7 @@ class Cast:
     agency: Any = None
     supervisor: Any = None  # the filing supervisor, an opening custodian
     bidders: list[Any] = field(default_factory=list)
+    issuer: Any = None  # a bank registered with the centre: it issues e-guarantees
     experts: dict[str, Any] = field(default_factory=dict)  # expert name -> its user
     venue_supervisors: dict[int, Any] = field(default_factory=dict)  # venue id -> its user
 
@@ -74,6 +75,7 @@ class Demo:
     notice: Any = None  # tender: the amendment that moved the deadline
     receipts: list[dict] = field(default_factory=list)  # bids: the first three receipts
     receipts_verified: int = 0
+    security: dict = field(default_factory=dict)  # bids: guarantees and deposits, counted
     draw: Any = None  # committee: the expert draw
     venues: list[Any] = field(default_factory=list)  # committee: main venue first
     record_path: Path | None = None  # opening: the signed record's file

@@ -7,6 +7,7 @@ from __future__ import annotations
 from bidhall.accounts import registrations, rules
 from bidhall.accounts import services as accounts
 from bidhall.shell.demo.context import DEMO_KEY_PASSPHRASE, DEMO_PASSWORD, Demo
+from trading.guarantees import issuers
 
 BIDDERS = ("Huadong Construction Group", "Jiangcheng Builders Ltd", "Minsheng Engineering Co.")
 
@@ -40,6 +41,9 @@ def run(demo: Demo) -> None:
         user(f"bidder{i}", "bidder", org(name, "bidder"), name)
         for i, name in enumerate(BIDDERS, start=1)
     ]
+    bank = org("Riverside Commercial Bank", "issuer")
+    cast.issuer = user("bank", "issuer", bank, "Guarantee desk, Riverside Commercial Bank")
+    issuers.register_issuer(cast.admin, bank.id, "bank", "B0123H233010001")
     demo.say(
         f"registered {len(accounts.list_organisations())} organisations and "
         f"{len(accounts.list_users())} users (password for all: {DEMO_PASSWORD})"
@@ -60,7 +64,7 @@ def run(demo: Demo) -> None:
 
     # every custodian and bidder makes its own key pair and key file; the platform CA
     # certifies the public keys (the private keys never reach the server)
-    for holder in [cast.agency, cast.supervisor, *cast.bidders]:
+    for holder in [cast.agency, cast.supervisor, *cast.bidders, cast.issuer]:
         demo.enroll(holder)
     demo.say(
         f"platform CA certified signing + encryption keys for {len(demo.key_files)} holders; "
