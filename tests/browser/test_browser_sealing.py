@@ -65,6 +65,15 @@ def hall_with_a_browser_bidder(make_hall, world, enroll, guarantee_for, tmp_path
     return hall, user, bundle, key_path
 
 
+def fill_the_seal_form(page, key_path: Path, folder: Path, names, summary=SUMMARY) -> None:
+    for name, value in summary.items():
+        page.get_by_test_id(f"summary-{name}").fill(value)
+    page.get_by_test_id("seal-documents").set_input_files([str(folder / n) for n in names])
+    page.get_by_test_id("seal-key").set_input_files(str(key_path))
+    page.get_by_test_id("seal-passphrase").fill(PASSPHRASE)
+    page.get_by_test_id("seal-commitment").check()
+
+
 def seal_in_the_page(
     page, tender_id: int, key_path: Path, folder: Path, names, summary=SUMMARY
 ) -> None:
@@ -72,12 +81,7 @@ def seal_in_the_page(
 
     page.goto(f"/tenders/{tender_id}/bid")
     expect(page.get_by_test_id("mode-browser")).to_be_checked()
-    for name, value in summary.items():
-        page.get_by_test_id(f"summary-{name}").fill(value)
-    page.get_by_test_id("seal-documents").set_input_files([str(folder / n) for n in names])
-    page.get_by_test_id("seal-key").set_input_files(str(key_path))
-    page.get_by_test_id("seal-passphrase").fill(PASSPHRASE)
-    page.get_by_test_id("seal-commitment").check()
+    fill_the_seal_form(page, key_path, folder, names, summary)
     page.get_by_test_id("bid-upload").click()
     expect(page.get_by_test_id("receipt")).to_be_visible(timeout=20_000)
 
@@ -226,12 +230,7 @@ def test_a_lost_answer_while_sealing_resumes_from_the_servers_offset(
             route.continue_()
 
     page.route("**/api/uploads/*", lose_the_third_answer)
-    for name, value in SUMMARY.items():
-        page.get_by_test_id(f"summary-{name}").fill(value)
-    page.get_by_test_id("seal-documents").set_input_files([str(tmp_path / n) for n in documents])
-    page.get_by_test_id("seal-key").set_input_files(str(key_path))
-    page.get_by_test_id("seal-passphrase").fill(PASSPHRASE)
-    page.get_by_test_id("seal-commitment").check()
+    fill_the_seal_form(page, key_path, tmp_path, documents)
     page.get_by_test_id("bid-upload").click()
 
     expect(page.get_by_test_id("receipt")).to_be_visible(timeout=20_000)
