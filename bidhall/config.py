@@ -142,6 +142,10 @@ DEFAULTS: dict[str, Any] = {
     "DEPOSIT_ACCOUNT_NAME": "",
     "DEPOSIT_ACCOUNT_BANK": "",
     "DEPOSIT_ACCOUNT_NUMBER": "",
+    # the yearly rate of the bank interest a cash deposit earns until it is refunded (Regs Art
+    # 57: refunded with the bank's deposit interest of the same period): the People's Bank's
+    # demand-deposit benchmark, 0.35%, counted by the day on a 360-day year as banks do
+    "DEPOSIT_INTEREST_RATE": "0.0035",
     "ARCHIVE_RETENTION_YEARS": 15,
     # audit: how often the tick signs a checkpoint of the ledger head when it has grown
     "CHECKPOINT_MINUTES": 60,

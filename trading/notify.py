@@ -19,6 +19,8 @@ from bidhall import clock
 from bidhall.accounts.models import Role, User
 from bidhall.events import Event
 from bidhall.notifications.services import Message, kind, notifier
+from trading.award.models import Award, AwardObjection
+from trading.bids.models import Bid, BidState
 from trading.guarantees.models import Deposit, Guarantee
 from trading.tenders.models import FilingRecord, Objection, Participation, Tender
 
@@ -36,6 +38,31 @@ kind("tender.filing_returned", _l("The filing of “%(title)s” was returned: %
 kind("bid.received", _l("Your bid for “%(title)s”, lot %(lot)s, was received at %(at)s."))
 kind("guarantee.released", _l("Your guarantee for “%(title)s” was released."))
 kind("deposit.refunded", _l("Your deposit for “%(title)s” was refunded."))
+kind(
+    "award.report_received",
+    _l("The evaluation report of “%(title)s” arrived: publish its candidates by %(due)s."),
+)
+kind(
+    "award.publicity_started",
+    _l("The award candidates of “%(title)s” are published until %(end)s."),
+)
+kind(
+    "award.objection_raised",
+    _l("An objection to the result of “%(title)s” awaits your answer by %(due)s."),
+)
+kind("award.objection_answered", _l("Your objection to the result of “%(title)s” was answered."))
+kind(
+    "award.won",
+    _l(
+        "Award notice: your bid won lot %(lot)s of “%(title)s” at %(amount)s yuan. "
+        "The contract is due by %(due)s."
+    ),
+)
+kind("award.result", _l("Result notice: lot %(lot)s of “%(title)s” was awarded to %(winner)s."))
+kind(
+    "award.contract_overdue",
+    _l("The contract of “%(title)s”, lot %(lot)s, was due by %(due)s and is not recorded."),
+)
 
 
 def when(tender: Tender, moment: datetime | str) -> str:
@@ -180,3 +207,100 @@ def guarantee_released(session: Session, event: Event) -> Iterator[Message]:
 def deposit_refunded(session: Session, event: Event) -> Iterator[Message]:
     deposit = session.get(Deposit, event.payload["deposit_id"])
     yield _to_bidder(session, event, deposit.organisation_id, event.type)
+
+
+# --- the award ----------------------------------------------------------------------------------
+
+
+def bidders(session: Session, tender_id: int) -> list[int]:
+    """The users of the organisations whose bid stands in the tender."""
+    organisations = session.scalars(
+        select(Bid.organisation_id)
+        .where(Bid.tender_id == tender_id, Bid.state == BidState.SEALED)
+        .distinct()
+    )
+    return users_of(session, list(organisations), Role.BIDDER)
+
+
+@notifier("award.report_received")
+def award_report_received(session: Session, event: Event) -> Iterator[Message]:
+    tender = _tender(session, event)
+    yield Message(
+        managers(session, tender),
+        event.type,
+        {"title": tender.title, "due": when(tender, event.payload["publish_due_at"])},
+        f"/agency/tenders/{tender.id}/award",
+    )
+
+
+@notifier("award.publicity_started")
+def award_publicity_started(session: Session, event: Event) -> Iterator[Message]:
+    tender = _tender(session, event)
+    yield Message(
+        bidders(session, tender.id) + managers(session, tender),
+        event.type,
+        {"title": tender.title, "end": when(tender, event.payload["end"])},
+        f"/tenders/{tender.id}#award",
+    )
+
+
+@notifier("award.objection_raised")
+def award_objection_raised(session: Session, event: Event) -> Iterator[Message]:
+    tender = _tender(session, event)
+    yield Message(
+        managers(session, tender),
+        event.type,
+        {"title": tender.title, "due": when(tender, event.payload["answer_due_at"])},
+        f"/agency/tenders/{tender.id}/award",
+    )
+
+
+@notifier("award.objection_answered")
+def award_objection_answered(session: Session, event: Event) -> Iterator[Message]:
+    tender = _tender(session, event)
+    objection = session.get(AwardObjection, event.payload["objection_id"])
+    yield Message(
+        [objection.user_id], event.type, {"title": tender.title}, f"/tenders/{tender.id}#award"
+    )
+
+
+@notifier("award.decided")
+def award_decided(session: Session, event: Event) -> Iterator[Message]:
+    """The award notice (中标通知书) to the winner, the result notice to every other bidder."""
+    tender = _tender(session, event)
+    award = session.get(Award, event.payload["award_id"])
+    winner = next(c for c in award.candidates if c["bid_id"] == award.winner_bid_id)
+    winners = users_of(session, [winner["organisation_id"]], Role.BIDDER)
+    yield Message(
+        winners,
+        "award.won",
+        {
+            "title": tender.title,
+            "lot": award.lot_number,
+            "amount": event.payload["amount"],
+            "due": when(tender, award.contract_due_at),
+        },
+        f"/tenders/{tender.id}#award",
+    )
+    yield Message(
+        [user for user in bidders(session, tender.id) if user not in winners],
+        "award.result",
+        {"title": tender.title, "lot": award.lot_number, "winner": winner["bidder"]},
+        f"/tenders/{tender.id}#award",
+    )
+
+
+@notifier("award.contract_overdue")
+def award_contract_overdue(session: Session, event: Event) -> Iterator[Message]:
+    tender = _tender(session, event)
+    award = session.get(Award, event.payload["award_id"])
+    yield Message(
+        managers(session, tender),
+        event.type,
+        {
+            "title": tender.title,
+            "lot": award.lot_number,
+            "due": when(tender, event.payload["due_at"]),
+        },
+        f"/agency/tenders/{tender.id}/award",
+    )

@@ -114,6 +114,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from evaluation.sessions.views import blueprint as evaluation_pages
     from evaluation.venues.api import blueprint as venues_api
     from evaluation.venues.views import blueprint as checkin_pages
+    from trading.award.api import blueprint as award_api
+    from trading.award.views import blueprint as award_pages
     from trading.bids.api import blueprint as bids_api
     from trading.bids.views import blueprint as bid_pages
     from trading.guarantees.api import blueprint as guarantees_api
@@ -130,6 +132,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(bid_pages)
     app.register_blueprint(opening_pages)
     app.register_blueprint(trading_api)
+    app.register_blueprint(award_pages)
+    app.register_blueprint(award_api)
     app.register_blueprint(bids_api)
     app.register_blueprint(opening_api)
     app.register_blueprint(guarantees_api)
@@ -175,6 +179,7 @@ def _wire_domains() -> None:
     from evaluation.presence import jobs as presence_jobs
     from evaluation.sessions import jobs as session_jobs
     from trading import notify as _trading_notifiers  # noqa: F401
+    from trading.award import jobs as award_jobs
     from trading.guarantees import jobs as guarantee_jobs
     from trading.opening import jobs as opening
     from trading.tenders import jobs as trading_services
@@ -190,6 +195,7 @@ def _wire_domains() -> None:
     scheduler.register("guarantees", guarantee_jobs.tick)
     scheduler.register("evaluation", draw_jobs.tick)
     scheduler.register("evaluation-sessions", session_jobs.tick)
+    scheduler.register("award", award_jobs.tick)  # after the sessions: they seal reports
     scheduler.register("presence", presence_jobs.tick)
     scheduler.register("messages-mail", notification_mail.tick)
     # the detectors read what every job wrote; the periodic ledger checkpoint runs last
@@ -268,6 +274,7 @@ def import_models() -> None:
     import evaluation.presence.models  # noqa: F401
     import evaluation.sessions.models  # noqa: F401
     import evaluation.venues.models  # noqa: F401
+    import trading.award.models  # noqa: F401
     import trading.bids.models  # noqa: F401
     import trading.guarantees.models  # noqa: F401
     import trading.opening.models  # noqa: F401

@@ -29,6 +29,7 @@ from evaluation.sessions.models import (
     SessionMember,
 )
 from evaluation.sessions.rules import SessionState, Stage
+from trading.award import services as award_services
 from trading.tenders.models import Tender
 
 REFUSAL_NOTE = (
@@ -416,6 +417,7 @@ def seal_when_complete(session: Session, evaluation: EvaluationSession) -> bool:
     evaluation.report_pdf_sha256 = sha256
     evaluation.state = SessionState.FINISHED
     evaluation.closed_at = clock.now()
+    _hand_over(session, evaluation)
     room.post(
         session,
         evaluation,
@@ -427,6 +429,37 @@ def seal_when_complete(session: Session, evaluation: EvaluationSession) -> bool:
         refused=sum(1 for e in entries if e.get("refused")),
     )
     return True
+
+
+def _hand_over(session: Session, evaluation: EvaluationSession) -> None:
+    """The sealed report reaches the tenderer: its candidates go to the award (trading.award),
+    which publishes them and leads to the contract."""
+    document = document_of(evaluation)
+    ranking = {row["bid_id"]: row for row in document["ranking"]}
+    lots = {bid["bid_id"]: bid["lot"] for bid in document["bids"]}
+    candidates = [
+        {
+            "rank": c["rank"],
+            "bid_id": c["bid_id"],
+            "evaluated_price": ranking[c["bid_id"]]["evaluated_price"],
+            "score": ranking[c["bid_id"]].get("score"),
+        }
+        for c in document["candidates"]
+    ]
+    lot = lots[candidates[0]["bid_id"]] if candidates else _lot_of(evaluation)
+    award_services.receive_report(
+        session,
+        evaluation.tender_id,
+        lot,
+        candidates,
+        evaluation.report_sha256,
+        evaluation.closed_at,
+    )
+
+
+def _lot_of(evaluation: EvaluationSession) -> int:
+    lots = (evaluation.results or {"lots": []})["lots"]
+    return lots[0]["lot"] if lots else 1
 
 
 def sealed_pdf(user: Any, session_id: int) -> tuple[Any, str, int]:

@@ -256,6 +256,21 @@ TABLE = [
     ("GET", "/api/supervision/timeline/evaluation/V", set()),
     ("GET", "/supervision/trends", {"supervisor"}),
     ("GET", "/api/supervision/trends", {"supervisor"}),
+    # the award: its page for the tender's managers and the supervisors (no report yet: the page
+    # says so); the awards as each may see them, public; W is an award the cast does not have,
+    # so every action is refused (who acts on a real one: tests/trading/award/)
+    ("GET", "/agency/tenders/T/award", OWNERS | {"supervisor"}),
+    ("GET", "/api/tenders/T/awards", ALL),
+    ("POST", "/agency/awards/W/publicity", set()),
+    ("POST", "/agency/awards/W/objections/O/answer", set()),
+    ("POST", "/agency/awards/W/decision", set()),
+    ("POST", "/agency/awards/W/contract", set()),
+    ("POST", "/awards/W/objections", set()),
+    ("POST", "/api/awards/W/publicity", set()),
+    ("POST", "/api/awards/W/objections", set()),
+    ("POST", "/api/awards/W/objections/O/answer", set()),
+    ("POST", "/api/awards/W/decision", set()),
+    ("POST", "/api/awards/W/contract", set()),
 ]
 
 NOT_WALKED = {"static", "bootstrap.static"}  # files, no authorization
@@ -282,6 +297,7 @@ PLACEHOLDERS = {
     "R": "<int:registration_id>",
     "A": "<int:alert_id>",
     "Q": "<int:token_id>",
+    "W": "<int:award_id>",
 }
 
 

@@ -68,6 +68,18 @@ def test_the_demo_plays_the_life_cycle_to_the_sealed_report_and_ends_with_a_json
     assert (tmp_path / "demo").resolve() in Path(evaluation["report_pdf"]).resolve().parents
     assert Path(evaluation["report_pdf"]).read_bytes().startswith(b"%PDF")
     assert "recusal declarations (回避声明)" in result.stdout
+    # from the report to the contract: the candidates published, a losing bidder's objection
+    # answered, the first candidate awarded at its price, the contract signed and every bid
+    # security returned, the deposit with its bank interest
+    award = summary["award"]
+    assert award["candidates_published_by"] == "manager"
+    assert award["objections_answered"] == 1
+    assert award["winner"] == evaluation["candidates"][0]
+    assert award["guarantees_released"] == 2 and award["deposits_refunded"] == 1
+    assert float(award["deposit_interest"][0]) > 0
+    assert {"award.won", "award.result", "guarantee.released", "deposit.refunded"} <= set(
+        summary["messages"]
+    )
     assert "refused (score_reason_required)" in result.stdout
     # the audit layer raised real alerts from what was played: the agency's early request, the
     # vote the leader closed before a member voted, the outlier score, the too-fast member; the

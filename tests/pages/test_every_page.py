@@ -54,6 +54,8 @@ PAGES = [
     ("/agency/tenders/<int:tender_id>/edit", ("agency",), {"tender_id": "DRAFT"}),
     ("/agency/draws", ("agency",), {}),
     ("/agency/tenders/<int:tender_id>/draw", ("agency",), {"tender_id": "T"}),
+    # the award page before any report (its pages with a report: tests/trading/award/)
+    ("/agency/tenders/<int:tender_id>/award", ("agency", "supervisor"), {"tender_id": "T"}),
     ("/supervision/filings", ("supervisor",), {}),
     ("/supervision/filings/<int:tender_id>", ("supervisor",), {"tender_id": "FILING"}),
     ("/supervision/draws", ("supervisor",), {}),

@@ -26,7 +26,6 @@ URL rules
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -218,7 +217,8 @@ def list_deposits() -> Any:
 @require(Role.ADMIN)
 def refund_deposit(deposit_id: int) -> Any:
     data = json_body()
-    interest = money(data, "interest") if data.get("interest") not in (None, "") else Decimal("0")
+    # omitted: the bank interest computed at the centre's rate
+    interest = money(data, "interest") if data.get("interest") not in (None, "") else None
     deposit = deposits.refund_deposit(
         actor(), deposit_id, text(data, "bank_reference", max_length=100), interest
     )

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bidhall import clock, inputs
+from bidhall import clock, config, inputs
 from bidhall.accounts.models import Organisation, Role, User
 from bidhall.accounts.rules import require_role
 from bidhall.db import db
@@ -104,11 +104,14 @@ def record_deposit(actor: User, payment: DepositPayment) -> Deposit:
     return deposit
 
 
-def refund_deposit(actor: User, deposit_id: int, bank_reference: str, interest: Decimal) -> Deposit:
-    """Record the refund of a deposit due for refund, with the bank interest paid on it."""
+def refund_deposit(
+    actor: User, deposit_id: int, bank_reference: str, interest: Decimal | None = None
+) -> Deposit:
+    """Record the refund of a deposit due for refund, with the bank interest paid on it: as
+    given, or by default computed at the centre's rate (``rules.deposit_interest``)."""
     require_role(actor, Role.ADMIN)
     bank_reference = inputs.text(bank_reference, "bank_reference", max_length=100)
-    if interest < 0:
+    if interest is not None and interest < 0:
         raise InvalidInput("interest cannot be negative", code="invalid_field", field="interest")
     with db.transaction() as session:
         deposit = locked_deposit(session, deposit_id)
@@ -120,6 +123,13 @@ def refund_deposit(actor: User, deposit_id: int, bank_reference: str, interest: 
                 code="no_refund_due",
             )
         now = clock.now()
+        if interest is None:
+            interest = rules.deposit_interest(
+                deposit.amount,
+                deposit.paid_at,
+                now,
+                Decimal(str(config.setting("DEPOSIT_INTEREST_RATE", "0.0035"))),
+            )
         deposit.state = DepositState.REFUNDED
         deposit.refunded_at = now
         deposit.refunded_by_id = actor.id

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bidhall.db import fetch_one
+from bidhall.db import db, fetch_one
 from bidhall.errors import NotFound, RuleViolation
 from trading.bids.models import Bid, BidState
 from trading.guarantees.models import Deposit, DepositState, Guarantee, GuaranteeState
@@ -91,3 +91,28 @@ def locked_deposit(session: Session, deposit_id: int) -> Deposit:
     if deposit is None:
         raise NotFound(f"no deposit {deposit_id}", code="deposit_not_found")
     return deposit
+
+
+def due_for_return(tender_id: int) -> tuple[list[int], list[int]]:
+    """The tender's guarantees due for release and cash deposits due for refund, not yet done:
+    (guarantee ids, deposit ids), oldest obligation first."""
+    guarantees = db.session.scalars(
+        select(Guarantee.id)
+        .where(
+            Guarantee.tender_id == tender_id,
+            Guarantee.release_due_at.is_not(None),
+            Guarantee.released_at.is_(None),
+            Guarantee.state.in_([GuaranteeState.ACTIVE, GuaranteeState.SUPERSEDED]),
+        )
+        .order_by(Guarantee.release_due_at, Guarantee.id)
+    )
+    deposits = db.session.scalars(
+        select(Deposit.id)
+        .where(
+            Deposit.tender_id == tender_id,
+            Deposit.refund_due_at.is_not(None),
+            Deposit.state == DepositState.HELD,
+        )
+        .order_by(Deposit.refund_due_at, Deposit.id)
+    )
+    return list(guarantees), list(deposits)

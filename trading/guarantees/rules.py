@@ -284,6 +284,15 @@ def return_due(reason: str, at: datetime) -> datetime:
     return at + timedelta(days=RETURN_DAYS[reason])
 
 
+def deposit_interest(
+    amount: Decimal, paid_at: datetime, refunded_at: datetime, yearly_rate: Decimal
+) -> Decimal:
+    """The bank interest on a cash deposit from its payment to its refund (Regs Art 57): whole
+    days at ``yearly_rate`` on a 360-day year, to the fen."""
+    days = max((refunded_at - paid_at).days, 0)
+    return (amount * yearly_rate * days / 360).quantize(Decimal("0.01"))
+
+
 def is_overdue(due_at: datetime, now: datetime) -> bool:
     # the due moment itself is still in time
     return now > due_at

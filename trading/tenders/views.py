@@ -20,6 +20,8 @@ from bidhall.accounts import services as account_services
 from bidhall.accounts.models import Role, User
 from bidhall.errors import DomainError, Forbidden, InvalidInput, NotFound
 from bidhall.web import actor, flash_refusal, refusal_status, require, user_message
+from trading.award import queries as award_queries
+from trading.award.forms import BYPASS_REASON_NAMES, AwardObjectionForm
 from trading.bids import queries as bids
 from trading.tenders import notices, rules
 from trading.tenders import queries as services
@@ -130,7 +132,7 @@ def _portal_field_error(error: InvalidInput | None) -> dict[str, str]:
 
 @blueprint.get("/tenders/<int:tender_id>")
 def tender_detail(tender_id: int) -> Any:
-    return _render_detail(tender_id)
+    return render_detail(tender_id)
 
 
 @blueprint.post("/tenders/<int:tender_id>/questions")
@@ -140,7 +142,7 @@ def ask_question(tender_id: int) -> Any:
     try:
         notices.ask_question(actor(), tender_id, form.body.data)
     except DomainError as error:
-        return _render_detail(tender_id, error)
+        return render_detail(tender_id, error)
     flash(
         _(
             "Your question was sent. Its answer will be published as a clarification without "
@@ -158,18 +160,33 @@ def raise_objection(tender_id: int) -> Any:
     try:
         notices.raise_objection(actor(), tender_id, form.body.data)
     except DomainError as error:
-        return _render_detail(tender_id, error)
+        return render_detail(tender_id, error)
     flash(
         _("Your objection was recorded. The tender is suspended until it is answered."), "success"
     )
     return redirect(url_for("trading.tender_detail", tender_id=tender_id))
 
 
-def _render_detail(tender_id: int, error: DomainError | None = None) -> Any:
+def render_detail(
+    tender_id: int, error: DomainError | None = None, objection_form: Any = None
+) -> Any:
+    """The tender's public page; ``objection_form`` keeps a refused objection to the result."""
     user = actor()
     tender = services.get_visible_tender(user, tender_id)
     bidder = user is not None and user.role == Role.BIDDER
     flash_refusal(error)
+    awards = [
+        {
+            "award": award,
+            "shown": award_queries.view(user, award),
+            "objections": award_queries.objections_of(user, award) if bidder else [],
+            "form": objection_form
+            if objection_form is not None
+            and objection_form._prefix == f"award-objection-{award.id}-"
+            else AwardObjectionForm(prefix=f"award-objection-{award.id}"),
+        }
+        for award in award_queries.awards_of(tender.id)
+    ]
     return render_template(
         "trading/detail.html",
         tender=tender,
@@ -181,6 +198,10 @@ def _render_detail(tender_id: int, error: DomainError | None = None) -> Any:
         rule_set=services.rule_set_of(tender.rule_set),
         question_form=QuestionForm(prefix="question"),
         objection_form=ObjectionForm(prefix="objection"),
+        awards=awards,
+        award_objection_refused=objection_form is not None,
+        bypass_reason_names=BYPASS_REASON_NAMES,
+        may_object_to_result=bidder and award_queries.is_bidder(user, tender.id),
     ), refusal_status(error)
 
 

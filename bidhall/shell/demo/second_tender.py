@@ -1,4 +1,4 @@
-"""Chapter 7, on the real clock: a second tender filed and published, open for bids, to look at
+"""Chapter 8, on the real clock: a second tender filed and published, open for bids, to look at
 with ``--serve``."""
 
 from __future__ import annotations

@@ -52,6 +52,26 @@ def test_every_member_signing_seals_the_report_for_the_tenderer(ranked, api_for,
     assert finding.ok, finding.to_json()
 
 
+def test_the_sealed_report_hands_its_ranked_candidates_to_the_award(ranked, api_for, world):
+    from bidhall.db import db
+    from evaluation.sessions.models import EvaluationSession
+
+    tenderer = api_for(world.tenderer)
+    ranked.run(ranked.member(1), "finalize")
+    for seat in ranked.seats:
+        ranked.sign(seat)
+    evaluation = db.session.get(EvaluationSession, ranked.id)
+    lot = evaluation.results["lots"][0]
+
+    [award] = tenderer.get(f"/api/tenders/{ranked.tender_id}/awards").get_json()
+
+    assert award["state"] == "reported"
+    assert [c["rank"] for c in award["candidates"]] == [1, 2, 3][: len(lot["ranking"])]
+    assert [c["evaluated_price"] for c in award["candidates"]] == [
+        lot["prices"][str(bid_id)] for bid_id in lot["ranking"][:3]
+    ]
+
+
 def test_a_signature_made_with_another_members_key_is_refused(ranked):
     ranked.run(ranked.member(1), "finalize")
     with pytest.raises(DomainError) as refused:

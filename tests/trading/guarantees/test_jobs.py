@@ -139,3 +139,22 @@ def test_the_bidder_is_told_of_its_refund_and_its_guarantees_release(
 
     assert kinds[:2] == ["guarantee.released", "deposit.refunded"]
     assert "bid.received" in kinds
+
+
+def test_a_refund_without_a_stated_interest_pays_the_centres_rate_for_the_days_held(
+    secured_bid, world, admin, api_for, clock
+):
+    from decimal import Decimal
+
+    tender, _, _, deposit_id = secured_bid
+    deposit = fresh(Deposit, deposit_id)
+    services.terminate_tender(world.agency, tender.id, "The project was cancelled.")
+    clock.set(deposit.paid_at + timedelta(days=36, hours=1))
+
+    refunded = api_for(admin).post(
+        f"/api/deposits/{deposit_id}/refund", json={"bank_reference": "CCB-1"}
+    )
+
+    # 0.35% a year, 36 days on a 360-day year
+    expected = (deposit.amount * Decimal("0.0035") * 36 / 360).quantize(Decimal("0.01"))
+    assert refunded.get_json()["refund"]["interest"] == str(expected)
