@@ -142,6 +142,7 @@ DEFAULTS: dict[str, Any] = {
     "DEPOSIT_ACCOUNT_NAME": "",
     "DEPOSIT_ACCOUNT_BANK": "",
     "DEPOSIT_ACCOUNT_NUMBER": "",
+    # a tender's archive (docs/archive.md) records that it is kept this many years after its end
     "ARCHIVE_RETENTION_YEARS": 15,
     # audit: how often the tick signs a checkpoint of the ledger head when it has grown
     "CHECKPOINT_MINUTES": 60,
@@ -198,6 +199,7 @@ _ENV_TYPES: dict[str, type] = {
     "TRUSTED_PROXIES": int,
     "TICK_SECONDS": int,
     "PORTAL_PAGE_SIZE": int,
+    "ARCHIVE_RETENTION_YEARS": int,
     "SMTP_PORT": int,
     "SMTP_STARTTLS": bool,
     "SMTP_SSL": bool,

@@ -95,6 +95,13 @@ def verify_archive(path: str | Path, root_pem: str | None = None) -> Result:
             "code": problem.code,
             "message": problem.message,
         }
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as error:
+        # signed by the platform yet not in the shape this verifier knows: never a traceback
+        result.problem = {
+            "member": None,
+            "code": "malformed_archive",
+            "message": f"the archive is not in the bidhall-archive/1 shape ({error!r})",
+        }
     return result
 
 
