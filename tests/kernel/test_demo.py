@@ -68,6 +68,10 @@ def test_the_demo_plays_the_life_cycle_to_the_sealed_report_and_ends_with_a_json
     assert (tmp_path / "demo").resolve() in Path(evaluation["report_pdf"]).resolve().parents
     assert Path(evaluation["report_pdf"]).read_bytes().startswith(b"%PDF")
     assert "recusal declarations (回避声明)" in result.stdout
+    # the tender is over: its archive is exported and verifies offline against the root
+    archive = summary["archive"]
+    assert archive["verified"] is True and archive["members"] >= 10
+    assert Path(archive["path"]).read_bytes().startswith(b"PK")
     assert "refused (score_reason_required)" in result.stdout
     # the audit layer raised real alerts from what was played: the agency's early request, the
     # vote the leader closed before a member voted, the outlier score, the too-fast member; the

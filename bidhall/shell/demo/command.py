@@ -36,6 +36,7 @@ def run_demo(instance: Path) -> dict:
             demo.say(f"database {db.url} migrated")
             # imported here, once the app's models are known (as the shell's CLI does)
             from bidhall.shell.demo import (
+                archive,
                 bids,
                 committee,
                 evaluation,
@@ -46,7 +47,7 @@ def run_demo(instance: Path) -> dict:
                 world,
             )
 
-            chapters = (world, tender, bids, committee, opening, evaluation, second_tender)
+            chapters = (world, tender, bids, committee, opening, evaluation, archive, second_tender)
             for chapter in (*chapters, supervision):
                 chapter.run(demo)
 
@@ -74,6 +75,7 @@ def _summary(demo: Demo, verification, checkpoints_checked: int, checkpoint_prob
         and demo.receipts_verified == len(demo.receipts)
         and finding.ok
         and demo.evaluation.get("report_verified") is True
+        and demo.archive.get("verified") is True
         and len(demo.alerts) >= 2
         and any(alert["state"] == "resolved" for alert in demo.alerts),
         "opening_record": str(demo.record_path),
@@ -92,6 +94,7 @@ def _summary(demo: Demo, verification, checkpoints_checked: int, checkpoint_prob
         "database": db.url,
         "admin": demo.cast.admin.username,
         "evaluation": demo.evaluation,
+        "archive": demo.archive,
         "alerts": demo.alerts,
         "messages": messages.counts_by_kind(),
     }

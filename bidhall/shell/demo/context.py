@@ -81,6 +81,7 @@ class Demo:
     record_path: Path | None = None  # opening: the signed record's file
     opening_finding: Any = None  # opening: its re-check
     evaluation: dict = field(default_factory=dict)  # evaluation: the summary's part
+    archive: dict = field(default_factory=dict)  # archive: the exported file, verified
     alerts: list = field(default_factory=list)  # supervision: the alerts raised, as listed
     _ids: int = 0
 
