@@ -22,20 +22,18 @@ def finished(committee):
 
 
 @pytest.fixture
-def exported(finished, app, tmp_path) -> Path:
+def exported(finished, tmp_path) -> Path:
     """The finished tender's archive, exported by the service."""
     from audit.archive import services
 
-    with app.app_context():
-        return services.export_archive(str(finished.tender_id), tmp_path / "archive.zip").path
+    return services.export_archive(str(finished.tender_id), tmp_path / "archive.zip").path
 
 
 @pytest.fixture
 def root_pem(app) -> str:
     from bidhall.crypto import services as crypto
 
-    with app.app_context():
-        return crypto.root_pem()
+    return crypto.root_pem()
 
 
 def members(path: Path) -> dict[str, bytes]:
@@ -70,3 +68,28 @@ def other_ca(tmp_path_factory):
 
     issued = datetime(2026, 3, 1, 1, 30, tzinfo=UTC)
     return ca.init_ca(tmp_path_factory.mktemp("other-ca") / "ca", None, issued)
+
+
+def resigned(contents: dict[str, bytes]) -> dict[str, bytes]:
+    """``contents`` with the manifest's member hashes recomputed and signed again with the
+    platform's own key: what only someone holding that key could make. The archive's inner
+    checks (the chain, its checkpoints, the receipts) must still catch what was changed."""
+    import hashlib
+
+    from bidhall.crypto import signed
+
+    body = manifest(contents)["manifest"]
+    for member in body["members"]:
+        data = contents[member["path"]]
+        member["sha256"], member["size"] = hashlib.sha256(data).hexdigest(), len(data)
+    document = signed.sign(body, "manifest")
+    return {**contents, "manifest.json": json.dumps(document).encode()}
+
+
+def ledger_lines(contents: dict[str, bytes]) -> list[dict]:
+    return [json.loads(line) for line in contents["ledger/entries.jsonl"].decode().splitlines()]
+
+
+def with_ledger(contents: dict[str, bytes], entries: list[dict]) -> dict[str, bytes]:
+    text = "".join(json.dumps(e, ensure_ascii=False) + "\n" for e in entries)
+    return {**contents, "ledger/entries.jsonl": text.encode()}
