@@ -146,6 +146,7 @@ DEFAULTS: dict[str, Any] = {
     # 57: refunded with the bank's deposit interest of the same period): the People's Bank's
     # demand-deposit benchmark, 0.35%, counted by the day on a 360-day year as banks do
     "DEPOSIT_INTEREST_RATE": "0.0035",
+    # a tender's archive (docs/archive.md) records that it is kept this many years after its end
     "ARCHIVE_RETENTION_YEARS": 15,
     # audit: how often the tick signs a checkpoint of the ledger head when it has grown
     "CHECKPOINT_MINUTES": 60,
@@ -202,6 +203,7 @@ _ENV_TYPES: dict[str, type] = {
     "TRUSTED_PROXIES": int,
     "TICK_SECONDS": int,
     "PORTAL_PAGE_SIZE": int,
+    "ARCHIVE_RETENTION_YEARS": int,
     "SMTP_PORT": int,
     "SMTP_STARTTLS": bool,
     "SMTP_SSL": bool,

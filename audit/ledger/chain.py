@@ -221,30 +221,36 @@ def export(session: Session) -> Iterator[str]:
     its hashed form and ``payload`` the stored canonical JSON, embedded as it is. A row holding
     what no writer stores is still exported, as valid JSON, for the verifier to reject."""
     with _reading(session) as rows:
-        for seq, at, actor, type_, payload, prev_hash, hash_ in rows:
-            try:
-                json.loads(payload)  # embedded verbatim only if it is JSON at all
-                if type(seq) is not int:
-                    raise TypeError(seq)
-                yield (
-                    f'{{"seq":{seq},"at":{_quote(_at_text(at))},"actor":{_quote(actor)},'
-                    f'"type":{_quote(type_)},"payload":{payload},'
-                    f'"prev_hash":{_quote(prev_hash)},"hash":{_quote(hash_)}}}'
-                )
-            except (TypeError, ValueError, AttributeError):
-                yield json.dumps(
-                    {
-                        "seq": seq,
-                        "at": str(at),
-                        "actor": actor,
-                        "type": type_,
-                        "payload": payload,
-                        "prev_hash": prev_hash,
-                        "hash": hash_,
-                    },
-                    ensure_ascii=False,
-                    default=str,
-                )
+        for row in rows:
+            yield export_line(row)
+
+
+def export_line(row: Row) -> str:
+    """One exported line for a raw ``(seq, at, actor, type, payload, prev_hash, hash)`` row."""
+    seq, at, actor, type_, payload, prev_hash, hash_ = row
+    try:
+        json.loads(payload)  # embedded verbatim only if it is JSON at all
+        if type(seq) is not int:
+            raise TypeError(seq)
+        return (
+            f'{{"seq":{seq},"at":{_quote(_at_text(at))},"actor":{_quote(actor)},'
+            f'"type":{_quote(type_)},"payload":{payload},'
+            f'"prev_hash":{_quote(prev_hash)},"hash":{_quote(hash_)}}}'
+        )
+    except (TypeError, ValueError, AttributeError):
+        return json.dumps(
+            {
+                "seq": seq,
+                "at": str(at),
+                "actor": actor,
+                "type": type_,
+                "payload": payload,
+                "prev_hash": prev_hash,
+                "hash": hash_,
+            },
+            ensure_ascii=False,
+            default=str,
+        )
 
 
 _SELECT = "SELECT seq, at, actor, type, payload, prev_hash, hash FROM ledger_entries ORDER BY seq"
@@ -357,3 +363,11 @@ def _check_text(value: str) -> None:
         value.encode("utf-8")
     except UnicodeEncodeError:  # a lone surrogate has no UTF-8 form (RFC 8785 refuses it too)
         raise NotCanonical("ledger strings must be valid Unicode: lone surrogate") from None
+
+
+def export_range(session: Session, first: int, last: int) -> list[str]:
+    """The exported lines (``export_line``) of entries ``first`` to ``last``, in seq order."""
+    select_ = _SELECT_PG if session.get_bind().dialect.name == "postgresql" else _SELECT
+    statement = text(select_.replace(" ORDER BY", " WHERE seq BETWEEN :first AND :last ORDER BY"))
+    rows = session.execute(statement, {"first": first, "last": last}).all()
+    return [export_line(tuple(row)) for row in rows]

@@ -295,6 +295,7 @@ def _websocket_closing_handler() -> type:
 
 
 def _register_domain_commands() -> None:
+    from audit.archive.cli import archive_group
     from audit.ledger.cli import audit_group
     from bidhall.crypto.cli import ca_group, keys_group
     from bidhall.shell.demo import demo_command
@@ -313,6 +314,7 @@ def _register_domain_commands() -> None:
     main.add_command(ca_group)
     main.add_command(keys_group)
     main.add_command(audit_group)
+    main.add_command(archive_group)
     main.add_command(tender_group)
     main.add_command(demo_command)
     for command in venue_commands:  # `bidhall experts venue`, `declare`, `fees`

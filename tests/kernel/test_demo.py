@@ -80,6 +80,10 @@ def test_the_demo_plays_the_life_cycle_to_the_sealed_report_and_ends_with_a_json
     assert {"award.won", "award.result", "guarantee.released", "deposit.refunded"} <= set(
         summary["messages"]
     )
+    # the tender is over: its archive is exported and verifies offline against the root
+    archive = summary["archive"]
+    assert archive["verified"] is True and archive["members"] >= 10
+    assert Path(archive["path"]).read_bytes().startswith(b"PK")
     assert "refused (score_reason_required)" in result.stdout
     # the audit layer raised real alerts from what was played: the agency's early request, the
     # vote the leader closed before a member voted, the outlier score, the too-fast member; the

@@ -13,7 +13,8 @@ publication, questions, objection, amendment), ``bids`` (sealing and submission,
 sign-in), ``committee`` (the expert pools, venues and the draw, the day before the deadline),
 ``opening`` (the opening hall and its signed record), ``evaluation`` (the live evaluation to
 the sealed, verified report), ``award`` (the candidates' publicity, an objection answered, the
-award and its notices, the contract, the refunds), ``second_tender`` (a tender left open on
+award and its notices, the contract, the refunds), ``archive`` (the tender's digital archive,
+exported and verified offline), ``second_tender`` (a tender left open on
 the real clock) and ``supervision`` (the alerts the detectors raised on the way, one
 resolved with a note).
 ``command`` holds ``run_demo`` and the click command.

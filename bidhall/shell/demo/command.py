@@ -36,6 +36,7 @@ def run_demo(instance: Path) -> dict:
             demo.say(f"database {db.url} migrated")
             # imported here, once the app's models are known (as the shell's CLI does)
             from bidhall.shell.demo import (
+                archive,
                 award,
                 bids,
                 committee,
@@ -47,7 +48,10 @@ def run_demo(instance: Path) -> dict:
                 world,
             )
 
-            chapters = (world, tender, bids, committee, opening, evaluation, award, second_tender)
+            chapters = (
+                *(world, tender, bids, committee, opening, evaluation, award, archive),
+                second_tender,
+            )
             for chapter in (*chapters, supervision):
                 chapter.run(demo)
 
@@ -76,6 +80,7 @@ def _summary(demo: Demo, verification, checkpoints_checked: int, checkpoint_prob
         and finding.ok
         and demo.evaluation.get("report_verified") is True
         and bool(demo.award.get("contract_signed_on"))
+        and demo.archive.get("verified") is True
         and len(demo.alerts) >= 2
         and any(alert["state"] == "resolved" for alert in demo.alerts),
         "opening_record": str(demo.record_path),
@@ -95,6 +100,7 @@ def _summary(demo: Demo, verification, checkpoints_checked: int, checkpoint_prob
         "admin": demo.cast.admin.username,
         "evaluation": demo.evaluation,
         "award": demo.award,
+        "archive": demo.archive,
         "alerts": demo.alerts,
         "messages": messages.counts_by_kind(),
     }

@@ -82,6 +82,7 @@ class Demo:
     opening_finding: Any = None  # opening: its re-check
     evaluation: dict = field(default_factory=dict)  # evaluation: the summary's part
     award: dict = field(default_factory=dict)  # award: publicity, award, contract, refunds
+    archive: dict = field(default_factory=dict)  # archive: the exported file, verified
     alerts: list = field(default_factory=list)  # supervision: the alerts raised, as listed
     _ids: int = 0
 
