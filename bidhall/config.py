@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -146,6 +147,10 @@ DEFAULTS: dict[str, Any] = {
     # 57: refunded with the bank's deposit interest of the same period): the People's Bank's
     # demand-deposit benchmark, 0.35%, counted by the day on a 360-day year as banks do
     "DEPOSIT_INTEREST_RATE": "0.0035",
+    # the state calendar for the working-day limits (complaints): public holidays, and the
+    # weekend days made working days (调休), as ISO dates
+    "PUBLIC_HOLIDAYS": [],
+    "EXTRA_WORKDAYS": [],
     # a tender's archive (docs/archive.md) records that it is kept this many years after its end
     "ARCHIVE_RETENTION_YEARS": 15,
     # audit: how often the tick signs a checkpoint of the ledger head when it has grown
@@ -253,6 +258,9 @@ def load(
         ]
     if environ.get("BIDHALL_REGIONS"):
         config["REGIONS"] = _regions(environ["BIDHALL_REGIONS"])
+    for key in ("PUBLIC_HOLIDAYS", "EXTRA_WORKDAYS"):
+        if environ.get(key):
+            config[key] = _dates(key, environ[key])
     config.update(overrides or {})
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = "sqlite:///" + str(Path(config["BIDHALL_INSTANCE"]) / "bidhall.db")
@@ -291,6 +299,17 @@ def _regions(raw: str) -> dict[str, str]:
     ):
         raise ConfigError('BIDHALL_REGIONS must map codes to names, e.g. {"330100": "杭州市"}')
     return {code.strip(): name.strip() for code, name in regions.items()}
+
+
+def _dates(key: str, raw: str) -> list[str]:
+    """A comma-separated list of ISO dates (the state calendar's holidays or extra workdays)."""
+    days = [part.strip() for part in raw.split(",") if part.strip()]
+    for day in days:
+        try:
+            date.fromisoformat(day)
+        except ValueError as exc:
+            raise ConfigError(f"{key} takes ISO dates separated by commas, got {day!r}") from exc
+    return days
 
 
 def _coerce(key: str, raw: str) -> Any:

@@ -13,4 +13,5 @@ pytest_plugins = [
     "tests.fixtures.committee",
     "tests.fixtures.sessions",
     "tests.fixtures.audit",
+    "tests.fixtures.award",
 ]

@@ -21,6 +21,7 @@ from bidhall.events import Event
 from bidhall.notifications.services import Message, kind, notifier
 from trading.award.models import Award, AwardObjection
 from trading.bids.models import Bid, BidState
+from trading.complaints.models import Complaint
 from trading.guarantees.models import Deposit, Guarantee
 from trading.tenders.models import FilingRecord, Objection, Participation, Tender
 
@@ -58,6 +59,13 @@ kind(
         "The contract is due by %(due)s."
     ),
 )
+kind(
+    "complaint.filed",
+    _l("A complaint about “%(title)s” awaits your acceptance by %(due)s."),
+)
+kind("complaint.accepted", _l("Your complaint about “%(title)s” was accepted for review."))
+kind("complaint.not_accepted", _l("Your complaint about “%(title)s” was not accepted."))
+kind("complaint.decided", _l("Your complaint about “%(title)s” was decided: read the decision."))
 kind("award.result", _l("Result notice: lot %(lot)s of “%(title)s” was awarded to %(winner)s."))
 kind(
     "award.contract_overdue",
@@ -303,4 +311,33 @@ def award_contract_overdue(session: Session, event: Event) -> Iterator[Message]:
             "due": when(tender, event.payload["due_at"]),
         },
         f"/agency/tenders/{tender.id}/award",
+    )
+
+
+# --- complaints ---------------------------------------------------------------------------------
+
+
+@notifier("complaint.filed")
+def complaint_filed(session: Session, event: Event) -> Iterator[Message]:
+    tender = _tender(session, event)
+    supervisors = session.scalars(
+        select(User.id).where(User.role == Role.SUPERVISOR, User.active.is_(True))
+    )
+    yield Message(
+        list(supervisors),
+        event.type,
+        {"title": tender.title, "due": when(tender, event.payload["acceptance_due_at"])},
+        "/supervision/complaints",
+    )
+
+
+@notifier("complaint.accepted", "complaint.not_accepted", "complaint.decided")
+def complaint_handled(session: Session, event: Event) -> Iterator[Message]:
+    tender = _tender(session, event)
+    complaint = session.get(Complaint, event.payload["complaint_id"])
+    yield Message(
+        [complaint.user_id],
+        event.type,
+        {"title": tender.title, "outcome": event.payload.get("outcome", "")},
+        f"/tenders/{tender.id}#complaints",
     )

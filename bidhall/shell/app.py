@@ -118,6 +118,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from trading.award.views import blueprint as award_pages
     from trading.bids.api import blueprint as bids_api
     from trading.bids.views import blueprint as bid_pages
+    from trading.complaints.api import blueprint as complaints_api
+    from trading.complaints.views import blueprint as complaint_pages
     from trading.guarantees.api import blueprint as guarantees_api
     from trading.guarantees.views import pages as guarantee_pages
     from trading.opening.api import blueprint as opening_api
@@ -134,6 +136,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(trading_api)
     app.register_blueprint(award_pages)
     app.register_blueprint(award_api)
+    app.register_blueprint(complaint_pages)
+    app.register_blueprint(complaints_api)
     app.register_blueprint(bids_api)
     app.register_blueprint(opening_api)
     app.register_blueprint(guarantees_api)
@@ -180,6 +184,7 @@ def _wire_domains() -> None:
     from evaluation.sessions import jobs as session_jobs
     from trading import notify as _trading_notifiers  # noqa: F401
     from trading.award import jobs as award_jobs
+    from trading.complaints import jobs as complaint_jobs
     from trading.guarantees import jobs as guarantee_jobs
     from trading.opening import jobs as opening
     from trading.tenders import jobs as trading_services
@@ -196,6 +201,7 @@ def _wire_domains() -> None:
     scheduler.register("evaluation", draw_jobs.tick)
     scheduler.register("evaluation-sessions", session_jobs.tick)
     scheduler.register("award", award_jobs.tick)  # after the sessions: they seal reports
+    scheduler.register("complaints", complaint_jobs.tick)
     scheduler.register("presence", presence_jobs.tick)
     scheduler.register("messages-mail", notification_mail.tick)
     # the detectors read what every job wrote; the periodic ledger checkpoint runs last
@@ -276,6 +282,7 @@ def import_models() -> None:
     import evaluation.venues.models  # noqa: F401
     import trading.award.models  # noqa: F401
     import trading.bids.models  # noqa: F401
+    import trading.complaints.models  # noqa: F401
     import trading.guarantees.models  # noqa: F401
     import trading.opening.models  # noqa: F401
     import trading.tenders.models  # noqa: F401

@@ -3,8 +3,6 @@ and its seats."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -12,6 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from bidhall import lottery
 from bidhall.errors import RuleViolation
 
 FORMAT = "bidhall-draw/1"  # quotas per region pool
@@ -300,11 +299,7 @@ def rank(seed: bytes, draw_id: int | str, region: str, candidates: Iterable[int]
     """The region's draw order: candidates sorted by HMAC-SHA256(seed, "draw_id|region|id").
     A supplementary round's label is "draw_id/round" in place of the draw id."""
 
-    def key(expert_id: int) -> tuple[bytes, int]:
-        message = f"{draw_id}|{region}|{expert_id}".encode()
-        return hmac.new(seed, message, hashlib.sha256).digest(), expert_id
-
-    return sorted(candidates, key=key)
+    return lottery.rank(seed, f"{draw_id}|{region}", candidates)
 
 
 def seat(

@@ -64,6 +64,8 @@ TABLE = [
     ("POST", "/agency/tenders/T/filing", OWNERS),
     ("POST", "/agency/tenders/T/publish", OWNERS),
     ("POST", "/agency/tenders/T/terminate", OWNERS),
+    # nothing of the cast's open tender failed: a conflict (409), not a refusal
+    ("POST", "/agency/tenders/T/retender", OWNERS),
     ("POST", "/agency/tenders/T/notices", OWNERS),
     ("POST", "/agency/tenders/T/objections/O/answer", OWNERS),
     ("GET", "/supervision/filings", {"supervisor"}),
@@ -261,15 +263,33 @@ TABLE = [
     # so every action is refused (who acts on a real one: tests/trading/award/)
     ("GET", "/agency/tenders/T/award", OWNERS | {"supervisor"}),
     ("GET", "/api/tenders/T/awards", ALL),
+    ("POST", "/api/tenders/T/retender", OWNERS),
+    # complaints (投诉): a holder of the documents files (the cast's bidder holds them; its empty
+    # body is refused as invalid), supervisors handle; the decisions of a tender are public.
+    # P = a complaint the cast does not have: everyone refused
+    ("POST", "/tenders/T/complaints", {"bidder"}),
+    ("POST", "/api/tenders/T/complaints", {"bidder"}),
+    ("GET", "/api/tenders/T/complaints", ALL),
+    ("GET", "/api/complaints", {"bidder", "supervisor"}),
+    ("GET", "/supervision/complaints", {"supervisor"}),
+    ("POST", "/supervision/complaints/P/accept", set()),
+    ("POST", "/supervision/complaints/P/refuse", set()),
+    ("POST", "/supervision/complaints/P/decide", set()),
+    ("POST", "/api/complaints/P/accept", set()),
+    ("POST", "/api/complaints/P/refuse", set()),
+    ("POST", "/api/complaints/P/decide", set()),
     ("POST", "/agency/awards/W/publicity", set()),
     ("POST", "/agency/awards/W/objections/O/answer", set()),
     ("POST", "/agency/awards/W/decision", set()),
+    ("POST", "/agency/awards/W/lottery", set()),
     ("POST", "/agency/awards/W/contract", set()),
     ("POST", "/awards/W/objections", set()),
     ("POST", "/api/awards/W/publicity", set()),
     ("POST", "/api/awards/W/objections", set()),
     ("POST", "/api/awards/W/objections/O/answer", set()),
     ("POST", "/api/awards/W/decision", set()),
+    ("POST", "/api/awards/W/lottery", set()),
+    ("GET", "/api/awards/W/lottery.json", set()),
     ("POST", "/api/awards/W/contract", set()),
 ]
 
@@ -298,6 +318,7 @@ PLACEHOLDERS = {
     "A": "<int:alert_id>",
     "Q": "<int:token_id>",
     "W": "<int:award_id>",
+    "P": "<int:complaint_id>",
 }
 
 

@@ -57,6 +57,7 @@ PAGES = [
     # the award page before any report (its pages with a report: tests/trading/award/)
     ("/agency/tenders/<int:tender_id>/award", ("agency", "supervisor"), {"tender_id": "T"}),
     ("/supervision/filings", ("supervisor",), {}),
+    ("/supervision/complaints", ("supervisor",), {}),
     ("/supervision/filings/<int:tender_id>", ("supervisor",), {"tender_id": "FILING"}),
     ("/supervision/draws", ("supervisor",), {}),
     ("/supervision/draws/<int:draw_id>", ("supervisor",), {"draw_id": "X"}),

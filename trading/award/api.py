@@ -54,8 +54,29 @@ def answer(award_id: int, objection_id: int) -> Any:
 def decide(award_id: int) -> Any:
     queries.require_manager(actor(), award_id)
     body = json_body()
-    services.decide(actor(), award_id, body.get("rank", 1), body.get("reason"), body.get("note"))
+    services.decide(
+        actor(),
+        award_id,
+        body.get("rank", 1),
+        body.get("reason"),
+        body.get("note"),
+        body.get("ballots"),
+    )
     return _answer(award_id)
+
+
+@blueprint.post("/awards/<int:award_id>/lottery")
+@require(*MANAGERS)
+def commit_lottery(award_id: int) -> Any:
+    queries.require_manager(actor(), award_id)
+    services.commit_lottery(actor(), award_id)
+    return _answer(award_id, 201)
+
+
+@blueprint.get("/awards/<int:award_id>/lottery.json")
+def lottery_document(award_id: int) -> Any:
+    """Anyone re-runs the drawn lottery from this (docs/award.md)."""
+    return jsonify(queries.lottery_document(award_id))
 
 
 @blueprint.post("/awards/<int:award_id>/contract")

@@ -14,6 +14,7 @@ STATE_NAMES = {
     "publicity": _l("candidates in publicity"),
     "awarded": _l("awarded"),
     "contracted": _l("contract signed"),
+    "failed": _l("lot failed"),
 }
 
 BYPASS_REASON_NAMES = {
@@ -45,6 +46,20 @@ class DecisionForm(PageForm):
         default="",
     )
     note = TextAreaField(_l("The facts (required when the first candidate is passed over)"))
+    # the award committee's vote (评定分离): one line per member, "name; rank chosen; reason"
+    ballots = TextAreaField(_l("The award committee's ballots: one line per member"))
+
+
+def parse_ballots(text: str | None) -> list[dict]:
+    """The ballots' lines, "name; rank; reason", as the service takes them (it checks them)."""
+    ballots = []
+    for line in (text or "").splitlines():
+        if not line.strip():
+            continue
+        parts = [part.strip() for part in line.replace("；", ";").split(";", 2)]
+        parts += [""] * (3 - len(parts))
+        ballots.append({"member": parts[0], "choice": parts[1], "reason": parts[2]})
+    return ballots
 
 
 class ContractForm(PageForm):

@@ -40,6 +40,14 @@ class Award(Base):
     decision_note: Mapped[str | None] = mapped_column(Text)
     decided_at: Mapped[datetime | None]
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # how the method reached the winner: the committee's ballots and tally, the prices
+    # compared, or the lottery's order
+    decision_detail: Mapped[dict | None] = mapped_column(JSON)
+    # the lottery (评定分离 by lot): the seed's hash is public from the commit, the seed from the
+    # draw; anyone then recomputes the order (rules.lottery_order)
+    lottery_seed_sha256: Mapped[str | None] = mapped_column(String(64))
+    lottery_seed: Mapped[str | None] = mapped_column(String(64))  # hex; secret until drawn
+    lottery_committed_at: Mapped[datetime | None]
     contract_due_at: Mapped[datetime | None]  # 30 days from the award notice (Law Art 46)
     contract_overdue_reported: Mapped[bool] = mapped_column(default=False)
     next_check_at: Mapped[datetime | None] = mapped_column(index=True)

@@ -57,7 +57,13 @@ def view(user: User | None, award: Award) -> dict[str, Any]:
         "tender_id": award.tender_id,
         "lot": award.lot_number,
         "state": award.state,
+        "method": award.method,
     }
+    if award.lottery_seed_sha256 is not None and (everything or is_public(award)):
+        shown["lottery"] = {
+            "seed_sha256": award.lottery_seed_sha256,
+            "committed_at": award.lottery_committed_at.isoformat(),
+        }
     if everything:
         shown["report_received_at"] = award.report_received_at.isoformat()
         shown["publish_due_at"] = award.publish_due_at.isoformat()
@@ -82,6 +88,7 @@ def view(user: User | None, award: Award) -> dict[str, Any]:
             "reason": award.decision_reason,
             "note": award.decision_note,
         }
+        shown["award"].update(_detail(award, everything))
         if everything:
             shown["award"]["contract_due_at"] = award.contract_due_at.isoformat()
     if award.contract is not None:
@@ -125,3 +132,29 @@ def require_manager(user: User | None, award_id: int) -> Award:
 def is_bidder(user: User | None, tender_id: int) -> bool:
     """Whether ``user``'s organisation has a bid standing in the tender."""
     return services.is_bidder(db.session, user, tender_id)
+
+
+def _detail(award: Award, everything: bool) -> dict[str, Any]:
+    """How the method reached the winner, as the public may see it: the votes per candidate and
+    each reason (the members' names to the managers and supervisors only), the prices compared,
+    the lottery's seed and order."""
+    detail = award.decision_detail or {}
+    if award.method == "committee_vote":
+        ballots = [
+            {k: b[k] for k in ("member", "choice", "reason") if everything or k != "member"}
+            for b in detail.get("ballots", [])
+        ]
+        return {"votes": detail.get("votes"), "ballots": ballots}
+    if award.method == "price_competition":
+        return {"prices": detail.get("prices")}
+    if award.method == "lottery":
+        return {"seed": detail.get("seed"), "order": detail.get("order")}
+    return {}
+
+
+def lottery_document(award_id: int) -> dict[str, Any]:
+    """The drawn lottery's document (rules.lottery_document), public once the award is decided."""
+    award = get_award(award_id)
+    if award.method != "lottery" or award.decided_at is None:
+        raise NotFound("no drawn lottery for this award", code="lottery_not_drawn")
+    return dict(award.decision_detail or {})

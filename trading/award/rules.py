@@ -8,7 +8,9 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
+from bidhall import lottery
 from bidhall.errors import Conflict, InvalidInput, RuleViolation
+from trading.tenders.rules import AWARD_METHODS
 
 
 class AwardState(enum.StrEnum):
@@ -16,6 +18,7 @@ class AwardState(enum.StrEnum):
     PUBLICITY = "publicity"  # the candidates are public (公示); objections may be raised
     AWARDED = "awarded"  # decided: the award and result notices went out; the contract is due
     CONTRACTED = "contracted"  # the contract is signed: refunds and releases are due
+    FAILED = "failed"  # the report named no candidate (every bid rejected): re-tender the lot
 
 
 # Regs Art 54: the candidates are published within 3 days of receiving the report, for at
@@ -30,8 +33,15 @@ CONTRACT_WITHIN = timedelta(days=30)
 PERFORMANCE_SECURITY_MAX_RATE = Decimal("0.10")
 
 # how the award is decided: the first candidate, unless the documents separate the evaluation
-# from the award (评定分离), when the tenderer's award committee chooses among the candidates
-METHODS = ("first_candidate",)
+# from the award (评定分离), when the tenderer's award committee chooses among the candidates by
+# its vote, a price competition or a lottery (trading.tenders.rules.AWARD_METHODS)
+METHODS = AWARD_METHODS
+
+# the award committee (定标委员会) votes with an odd number of members, at least 5, each ballot
+# naming a candidate and the member's reason; the most votes win, a tie at the top votes again
+MIN_COMMITTEE = 5
+
+LOTTERY_FORMAT = "bidhall-award-lottery/1"
 
 # why a candidate other than the first is awarded (Regs Art 55): the first gave up, did not give
 # the performance security, or was found ineligible (e.g. on an objection upheld)
@@ -124,6 +134,112 @@ def choose_winner(
                 field="note",
             )
     return chosen
+
+
+def tally_vote(candidates: Sequence[Mapping], ballots: object) -> tuple[Mapping, dict]:
+    """The award committee's vote: ``ballots`` is ``[{"member", "choice" (a rank), "reason"}]``.
+    Returns the winner and the detail kept (the ballots and the votes per rank)."""
+    if not isinstance(ballots, list) or not all(isinstance(b, Mapping) for b in ballots):
+        raise InvalidInput(
+            "ballots: a list of {member, choice, reason}, one per member of the award committee",
+            code="invalid_ballots",
+            field="ballots",
+        )
+    if len(ballots) < MIN_COMMITTEE or len(ballots) % 2 == 0:
+        raise RuleViolation(
+            f"ballots: the award committee has an odd number of members, at least {MIN_COMMITTEE} "
+            f"({len(ballots)} given)",
+            code="committee_size",
+            field="ballots",
+        )
+    ranks = {c["rank"] for c in candidates}
+    kept, members = [], set()
+    for number, ballot in enumerate(ballots, start=1):
+        member = str(ballot.get("member") or "").strip()[:120]
+        reason = str(ballot.get("reason") or "").strip()[:2000]
+        choice = _whole_number(ballot.get("choice"), f"ballots[{number}].choice")
+        if not member or member in members:
+            raise InvalidInput(
+                f"ballots[{number}].member: each member's name, once",
+                code="invalid_ballots",
+                field="ballots",
+            )
+        if choice not in ranks:
+            raise InvalidInput(
+                f"ballots[{number}].choice: the rank of one of the candidates",
+                code="not_a_candidate",
+                field="ballots",
+            )
+        if not reason:
+            raise InvalidInput(
+                f"ballots[{number}].reason: every member gives the reason for its choice",
+                code="reason_required",
+                field="ballots",
+            )
+        members.add(member)
+        kept.append({"member": member, "choice": choice, "reason": reason})
+    votes = {rank: sum(1 for b in kept if b["choice"] == rank) for rank in sorted(ranks)}
+    best = max(votes.values())
+    leaders = [rank for rank, count in votes.items() if count == best]
+    if len(leaders) > 1:
+        raise RuleViolation(
+            "the vote is tied between candidates "
+            + ", ".join(str(r) for r in leaders)
+            + ": the award committee votes again",
+            code="vote_tied",
+            field="ballots",
+        )
+    winner = next(c for c in candidates if c["rank"] == leaders[0])
+    return winner, {"ballots": kept, "votes": {str(k): v for k, v in votes.items()}}
+
+
+def price_competition(candidates: Sequence[Mapping]) -> tuple[Mapping, dict]:
+    """The lowest evaluated price among the candidates wins; an equal price goes to the
+    better-ranked candidate."""
+    winner = min(candidates, key=lambda c: (Decimal(c["evaluated_price"]), c["rank"]))
+    return winner, {"prices": {str(c["rank"]): c["evaluated_price"] for c in candidates}}
+
+
+def lottery_label(award_id: int) -> str:
+    return f"award:{award_id}"
+
+
+def lottery_order(seed: bytes, award_id: int, bid_ids: Sequence[int]) -> list[int]:
+    """The lottery's order of the candidates' bids (the first wins): ``bidhall.lottery.rank``
+    over the bid ids, the draw's commit/reveal (docs/draw.md) with the label "award:<id>"."""
+    return lottery.rank(seed, lottery_label(award_id), sorted(bid_ids))
+
+
+def lottery_document(award_id: int, bid_ids: Sequence[int], seed: bytes) -> dict:
+    """What anyone needs to re-run the lottery: the candidates' bids, the seed and its hash."""
+    return {
+        "format": LOTTERY_FORMAT,
+        "award_id": award_id,
+        "label": lottery_label(award_id),
+        "candidates": sorted(bid_ids),
+        "seed_sha256": lottery.seed_sha256(seed),
+        "seed": seed.hex(),
+        "order": lottery_order(seed, award_id, bid_ids),
+    }
+
+
+def verify_lottery(document: Mapping, committed_sha256: str | None = None) -> list[str]:
+    """The problems of a lottery document (none: it checks): the seed matches its hash (and the
+    hash committed before the draw, when given) and the order is the one the seed gives."""
+    problems = []
+    try:
+        seed = bytes.fromhex(document["seed"])
+        candidates = [int(b) for b in document["candidates"]]
+        award_id = int(document["award_id"])
+    except (KeyError, TypeError, ValueError):
+        return ["malformed: needs award_id, candidates and a hex seed"]
+    if lottery.seed_sha256(seed) != document.get("seed_sha256"):
+        problems.append("the seed does not match its hash")
+    if committed_sha256 is not None and document.get("seed_sha256") != committed_sha256:
+        problems.append("the seed's hash is not the one committed before the draw")
+    if lottery_order(seed, award_id, candidates) != document.get("order"):
+        problems.append("the order is not the one the seed gives")
+    return problems
 
 
 def contract_due(noticed_at: datetime) -> datetime:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from bidhall import clock
+from bidhall import clock, lottery
 from bidhall.accounts.models import Role, User
 from bidhall.db import db, fetch_one
 from bidhall.errors import Conflict, Forbidden, NotFound
@@ -22,6 +22,7 @@ from trading.award import rules
 from trading.award.models import Award, AwardObjection, Contract
 from trading.award.rules import AwardState
 from trading.bids.models import Bid, BidState
+from trading.tenders.models import Tender
 from trading.tenders.queries import can_manage, check_manager
 from trading.tenders.services import required_text
 
@@ -38,21 +39,34 @@ def receive_report(
     candidates: Sequence[dict],
     report_sha256: str,
     at: datetime,
-) -> Award | None:
+) -> Award:
     """The committee's sealed report reaches the tenderer: its ranked candidates (``[{"rank",
     "bid_id", "evaluated_price", "score"}]``, at most 3) are frozen with their bidders' names and
     read-out prices, and the clock for their publicity starts (Regs Art 54). A report with no
     candidate (every bid rejected) fails the lot instead."""
     if not candidates:
+        failed = Award(
+            tender_id=tender_id,
+            lot_number=lot_number,
+            state=AwardState.FAILED,
+            method=session.get(Tender, tender_id).award_method,
+            report_sha256=report_sha256,
+            report_received_at=at,
+            candidates=[],
+            publish_due_at=at,
+        )
+        session.add(failed)
+        session.flush()
         emit(
             "award.lot_failed",
             "system:evaluation",
             tender_id=tender_id,
+            award_id=failed.id,
             lot=lot_number,
             reason="no_candidate",
             report_sha256=report_sha256,
         )
-        return None
+        return failed
     bids = {
         bid.id: bid
         for bid in session.scalars(
@@ -73,11 +87,12 @@ def receive_report(
                 "score": None if candidate.get("score") is None else str(candidate["score"]),
             }
         )
+    tender = session.get(Tender, tender_id)
     award = Award(
         tender_id=tender_id,
         lot_number=lot_number,
         state=AwardState.REPORTED,
-        method="first_candidate",
+        method=tender.award_method,
         report_sha256=report_sha256,
         report_received_at=at,
         candidates=frozen,
@@ -199,25 +214,77 @@ def answer_objection(
 # --- the decision -------------------------------------------------------------------------------
 
 
+def commit_lottery(actor: User, award_id: int) -> Award:
+    """Under a lottery award (评定分离 by lot), the platform commits to a secret seed before the
+    draw: its hash is public at once (``award.lottery_committed``), the seed at the draw."""
+    with db.transaction() as session:
+        award = _managed_award(session, actor, award_id)
+        if award.method != "lottery":
+            raise Conflict("this award is not decided by lottery", code="not_a_lottery")
+        rules.check_state(
+            award.state, AwardState.REPORTED, AwardState.PUBLICITY, why="the lottery is drawn once"
+        )
+        if award.lottery_committed_at is not None:
+            raise Conflict("the lottery's seed is committed already", code="already_committed")
+        seed = lottery.new_seed()
+        award.lottery_seed = seed.hex()
+        award.lottery_seed_sha256 = lottery.seed_sha256(seed)
+        award.lottery_committed_at = clock.now()
+        emit(
+            "award.lottery_committed",
+            actor,
+            tender_id=award.tender_id,
+            award_id=award.id,
+            seed_sha256=award.lottery_seed_sha256,
+            label=rules.lottery_label(award.id),
+            candidates=sorted(c["bid_id"] for c in award.candidates),
+        )
+    return award
+
+
 def decide(
-    actor: User, award_id: int, rank: object = 1, reason: object = None, note: object = None
+    actor: User,
+    award_id: int,
+    rank: object = 1,
+    reason: object = None,
+    note: object = None,
+    ballots: object = None,
 ) -> Award:
-    """Award the lot, after the publicity and with every objection answered: to the first
-    candidate, or to a later one with a reason (Regs Art 55). The winner receives the award
-    notice, the other bidders the result notice; the contract is due within 30 days."""
+    """Award the lot, after the publicity and with every objection answered, by the method the
+    documents fixed: the first candidate (a later one with a reason, Regs Art 55), or under 评定分离
+    the award committee's vote (``ballots``), the lowest evaluated price, or the committed
+    lottery, drawn now. The winner receives the award notice, the other bidders the result
+    notice; the contract is due within 30 days."""
     with db.transaction() as session:
         award = _managed_award(session, actor, award_id)
         rules.check_state(award.state, AwardState.PUBLICITY, why="the award is decided once")
         now = clock.now()
         rules.check_decidable(award.publicity_end, now, len(_open_objections(session, award)))
         text = (note or "").strip() if isinstance(note, str) else ""
-        chosen = rules.choose_winner(award.candidates, rank, reason, text)
+        detail: dict | None = None
+        if award.method == "committee_vote":
+            chosen, detail = rules.tally_vote(award.candidates, ballots)
+        elif award.method == "price_competition":
+            chosen, detail = rules.price_competition(award.candidates)
+        elif award.method == "lottery":
+            if award.lottery_seed is None:
+                raise Conflict(
+                    "commit the lottery's seed before drawing it", code="lottery_not_committed"
+                )
+            seed = bytes.fromhex(award.lottery_seed)
+            bids = [c["bid_id"] for c in award.candidates]
+            detail = rules.lottery_document(award.id, bids, seed)
+            chosen = next(c for c in award.candidates if c["bid_id"] == detail["order"][0])
+        else:
+            chosen = rules.choose_winner(award.candidates, rank, reason, text)
         award.state = AwardState.AWARDED
         award.winner_bid_id = chosen["bid_id"]
         award.winner_rank = chosen["rank"]
         award.award_amount = Decimal(chosen["evaluated_price"])
-        award.decision_reason = None if chosen["rank"] == 1 else str(reason)
+        bypassed = award.method == "first_candidate" and chosen["rank"] != 1
+        award.decision_reason = str(reason) if bypassed else None
         award.decision_note = text[:5000] or None
+        award.decision_detail = detail
         award.decided_at = now
         award.decided_by_id = actor.id
         award.contract_due_at = rules.contract_due(now)
@@ -235,6 +302,8 @@ def decide(
             amount=str(award.award_amount),
             ceiling=str(_ceiling(award)),
             reason=award.decision_reason,
+            votes=(detail or {}).get("votes"),
+            seed=(detail or {}).get("seed"),
             contract_due_at=award.contract_due_at.isoformat(),
         )
     return award
@@ -361,8 +430,17 @@ def _load(session: Session, award_id: int, *, lock: bool = False) -> Award:
 
 
 def _managed_award(session: Session, actor: User, award_id: int) -> Award:
+    """The award, for one of its tender's managers to act on: refused while a complaint holds
+    the tender suspended (Regs Art 62)."""
+    from trading.complaints.services import suspending
+
     award = _load(session, award_id, lock=True)
     check_manager(actor, award.tender)
+    if suspending(session, award.tender_id):
+        raise Conflict(
+            "a complaint holds the tender suspended until the supervisor decides it",
+            code="suspended_by_complaint",
+        )
     return award
 
 

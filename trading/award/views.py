@@ -21,6 +21,7 @@ from trading.award.forms import (
     ContractForm,
     DecisionForm,
     PublicityForm,
+    parse_ballots,
 )
 from trading.tenders import queries as tenders
 from trading.tenders import views as tender_views
@@ -36,6 +37,7 @@ READERS = (*MANAGERS, Role.SUPERVISOR)
 #               GET  /agency/tenders/<id>/award                         award_page
 # managers:     POST /agency/awards/<award_id>/publicity                publish
 #               POST /agency/awards/<award_id>/objections/<oid>/answer  answer
+#               POST /agency/awards/<award_id>/lottery                  commit_lottery
 #               POST /agency/awards/<award_id>/decision                 decide
 #               POST /agency/awards/<award_id>/contract                 contract
 # bidder:       POST /awards/<award_id>/objections                      object
@@ -129,10 +131,30 @@ def decide(award_id: int) -> Any:
     form = DecisionForm(prefix=f"decision-{award_id}")
     try:
         queries.require_manager(actor(), award_id)
-        services.decide(actor(), award_id, form.rank.data, form.reason.data or None, form.note.data)
+        services.decide(
+            actor(),
+            award_id,
+            form.rank.data,
+            form.reason.data or None,
+            form.note.data,
+            parse_ballots(form.ballots.data),
+        )
     except DomainError as error:
         return _refused(award_id, error, "decision", form)
     return _done(award_id, _("The award is decided: the award and result notices were sent."))
+
+
+@blueprint.post("/agency/awards/<int:award_id>/lottery")
+@require(*MANAGERS)
+def commit_lottery(award_id: int) -> Any:
+    try:
+        queries.require_manager(actor(), award_id)
+        services.commit_lottery(actor(), award_id)
+    except DomainError as error:
+        return _refused(award_id, error, "lottery", None)
+    return _done(
+        award_id, _("The lottery's seed is committed: its hash is public, the seed at the draw.")
+    )
 
 
 @blueprint.post("/agency/awards/<int:award_id>/contract")

@@ -12,6 +12,7 @@ from bidhall.accounts.models import Role
 from bidhall.errors import InvalidInput
 from bidhall.web import actor, json_body, require
 from trading.tenders import notices, queries, serialize, services
+from trading.tenders import retender as retendering
 from trading.tenders.models import PUBLIC_STATES
 from trading.tenders.schemas import boolean, integer, parse_draft, parse_portal_filter, text
 
@@ -158,6 +159,15 @@ def terminate(tender_id: int) -> Any:
     data = json_body()
     tender = services.terminate_tender(actor(), tender_id, text(data, "reason", max_length=5000))
     return jsonify(serialize.tender_managed(tender))
+
+
+@blueprint.post("/tenders/<int:tender_id>/retender")
+@require(*MANAGERS)
+@manages_tender
+def retender(tender_id: int) -> Any:
+    """A new draft tendering the failed lots again (Regs Art 44)."""
+    tender = retendering.retender(actor(), tender_id)
+    return jsonify(serialize.tender_managed(tender)), 201
 
 
 # --- notices, questions, objections -------------------------------------------------------------

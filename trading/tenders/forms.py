@@ -63,6 +63,12 @@ NOTICE_TYPE_NAMES = {
     "termination": _l("Termination notices"),
 }
 METHOD_NAMES = {"lowest_price": _l("lowest_price"), "comprehensive": _l("comprehensive")}
+AWARD_METHOD_NAMES = {
+    "first_candidate": _l("first_candidate"),
+    "committee_vote": _l("committee_vote"),
+    "price_competition": _l("price_competition"),
+    "lottery": _l("lottery"),
+}
 CRITERION_KIND_NAMES = {
     "price": _l("price"),
     "technical": _l("technical"),
@@ -128,6 +134,12 @@ class TenderForm(PageForm):
         default="comprehensive",
         validate_choice=False,
     )
+    award_method = SelectField(
+        _l("Award method"),
+        choices=_choices(AWARD_METHOD_NAMES),
+        default="first_candidate",
+        validate_choice=False,
+    )
     # choices are the centre's regions (the REGIONS setting), set by the view; none: no field
     region = SelectField(_l("Region"), validate_choice=False)
     # choices are the registered tenderer organisations, set by the view
@@ -178,6 +190,7 @@ class TenderForm(PageForm):
             "rule_set": self.rule_set.data,
             "category": self.category.data,
             "method": self.method.data,
+            "award_method": self.award_method.data,
             "tenderer_id": self.tenderer_id.data,
             "bid_validity_days": self.bid_validity_days.data,
             "decrypt_window_minutes": self.decrypt_window_minutes.data,
@@ -224,6 +237,7 @@ def tender_form_data(tender: Any) -> dict[str, Any]:
         "rule_set": tender.rule_set,
         "category": tender.category,
         "method": tender.method,
+        "award_method": tender.award_method,
         "tenderer_id": str(tender.tenderer_id),
         "bid_validity_days": str(tender.bid_validity_days),
         "decrypt_window_minutes": str(tender.decrypt_window_minutes),

@@ -51,6 +51,10 @@ class Tender(Base):
     rule_set: Mapped[str] = mapped_column(String(30))  # construction | gov_procurement
     category: Mapped[str] = mapped_column(String(20))  # works | goods | services
     method: Mapped[str] = mapped_column(String(30))  # lowest_price | comprehensive
+    # rules.AWARD_METHODS: the first candidate, or the award committee's method (评定分离)
+    award_method: Mapped[str] = mapped_column(
+        String(30), default="first_candidate", server_default="first_candidate"
+    )
     # where the project lies: an administrative division code of the REGIONS setting
     region: Mapped[str | None] = mapped_column(String(12), index=True)
     criteria: Mapped[list] = mapped_column(JSON, default=list)
@@ -73,6 +77,10 @@ class Tender(Base):
     terminated_at: Mapped[datetime | None]
     termination_reason: Mapped[str | None] = mapped_column(Text)
     next_check_at: Mapped[datetime | None] = mapped_column(index=True)
+    # a re-tender (Regs Art 44): the tender whose failed lots it tenders again, and their numbers
+    # there (its own lots are renumbered from 1)
+    retender_of_id: Mapped[int | None] = mapped_column(ForeignKey("tenders.id"), index=True)
+    retender_lots: Mapped[list | None] = mapped_column(JSON)
     # sealed bids: t of the opening custodians recover a data key when the bidder cannot
     custodian_threshold: Mapped[int] = mapped_column(default=2)
     custodian_fallback: Mapped[bool] = mapped_column(default=True)
@@ -81,6 +89,9 @@ class Tender(Base):
     claim_on_revocation: Mapped[bool] = mapped_column(default=True)
 
     tenderer: Mapped[Organisation] = relationship(foreign_keys=[tenderer_id], lazy="joined")
+    retender_of: Mapped[Tender | None] = relationship(
+        remote_side="Tender.id", foreign_keys=[retender_of_id], lazy="select"
+    )
     agency: Mapped[Organisation | None] = relationship(foreign_keys=[agency_id], lazy="joined")
     lots: Mapped[list[Lot]] = relationship(
         back_populates="tender",

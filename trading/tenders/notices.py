@@ -187,7 +187,13 @@ def answer_objection(actor: User, objection_id: int, answer: str) -> Objection:
             objection_id=objection.id,
             late=now > objection.answer_due_at,
         )
-        if tender.state == TenderState.SUSPENDED and not open_objections(session, tender.id):
+        from trading.complaints.services import suspending  # a complaint may hold it too
+
+        if (
+            tender.state == TenderState.SUSPENDED
+            and not open_objections(session, tender.id)
+            and not suspending(session, tender.id)
+        ):
             tender.state = TenderState.PUBLISHED
             emit("tender.resumed", actor, tender_id=tender.id)
         reschedule(session, tender)

@@ -59,6 +59,20 @@ CATEGORIES = ("works", "goods", "services")
 METHODS = ("lowest_price", "comprehensive")
 
 
+# how the award is decided (DOMAIN.md §2 step 10): the first candidate, or, under 评定分离, by the
+# tenderer's award committee among the candidates: its vote, a price competition, or a lottery
+AWARD_METHODS = ("first_candidate", "committee_vote", "price_competition", "lottery")
+
+
+def check_award_method(method: str) -> None:
+    if method not in AWARD_METHODS:
+        raise InvalidInput(
+            f"award_method: one of {', '.join(AWARD_METHODS)}",
+            code="invalid_award_method",
+            field="award_method",
+        )
+
+
 CRITERION_KINDS = ("price", "technical", "commercial")
 
 

@@ -35,6 +35,7 @@ class TenderDraft:
     decrypt_window_minutes: int = 30
     timezone: str = "Asia/Shanghai"
     region: str | None = None
+    award_method: str = "first_candidate"
 
 
 def parse_draft(data: Mapping[str, Any]) -> TenderDraft:
@@ -73,6 +74,7 @@ def parse_draft(data: Mapping[str, Any]) -> TenderDraft:
         description=text(data, "description", required=False, max_length=20000),
         qualification=text(data, "qualification", required=False, max_length=20000),
         decrypt_window_minutes=integer(data, "decrypt_window_minutes", default=30),
+        award_method=text(data, "award_method", required=False, max_length=30) or "first_candidate",
         timezone=text(data, "timezone", required=False, max_length=40) or "Asia/Shanghai",
         region=text(data, "region", required=False, max_length=12) or None,
     )

@@ -21,6 +21,7 @@ def tender_public(tender: Tender) -> dict[str, Any]:
         "rule_set": tender.rule_set,
         "category": tender.category,
         "method": tender.method,
+        "award_method": tender.award_method,
         "criteria": tender.criteria,
         "tenderer": tender.tenderer.name,
         "agency": tender.agency.name if tender.agency else None,

@@ -104,6 +104,7 @@ def _apply_draft(tender: Tender, draft: TenderDraft) -> None:
     rs = rule_set_of(draft.rule_set)
     rules.check_lots(rs, draft.lots)
     rules.check_criteria(draft.method, draft.category, draft.rule_set, draft.criteria)
+    rules.check_award_method(draft.award_method)
     rules.check_bid_validity(rs, draft.bid_validity_days)
     rules.check_decrypt_window(rs, draft.decrypt_window_minutes)
     try:
@@ -125,6 +126,7 @@ def _apply_draft(tender: Tender, draft: TenderDraft) -> None:
     tender.rule_set = draft.rule_set
     tender.category = draft.category
     tender.method = draft.method
+    tender.award_method = draft.award_method
     tender.criteria = list(draft.criteria)
     tender.bid_validity_days = draft.bid_validity_days
     tender.decrypt_window_minutes = draft.decrypt_window_minutes

@@ -23,8 +23,12 @@ from bidhall.web import actor, flash_refusal, refusal_status, require, user_mess
 from trading.award import queries as award_queries
 from trading.award.forms import BYPASS_REASON_NAMES, AwardObjectionForm
 from trading.bids import queries as bids
+from trading.complaints import queries as complaint_queries
+from trading.complaints.forms import STATE_NAMES as COMPLAINT_STATE_NAMES
+from trading.complaints.forms import SUBJECT_NAMES, ComplaintForm
 from trading.tenders import notices, rules
 from trading.tenders import queries as services
+from trading.tenders import retender as retendering
 from trading.tenders import services as tender_services
 from trading.tenders.forms import (
     CATEGORY_NAMES,
@@ -62,6 +66,7 @@ MANAGERS = (Role.AGENCY, Role.TENDERER)
 #               POST /agency/tenders/<id>/filing         submit_filing
 #               POST /agency/tenders/<id>/publish        publish_tender
 #               POST /agency/tenders/<id>/terminate      terminate_tender
+#               POST /agency/tenders/<id>/retender       retender_tender
 #               POST /agency/tenders/<id>/notices        issue_notice
 #               POST /agency/tenders/<id>/objections/<objection_id>/answer  answer_objection
 # supervisor:   GET  /supervision/filings                filing_queue
@@ -168,7 +173,10 @@ def raise_objection(tender_id: int) -> Any:
 
 
 def render_detail(
-    tender_id: int, error: DomainError | None = None, objection_form: Any = None
+    tender_id: int,
+    error: DomainError | None = None,
+    objection_form: Any = None,
+    complaint_form: Any = None,
 ) -> Any:
     """The tender's public page; ``objection_form`` keeps a refused objection to the result."""
     user = actor()
@@ -197,6 +205,11 @@ def render_detail(
         my_objections=services.objections_for(user, tender.id) if bidder else [],
         rule_set=services.rule_set_of(tender.rule_set),
         question_form=QuestionForm(prefix="question"),
+        retender=retendering.links(tender),
+        complaints=complaint_queries.published(tender.id),
+        my_complaints=complaint_queries.visible(user, tender.id) if bidder else [],
+        complaint_form=complaint_form or ComplaintForm(prefix="complaint"),
+        complaint_names={"subjects": SUBJECT_NAMES, "states": COMPLAINT_STATE_NAMES},
         objection_form=ObjectionForm(prefix="objection"),
         awards=awards,
         award_objection_refused=objection_form is not None,
@@ -332,6 +345,21 @@ def terminate_tender(tender_id: int) -> Any:
     return _to_manage(tender_id)
 
 
+@blueprint.post("/agency/tenders/<int:tender_id>/retender")
+@require(*MANAGERS)
+def retender_tender(tender_id: int) -> Any:
+    try:
+        services.require_manager(actor(), tender_id)
+        tender = retendering.retender(actor(), tender_id)
+    except DomainError as error:
+        return _render_manage(tender_id, error)
+    flash(
+        _("The failed lots are re-tendered as a new draft: revise it, then file it again."),
+        "success",
+    )
+    return _to_manage(tender.id)
+
+
 @blueprint.post("/agency/tenders/<int:tender_id>/notices")
 @require(*MANAGERS)
 def issue_notice(tender_id: int) -> Any:
@@ -414,6 +442,7 @@ def _render_manage(tender_id: int, error: DomainError | None = None) -> Any:
         notices_by_id={n.id: n for n in tender.notices},
         filings=services.filing_history(tender.id),
         # counts only, never who, and none before the opening (Law Art 22)
+        retender=retendering.links(tender),
         counts=bids.submission_count(user, tender.id),
         rule_set=services.rule_set_of(tender.rule_set),
         upload_form=UploadForm(prefix="upload"),

@@ -54,25 +54,25 @@ def end_publicity(reported, clock) -> None:
 
 
 def test_the_candidates_stay_private_until_they_are_published(
-    reported, client, api_for, agency, world
+    reported, client, api_for, award_agency, world
 ):
     public = client.get(f"/api/tenders/{reported.tender_id}/awards").get_json()[0]
-    managers = award_as(agency, reported.tender_id)
+    managers = award_as(award_agency, reported.tender_id)
 
     assert "candidates" not in public
     assert [c["rank"] for c in managers["candidates"]] == [1, 2, 3]
 
 
-def test_the_tenders_managers_are_told_to_publish_the_candidates(reported, agency, world):
+def test_the_tenders_managers_are_told_to_publish_the_candidates(reported, award_agency, world):
     assert messages_of(reported.agency_id, "award.report_received")
 
 
-def test_a_publicity_shorter_than_three_days_is_refused(reported, api_for, agency, world):
-    response = agency.post(f"/api/awards/{reported.award_id}/publicity", json={"days": 2})
+def test_a_publicity_shorter_than_three_days_is_refused(reported, api_for, award_agency, world):
+    response = award_agency.post(f"/api/awards/{reported.award_id}/publicity", json={"days": 2})
 
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "publicity_too_short"
-    assert award_as(agency, reported.tender_id)["state"] == "reported"
+    assert award_as(award_agency, reported.tender_id)["state"] == "reported"
 
 
 def test_published_candidates_are_public_with_their_prices(publicised, client):
@@ -118,7 +118,7 @@ def test_a_second_tick_publishes_nothing_more(reported, clock):
 
 
 def test_a_bidder_objects_during_the_publicity_and_the_award_waits(
-    publicised, api_for, agency, world, clock
+    publicised, api_for, award_agency, world, clock
 ):
     objection = api_for(publicised.bidder(2)).post(
         f"/api/awards/{publicised.award_id}/objections",
@@ -126,14 +126,16 @@ def test_a_bidder_objects_during_the_publicity_and_the_award_waits(
     )
     end_publicity(publicised, clock)
 
-    refused = agency.post(f"/api/awards/{publicised.award_id}/decision", json={})
+    refused = award_agency.post(f"/api/awards/{publicised.award_id}/decision", json={})
 
     assert objection.status_code == 201
     assert refused.status_code == 422
     assert refused.get_json()["error"]["code"] == "objection_pending"
 
 
-def test_the_answered_objection_lets_the_award_go_on(publicised, api_for, agency, world, clock):
+def test_the_answered_objection_lets_the_award_go_on(
+    publicised, api_for, award_agency, world, clock
+):
     objector = publicised.bidder(2)
     raised = (
         api_for(objector)
@@ -143,13 +145,13 @@ def test_the_answered_objection_lets_the_award_go_on(publicised, api_for, agency
         )
         .get_json()
     )
-    agency.post(
+    award_agency.post(
         f"/api/awards/{publicised.award_id}/objections/{raised['id']}/answer",
         json={"answer": "The licence was renewed on 1 March; see the bid's annex 4."},
     )
     end_publicity(publicised, clock)
 
-    decided = agency.post(f"/api/awards/{publicised.award_id}/decision", json={})
+    decided = award_agency.post(f"/api/awards/{publicised.award_id}/decision", json={})
 
     assert decided.status_code == 200
     assert messages_of(objector, "award.objection_answered")
@@ -166,7 +168,7 @@ def test_an_objection_after_the_publicity_is_refused(publicised, api_for, clock)
     assert response.get_json()["error"]["code"] == "publicity_over"
 
 
-def test_only_the_tenders_bidders_object_to_its_result(publicised, api_for, agency, world):
+def test_only_the_tenders_bidders_object_to_its_result(publicised, api_for, award_agency, world):
     response = api_for(world.bidder()).post(
         f"/api/awards/{publicised.award_id}/objections", json={"body": "I did not bid."}
     )
@@ -205,19 +207,21 @@ def test_an_objection_not_answered_in_three_days_is_reported_once(publicised, ap
 # --- the decision -------------------------------------------------------------------------------
 
 
-def test_the_award_waits_for_the_end_of_the_publicity(publicised, api_for, agency, world, clock):
+def test_the_award_waits_for_the_end_of_the_publicity(
+    publicised, api_for, award_agency, world, clock
+):
     clock.advance(days=3, seconds=-1)
 
-    response = agency.post(f"/api/awards/{publicised.award_id}/decision", json={})
+    response = award_agency.post(f"/api/awards/{publicised.award_id}/decision", json={})
 
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "publicity_running"
 
 
-def test_the_first_candidate_wins_by_default(publicised, api_for, agency, world, clock):
+def test_the_first_candidate_wins_by_default(publicised, api_for, award_agency, world, clock):
     end_publicity(publicised, clock)
 
-    award = agency.post(f"/api/awards/{publicised.award_id}/decision", json={}).get_json()
+    award = award_agency.post(f"/api/awards/{publicised.award_id}/decision", json={}).get_json()
 
     first = publicised.ranked[0]
     assert award["state"] == "awarded"
@@ -226,11 +230,11 @@ def test_the_first_candidate_wins_by_default(publicised, api_for, agency, world,
 
 
 def test_the_winner_gets_the_award_notice_and_the_others_the_result(
-    publicised, api_for, agency, world, clock
+    publicised, api_for, award_agency, world, clock
 ):
     end_publicity(publicised, clock)
 
-    agency.post(f"/api/awards/{publicised.award_id}/decision", json={})
+    award_agency.post(f"/api/awards/{publicised.award_id}/decision", json={})
 
     assert messages_of(publicised.bidder(1), "award.won")
     assert not messages_of(publicised.bidder(1), "award.result")
@@ -238,21 +242,23 @@ def test_the_winner_gets_the_award_notice_and_the_others_the_result(
     assert messages_of(publicised.bidder(3), "award.result")
 
 
-def test_passing_over_the_first_candidate_needs_a_reason(publicised, api_for, agency, world, clock):
+def test_passing_over_the_first_candidate_needs_a_reason(
+    publicised, api_for, award_agency, world, clock
+):
     end_publicity(publicised, clock)
 
-    response = agency.post(f"/api/awards/{publicised.award_id}/decision", json={"rank": 2})
+    response = award_agency.post(f"/api/awards/{publicised.award_id}/decision", json={"rank": 2})
 
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "bypass_reason_required"
 
 
 def test_the_second_candidate_wins_when_the_first_gave_up(
-    publicised, api_for, agency, world, clock
+    publicised, api_for, award_agency, world, clock
 ):
     end_publicity(publicised, clock)
 
-    award = agency.post(
+    award = award_agency.post(
         f"/api/awards/{publicised.award_id}/decision",
         json={
             "rank": 2,
@@ -267,9 +273,9 @@ def test_the_second_candidate_wins_when_the_first_gave_up(
 
 
 @pytest.fixture
-def awarded(publicised, agency, clock):
+def awarded(publicised, award_agency, clock):
     end_publicity(publicised, clock)
-    agency.post(f"/api/awards/{publicised.award_id}/decision", json={})
+    award_agency.post(f"/api/awards/{publicised.award_id}/decision", json={})
     return publicised
 
 
@@ -287,11 +293,13 @@ def contract_of(api, reported, **overrides):
     return api.post(f"/api/awards/{reported.award_id}/contract", json=body)
 
 
-def test_the_signed_contract_starts_the_release_of_the_guarantees(awarded, api_for, agency, world):
+def test_the_signed_contract_starts_the_release_of_the_guarantees(
+    awarded, api_for, award_agency, world
+):
     from bidhall.db import db
     from trading.guarantees.models import Guarantee
 
-    response = contract_of(agency, awarded)
+    response = contract_of(award_agency, awarded)
 
     guarantee = db.session.get(Guarantee, awarded.guarantee_id, populate_existing=True)
     assert response.status_code == 201
@@ -300,19 +308,21 @@ def test_the_signed_contract_starts_the_release_of_the_guarantees(awarded, api_f
     assert len(events_of("contract.signed")) == 1
 
 
-def test_a_contract_at_another_price_than_the_award_is_refused(awarded, api_for, agency, world):
-    response = contract_of(agency, awarded, amount="1.00")
+def test_a_contract_at_another_price_than_the_award_is_refused(
+    awarded, api_for, award_agency, world
+):
+    response = contract_of(award_agency, awarded, amount="1.00")
 
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "contract_price_differs"
     assert events_of("contract.signed") == []
 
 
-def test_a_performance_security_above_ten_percent_is_refused(awarded, api_for, agency, world):
+def test_a_performance_security_above_ten_percent_is_refused(awarded, api_for, award_agency, world):
     price = awarded.ranked[0].summary["price"]
     too_much = f"{float(price) * 0.1 + 0.01:.2f}"
 
-    response = contract_of(agency, awarded, performance_security=too_much)
+    response = contract_of(award_agency, awarded, performance_security=too_much)
 
     assert response.status_code == 422
     assert response.get_json()["error"]["code"] == "performance_security_too_high"

@@ -124,3 +124,29 @@ def test_the_agency_decides_and_records_the_contract_from_the_award_page(publici
 
     assert response.status_code == 302
     assert 'data-testid="contract-signed"' in text_of(browser.get(page))
+
+
+def test_the_award_committees_ballots_are_entered_one_line_per_member(
+    report_for, login, clock, api_for
+):
+    from trading.award.queries import get_award
+
+    reported = report_for("committee_vote")
+    browser = login(reported.hall.agency)
+    page = f"/agency/tenders/{reported.tender_id}/award"
+    award = reported.award_id
+    post_action(
+        browser, page, f"/agency/awards/{award}/publicity", **{f"publicity-{award}-days": "3"}
+    )
+    clock.set(get_award(award).publicity_end)
+    lines = "\n".join(
+        f"Member {n}; {choice}; because {n}" for n, choice in enumerate((3, 3, 1, 3, 2), 1)
+    )
+
+    response = post_action(
+        browser, page, f"/agency/awards/{award}/decision", **{f"decision-{award}-ballots": lines}
+    )
+
+    assert response.status_code == 302
+    assert get_award(award).winner_rank == 3
+    assert 'data-testid="ballots"' in text_of(browser.get(page))
