@@ -256,6 +256,12 @@ TABLE = [
     ("GET", "/api/supervision/timeline/evaluation/V", set()),
     ("GET", "/supervision/trends", {"supervisor"}),
     ("GET", "/api/supervision/trends", {"supervisor"}),
+    # the statistics: the public's tables for anyone, the centre's for supervisors and admins
+    # (P = a public table's CSV; a centre's table's CSV: tests/trading/statistics/)
+    ("GET", "/statistics", ALL),
+    ("GET", "/api/statistics", ALL),
+    ("GET", "/api/statistics/centre", {"supervisor", "admin"}),
+    ("GET", "/api/statistics/P", ALL),
     # the award: its page for the tender's managers and the supervisors (no report yet: the page
     # says so); the awards as each may see them, public; W is an award the cast does not have,
     # so every action is refused (who acts on a real one: tests/trading/award/)
@@ -298,7 +304,10 @@ PLACEHOLDERS = {
     "A": "<int:alert_id>",
     "Q": "<int:token_id>",
     "W": "<int:award_id>",
+    "P": "<table>.csv",
 }
+# placeholders whose value is the same for every cast
+FIXED_IDS = {"P": "transactions.csv"}
 
 
 def _pattern(path: str) -> str:
@@ -320,6 +329,7 @@ def test_every_route_of_the_app_has_a_row_in_the_table(app):
 
 
 def _url(path: str, ids: dict) -> str:
+    ids = FIXED_IDS | ids
     parts = [str(ids.get(part, part)) for part in path.split("/")]
     return "/".join(parts)
 

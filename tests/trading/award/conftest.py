@@ -6,7 +6,6 @@ candidates handed to the award as the evaluation hands them when the report is s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pytest
 
@@ -25,27 +24,18 @@ class Reported:
 
     @property
     def ranked(self):
-        return sorted(self.hall.bidders, key=lambda seat: Decimal(seat.summary["price"]))
+        return self.hall.ranked()
 
 
 @pytest.fixture
 def reported(make_tender, seal_bids, guarantee_for, clock) -> Reported:
-    from bidhall.db import db
-    from trading.award import services
-
     tender = make_tender("published")
     hall = seal_bids(tender)
     guarantee = guarantee_for(tender, hall.bidders[0].user)
     hall.read_out()
     hall.run(hall.agency, "close")
-    ranked = sorted(hall.bidders, key=lambda seat: Decimal(seat.summary["price"]))
-    candidates = [
-        {"rank": rank, "bid_id": seat.bid_id, "evaluated_price": seat.summary["price"]}
-        for rank, seat in enumerate(ranked, start=1)
-    ]
-    with db.transaction() as session:
-        award = services.receive_report(session, tender.id, 1, candidates, "ab" * 32, clock.now())
-    return Reported(tender.id, award.id, hall, guarantee.id, hall.agency_id)
+    award_id = hall.hand_over_report()
+    return Reported(tender.id, award_id, hall, guarantee.id, hall.agency_id)
 
 
 @pytest.fixture
