@@ -184,6 +184,7 @@ def _wire_domains() -> None:
     from evaluation.presence import jobs as presence_jobs
     from evaluation.sessions import jobs as session_jobs
     from evaluation.sessions import statistics as evaluation_statistics
+    from evaluation.venues import statistics as fee_statistics
     from trading import notify as _trading_notifiers  # noqa: F401
     from trading.award import jobs as award_jobs
     from trading.guarantees import jobs as guarantee_jobs
@@ -198,9 +199,11 @@ def _wire_domains() -> None:
     # the message centre: the domains' notifiers (registered on import), e-mail on the tick
     notifications.install()
     # the statistics' tables trading may not compute itself (it imports neither evaluation nor
-    # audit): the public share of remote evaluation, the centre's alerts
+    # audit): the public share of remote evaluation; the centre's alerts and experts' fees
     statistics.reset()
-    statistics.register(*evaluation_statistics.TABLES, *alert_statistics.TABLES)
+    statistics.register(
+        *evaluation_statistics.TABLES, *alert_statistics.TABLES, *fee_statistics.TABLES
+    )
     scheduler.register("trading", trading_services.tick)
     scheduler.register("opening", opening.tick)  # after trading: it closes the tenders first
     scheduler.register("guarantees", guarantee_jobs.tick)

@@ -38,6 +38,7 @@ TITLES = {
     "security": _l("E-guarantees and cash deposits"),
     "refunds": _l("Deposits refunded"),
     "alerts": _l("Alerts and their resolution"),
+    "expert_fees": _l("Experts' fees"),
 }
 NOTES = {
     "projects": _l("Tenders whose opening fell in the period; failed: fewer than 3 bids."),
@@ -62,6 +63,10 @@ NOTES = {
         "limit is 5 days)."
     ),
     "alerts": _l("Alerts raised in the period; hours from raising to resolution."),
+    "expert_fees": _l(
+        "Draws by the period of their first check-in; the fees by the fee rule for the experts "
+        "checked out (still checked in: not due yet)."
+    ),
 }
 COLUMNS = {
     "period": _l("Period"),
@@ -103,6 +108,13 @@ COLUMNS = {
     "resolved_share": _l("Resolved (%)"),
     "mean_hours": _l("Mean hours to resolve"),
     "longest_hours": _l("Longest hours to resolve"),
+    "draws": _l("Draws"),
+    "experts": _l("Experts paid"),
+    "open": _l("Still checked in"),
+    "time_fees": _l("Time fees (CNY)"),
+    "bid_fees": _l("Per-bid fees (CNY)"),
+    "travel_fees": _l("Travel (CNY)"),
+    "total": _l("Total (CNY)"),
 }
 VALUES = {
     **CATEGORY_NAMES,
@@ -123,6 +135,7 @@ CHARTS = {
     "security": {"y": ["guarantees", "deposits"], "type": "bar"},
     "refunds": {"y": ["refunds"], "split": "reason", "type": "bar"},
     "alerts": {"y": ["raised"], "split": "severity", "type": "bar"},
+    "expert_fees": {"y": ["time_fees", "bid_fees", "travel_fees"], "type": "bar"},
 }
 
 

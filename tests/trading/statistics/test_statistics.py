@@ -246,3 +246,43 @@ def test_the_centre_sees_an_alert_and_how_long_it_took_to_resolve(
     assert row["mean_hours"] == "1.5"
     assert row["longest_hours"] == "1.5"
     assert timedelta(minutes=90)  # the advance above
+
+
+@pytest.fixture
+def attended(opened, declare, api_for, clock):
+    """Two members of the main venue sat from 09:30 to 12:30 (a half day: 400.00) and to 15:30
+    (a full day: 800.00), 7 bids reviewed (2 beyond the 5 included, at 50.00: 100.00 each), and
+    a third is still checked in (tests/evaluation/venues/test_fees.py prices the same)."""
+    seated = opened
+    clock.set(seated.draw.scheduled_at)
+    supervisor = api_for(seated.main_supervisor)
+    first, second, third = seated.members_at(seated.main)[:3]
+    for expert in (first, second, third):
+        assert declare(seated.draw.id, expert).status_code == 201
+        response = supervisor.post(
+            f"/api/draws/{seated.draw.id}/checkins",
+            json={"expert_id": expert.id, "identity_confirmed": True, "phone_handed_in": True},
+        )
+        assert response.status_code == 201
+    for expert in (first, second):
+        clock.advance(hours=3)
+        supervisor.post(
+            f"/api/draws/{seated.draw.id}/checkouts",
+            json={"expert_id": expert.id, "bids_reviewed": 7},
+        )
+    return seated
+
+
+def test_the_centre_sees_the_experts_fees_by_the_fee_rule(attended, api_for, make_user):
+    [row] = table(api_for(make_user("supervisor")).get("/api/statistics/centre"), "expert_fees")
+
+    assert row == {
+        "period": month(attended.draw.scheduled_at),
+        "draws": 1,
+        "experts": 2,
+        "open": 1,
+        "time_fees": "1200.00",
+        "bid_fees": "200.00",
+        "travel_fees": "0.00",
+        "total": "1400.00",
+    }
