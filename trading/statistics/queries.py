@@ -345,3 +345,41 @@ def statistics(window: Window, *, centre: bool) -> dict[str, Any]:
             for table in tables(centre=centre)
         },
     }
+
+
+def headline(window: Window) -> dict[str, Any]:
+    """The few figures a summary quotes, over the whole window (the demo's JSON summary): the
+    sums of the centre's tables' rows, and the rates of those sums."""
+    tables = statistics(window, centre=True)["tables"]
+
+    def total(name: str, column: str) -> Decimal:
+        return sum((Decimal(row[column]) for row in tables[name]["rows"]), Decimal(0))
+
+    value, ceiling = total("transactions", "value"), total("transactions", "ceiling")
+    saved = rules.savings(ceiling, value)
+    opened = total("remote_opening", "tenders")
+    sessions = total("remote_evaluation", "sessions") if "remote_evaluation" in tables else 0
+    figures = {
+        "transaction_value": rules.money(value),
+        "savings": rules.money(saved),
+        "savings_rate": rules.percent(rules.rate(saved, ceiling)),
+        "remote_opening_share": rules.percent(
+            rules.rate(total("remote_opening", "remote_tenders"), opened)
+        ),
+        "remote_bid_share": rules.percent(
+            rules.rate(
+                total("remote_opening", "remote_bids"), total("remote_opening", "bids_opened")
+            )
+        ),
+        "remote_evaluation_share": rules.percent(
+            rules.rate(total("remote_evaluation", "remote_sessions"), sessions)
+            if sessions
+            else None
+        ),
+        "guarantees": int(total("security", "guarantees")),
+        "cash_freed": rules.money(total("security", "cash_freed")),
+        "deposits_refunded": int(total("refunds", "refunds")),
+    }
+    if "alerts" in tables:
+        figures["alerts"] = int(total("alerts", "raised"))
+    return figures
