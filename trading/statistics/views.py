@@ -41,7 +41,7 @@ TITLES = {
     "expert_fees": _l("Experts' fees"),
 }
 NOTES = {
-    "projects": _l("Tenders whose opening fell in the period; failed: fewer than 3 bids."),
+    "projects": _l("Tenders whose opening fell in the period. Failed: fewer than 3 bids."),
     "transactions": _l(
         "Lots awarded in the period. Savings = ceiling price − award amount; savings rate = "
         "savings ÷ ceiling price."
