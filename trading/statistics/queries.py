@@ -15,7 +15,8 @@ database, and the statistics as the API serves them (trading's tables and the pr
   once per bid: a superseded guarantee is left out) and their amount, which is the cash the
   bidders did not have to deposit (cash freed), beside the cash deposits; the e-guarantees'
   share of the bid securities
-- ``refunds`` (the centre's): the cash deposits refunded in the period, by reason: how many,
+- ``refunds`` (the centre's): the cash deposits refunded in the period, by reason, for every
+  tender (a withdrawal's or a termination's refund comes before any opening): how many,
   the amount and interest, how many within the legal limit (5 days, Regs Art 57) and the mean
   days taken from the refund's cause (contract signed, withdrawal, ...) to the refund
 """
@@ -231,7 +232,8 @@ def refunds(window: Window) -> Rows:
         .where(
             Deposit.state == DepositState.REFUNDED,
             Deposit.refunded_at.is_not(None),
-            counted_tenders(Deposit.tender_id),
+            # the centre's: a deposit refunded after a withdrawal or a termination counts too
+            counted_tenders(Deposit.tender_id, finished=False),
             within(Deposit.refunded_at, window),
         )
         .subquery()

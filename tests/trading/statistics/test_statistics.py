@@ -286,3 +286,29 @@ def test_the_centre_sees_the_experts_fees_by_the_fee_rule(attended, api_for, mak
         "travel_fees": "0.00",
         "total": "1400.00",
     }
+
+
+def test_a_refund_after_a_withdrawal_counts_for_the_centre_but_not_for_the_public(
+    make_tender, seal_bids, make_user, api_for, client, clock
+):
+    from decimal import Decimal
+
+    from trading.bids import services as bids
+    from trading.guarantees import deposits, issuers
+
+    tender = make_tender("published")
+    seat = seal_bids(tender, bids=1).bidders[0]
+    admin = make_user("admin")
+    issuers.set_basic_account(admin, seat.user.organisation_id, "44201000123456780000", "B", "C")
+    payment = deposits.DepositPayment(
+        tender.id, 1, seat.user.organisation_id, Decimal("200000.00"), clock.now(),
+        "44201000123456780000", "B", "C",
+    )  # fmt: skip
+    deposit_id = deposits.record_deposit(admin, payment).id
+    bids.withdraw_bid(seat.user, seat.bid_id)
+    api_for(admin).post(f"/api/deposits/{deposit_id}/refund", json={"bank_reference": "R-7"})
+
+    [row] = table(api_for(make_user("supervisor")).get("/api/statistics/centre"), "refunds")
+
+    assert (row["reason"], row["refunds"], row["in_time"]) == ("withdrawal", 1, 1)
+    assert table(client.get("/api/statistics"), "security") == []
