@@ -61,7 +61,13 @@
         legend: { top: 0 },
         grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
         xAxis: { type: "category", data: periods },
-        yAxis: { type: "value", name: spec.split ? word("columns", spec.y[0]) : "" },
+        // counts and amounts in whole units; shares are percentages up to 100
+        yAxis: {
+          type: "value",
+          name: spec.split ? word("columns", spec.y[0]) : "",
+          minInterval: spec.type === "bar" ? 1 : undefined,
+          max: spec.type === "line" ? 100 : undefined,
+        },
         series: series(table.rows, spec, periods),
       });
       node.dataset.points = String(periods.length);
