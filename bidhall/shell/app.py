@@ -124,6 +124,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from trading.guarantees.views import pages as guarantee_pages
     from trading.opening.api import blueprint as opening_api
     from trading.opening.views import blueprint as opening_pages
+    from trading.statistics.api import blueprint as statistics_api
+    from trading.statistics.views import blueprint as statistics_pages
     from trading.tenders.api import blueprint as trading_api
     from trading.tenders.views import blueprint as trading_pages
 
@@ -138,6 +140,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(award_api)
     app.register_blueprint(complaint_pages)
     app.register_blueprint(complaints_api)
+    app.register_blueprint(statistics_pages)
+    app.register_blueprint(statistics_api)
     app.register_blueprint(bids_api)
     app.register_blueprint(opening_api)
     app.register_blueprint(guarantees_api)
@@ -173,6 +177,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
 def _wire_domains() -> None:
     """Subscribe audit to every domain event (unconditionally) and register the tick's jobs."""
     import audit
+    from audit.alerts import statistics as alert_statistics
     from audit.detectors import runner as audit_detectors
     from audit.ledger import checkpoints as audit_checkpoints
     from bidhall.accounts import notify as _account_notifiers  # noqa: F401
@@ -182,11 +187,14 @@ def _wire_domains() -> None:
     from evaluation.draws import notify as _draw_notifiers  # noqa: F401
     from evaluation.presence import jobs as presence_jobs
     from evaluation.sessions import jobs as session_jobs
+    from evaluation.sessions import statistics as evaluation_statistics
+    from evaluation.venues import statistics as fee_statistics
     from trading import notify as _trading_notifiers  # noqa: F401
     from trading.award import jobs as award_jobs
     from trading.complaints import jobs as complaint_jobs
     from trading.guarantees import jobs as guarantee_jobs
     from trading.opening import jobs as opening
+    from trading.statistics import providers as statistics
     from trading.tenders import jobs as trading_services
 
     events.reset()
@@ -195,6 +203,12 @@ def _wire_domains() -> None:
     guarantee_jobs.install()  # after audit: its events land in the ledger after the cause's
     # the message centre: the domains' notifiers (registered on import), e-mail on the tick
     notifications.install()
+    # the statistics' tables trading may not compute itself (it imports neither evaluation nor
+    # audit): the public share of remote evaluation; the centre's alerts and experts' fees
+    statistics.reset()
+    statistics.register(
+        *evaluation_statistics.TABLES, *alert_statistics.TABLES, *fee_statistics.TABLES
+    )
     scheduler.register("trading", trading_services.tick)
     scheduler.register("opening", opening.tick)  # after trading: it closes the tenders first
     scheduler.register("guarantees", guarantee_jobs.tick)

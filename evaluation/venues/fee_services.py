@@ -101,6 +101,15 @@ def draw_fees(actor: User | str, draw_id: int) -> list[fees.Fee]:
     return [fees.compute_fee(r, rules_) for r in _records(db.session, [draw_id])]
 
 
+def fees_of_draws(draw_ids: Sequence[int]) -> list[fees.Fee]:
+    """Every checked-in expert's fee for each of the draws, for the centre's statistics (no
+    actor: the caller decides who may see the sums)."""
+    if not draw_ids:
+        return []
+    rules_ = _fee_rules()
+    return [fees.compute_fee(r, rules_) for r in _records(db.session, draw_ids)]
+
+
 def export_fees(actor: User | str, draw_id: int, fmt: str) -> tuple[str, str]:
     """The fees of a draw as CSV or JSON text for the paying system; the export is recorded
     (``fees.exported`` with the text's SHA-256)."""

@@ -7,7 +7,7 @@
   "use strict";
 
   const root = document.getElementById("trends");
-  if (!root || !window.echarts) return;
+  if (!root || !window.echarts || !window.bidhallCharts) return;
   const L = JSON.parse(document.getElementById("trends-labels").textContent);
   const COLOURS = { yellow: "#e0a800", red: "#dc3545" };
   const SEVERITIES = ["yellow", "red"];
@@ -61,19 +61,9 @@
       yAxis: { type: "value", minInterval: 1, name: L.resolved, nameTextStyle: { align: "left" } },
       series: series(bands, false),
     });
-    root.dataset.drawn = "yes";
   }
 
   window.addEventListener("resize", () => charts.forEach((chart) => chart.resize()));
 
-  fetch(root.dataset.apiUrl, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-    .then((response) => {
-      if (!response.ok) throw new Error(String(response.status));
-      return response.json();
-    })
-    .then(draw)
-    .catch(() => {
-      root.querySelector("[data-testid=charts-failed]").hidden = false;
-      root.dataset.drawn = "failed";
-    });
+  window.bidhallCharts.load(root, draw);
 })();

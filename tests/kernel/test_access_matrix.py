@@ -258,6 +258,12 @@ TABLE = [
     ("GET", "/api/supervision/timeline/evaluation/V", set()),
     ("GET", "/supervision/trends", {"supervisor"}),
     ("GET", "/api/supervision/trends", {"supervisor"}),
+    # the statistics: the public's tables for anyone, the centre's for supervisors and admins
+    # (Z = a public table's CSV; a centre's table's CSV: tests/trading/statistics/)
+    ("GET", "/statistics", ALL),
+    ("GET", "/api/statistics", ALL),
+    ("GET", "/api/statistics/centre", {"supervisor", "admin"}),
+    ("GET", "/api/statistics/Z", ALL),
     # the award: its page for the tender's managers and the supervisors (no report yet: the page
     # says so); the awards as each may see them, public; W is an award the cast does not have,
     # so every action is refused (who acts on a real one: tests/trading/award/)
@@ -319,7 +325,10 @@ PLACEHOLDERS = {
     "Q": "<int:token_id>",
     "W": "<int:award_id>",
     "P": "<int:complaint_id>",
+    "Z": "<table>.csv",
 }
+# placeholders whose value is the same for every cast
+FIXED_IDS = {"Z": "transactions.csv"}
 
 
 def _pattern(path: str) -> str:
@@ -341,6 +350,7 @@ def test_every_route_of_the_app_has_a_row_in_the_table(app):
 
 
 def _url(path: str, ids: dict) -> str:
+    ids = FIXED_IDS | ids
     parts = [str(ids.get(part, part)) for part in path.split("/")]
     return "/".join(parts)
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,17 @@ def test_the_demo_plays_the_life_cycle_to_the_sealed_report_and_ends_with_a_json
     } <= set(alerts)
     assert alerts["vote.incomplete"]["state"] == "resolved"
     assert alerts["crypto.early_access"]["severity"] == "red"
+    # the statistics count the finished tender: its award against its ceiling, its opening
+    # (two bids decrypted by their bidders, the excused third recovered by the custodians: not
+    # a remote opening), its committee over two venues, its bid security and refund
+    statistics = summary["statistics"]
+    assert statistics["transaction_value"] == award["amount"]
+    assert Decimal(statistics["savings"]) > 0
+    assert statistics["remote_opening_share"] == "0.00"
+    assert statistics["remote_bid_share"] == "66.67"
+    assert statistics["remote_evaluation_share"] == "100.00"
+    assert (statistics["guarantees"], statistics["deposits_refunded"]) == (2, 1)
+    assert statistics["alerts"] >= 4
 
 
 def test_the_demo_served_on_another_host_runs_in_the_bidhall_instance_folder(tmp_path):

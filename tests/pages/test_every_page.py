@@ -79,6 +79,8 @@ PAGES = [
     ("/supervision/playback/opening/<int:tender_id>", ("supervisor",), {"tender_id": "EVT"}),
     ("/supervision/playback/evaluation/<int:session_id>", ("supervisor",), {"session_id": "EV"}),
     ("/supervision/trends", ("supervisor",), {}),
+    # the statistics: the public's tables, and the centre's for a supervisor (EVT is opened)
+    ("/statistics", ("anonymous", "bidder", "supervisor"), {}),
 ]
 
 # error pages a browser meets: (path, who, the status it must answer)

@@ -103,7 +103,15 @@ def _summary(demo: Demo, verification, checkpoints_checked: int, checkpoint_prob
         "archive": demo.archive,
         "alerts": demo.alerts,
         "messages": messages.counts_by_kind(),
+        "statistics": _statistics(),
     }
+
+
+def _statistics() -> dict:
+    """The statistics' headline figures over the demo's months (/statistics shows them)."""
+    from trading.statistics import forms, queries
+
+    return queries.headline(forms.request_window({"period": "month"}))
 
 
 @click.command("demo")
