@@ -120,6 +120,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from trading.guarantees.views import pages as guarantee_pages
     from trading.opening.api import blueprint as opening_api
     from trading.opening.views import blueprint as opening_pages
+    from trading.publication.api import blueprint as ocds_api
     from trading.tenders.api import blueprint as trading_api
     from trading.tenders.views import blueprint as trading_pages
 
@@ -132,6 +133,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(trading_api)
     app.register_blueprint(bids_api)
     app.register_blueprint(opening_api)
+    app.register_blueprint(ocds_api)
     app.register_blueprint(guarantees_api)
     app.register_blueprint(guarantee_pages)
     app.register_blueprint(experts_api)
@@ -177,12 +179,16 @@ def _wire_domains() -> None:
     from trading import notify as _trading_notifiers  # noqa: F401
     from trading.guarantees import jobs as guarantee_jobs
     from trading.opening import jobs as opening
+    from trading.publication import services as publication
     from trading.tenders import jobs as trading_services
 
     events.reset()
     scheduler.reset()
     audit.install()
     guarantee_jobs.install()  # after audit: its events land in the ledger after the cause's
+    # after audit: a release is stored with its change's ledger seq, known only once the
+    # ledger's before-commit flush (registered by audit's subscriber) has run
+    publication.install()
     # the message centre: the domains' notifiers (registered on import), e-mail on the tick
     notifications.install()
     scheduler.register("trading", trading_services.tick)
@@ -271,4 +277,5 @@ def import_models() -> None:
     import trading.bids.models  # noqa: F401
     import trading.guarantees.models  # noqa: F401
     import trading.opening.models  # noqa: F401
+    import trading.publication.models  # noqa: F401
     import trading.tenders.models  # noqa: F401
