@@ -256,6 +256,9 @@ TABLE = [
     ("GET", "/api/supervision/timeline/evaluation/V", set()),
     ("GET", "/supervision/trends", {"supervisor"}),
     ("GET", "/api/supervision/trends", {"supervisor"}),
+    # open data (docs/open-data.md): public, no login; P = the cast's tender's ocid
+    ("GET", "/api/ocds/releases", ALL),
+    ("GET", "/api/ocds/records/P", ALL),
 ]
 
 NOT_WALKED = {"static", "bootstrap.static"}  # files, no authorization
@@ -282,6 +285,7 @@ PLACEHOLDERS = {
     "R": "<int:registration_id>",
     "A": "<int:alert_id>",
     "Q": "<int:token_id>",
+    "P": "<ocid>",
 }
 
 
