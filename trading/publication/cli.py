@@ -30,29 +30,14 @@ def ocds_group() -> None:
 def export_command(tender: str | None, output: Path | None) -> None:
     """Write the published releases as an OCDS 1.1 release package (JSON)."""
     from bidhall import config
-    from trading.publication import ocds, services
+    from trading.publication import services
 
     base = (config.setting("PUBLIC_URL") or "http://localhost").rstrip("/")
-    meta = services.package_meta(f"{base}/api/ocds/releases?after=0")
-    texts = services.export_texts(tender)
-    first = next(texts, None)  # an unknown tender fails here, before the file is opened
-    pieces = ocds.release_package_text(meta, _chain(first, texts))
+    uri = f"{base}/api/ocds/releases?after=0"
+    texts = services.export_texts(tender)  # an unknown tender fails here, before any file
     if output is None:
-        _write(sys.stdout, pieces)
-        sys.stdout.write("\n")
+        services.write_export(sys.stdout, texts, uri)
         return
     with output.open("w", encoding="utf-8") as stream:
-        _write(stream, pieces)
-        stream.write("\n")
-
-
-def _chain(first, rest):
-    if first is None:
-        return
-    yield first
-    yield from rest
-
-
-def _write(stream, pieces) -> None:
-    for piece in pieces:
-        stream.write(piece)
+        count = services.write_export(stream, texts, uri)
+    click.echo(f"{count} releases written to {output}", err=True)

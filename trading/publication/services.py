@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TextIO
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -203,14 +203,35 @@ def record(the_ocid: str) -> dict[str, Any]:
 
 
 def export_texts(tender: str | None = None) -> Iterator[str]:
-    """Every published release (of one tender, by reference or id), as stored, in seq order."""
+    """Every published release (of one tender, by reference or id), as stored, in seq order.
+    An unknown tender is refused here, before anything is written."""
     query = select(PublishedRelease.release).order_by(PublishedRelease.seq)
     if tender is not None:
         query = query.where(PublishedRelease.tender_id == _tender_id(tender))
+    return _stream(query)
+
+
+def _stream(query: Any) -> Iterator[str]:
     result = db.session.execute(query.execution_options(yield_per=2000))
     for (text,) in result:
         yield text
     db.release()
+
+
+def write_export(stream: TextIO, texts: Iterator[str], uri: str) -> int:
+    """Write the releases ``texts`` as one release package to ``stream``; how many."""
+    written = 0
+
+    def counted() -> Iterator[str]:
+        nonlocal written
+        for text in texts:
+            written += 1
+            yield text
+
+    for piece in ocds.release_package_text(package_meta(uri), counted()):
+        stream.write(piece)
+    stream.write("\n")
+    return written
 
 
 def _tender_id(wanted: str) -> int:
