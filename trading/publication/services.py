@@ -39,8 +39,8 @@ _INSERT = insert(PublishedRelease)
 
 
 def install() -> None:
-    """Subscribe to domain events. Must come after ``audit.install()``: the ledger's hook that
-    gives each event its seq has to be registered before ours (checked when ours runs)."""
+    """Subscribe to domain events, after ``audit.install()``: the ledger's hook that gives each
+    event its seq is then registered before ours (ours waits for it otherwise)."""
     events.subscribe(on_event)
 
 
@@ -59,15 +59,20 @@ def on_event(session: Session, event: Event) -> None:
     waiting.append(event)
 
 
-def store_waiting(session: Session) -> None:
+def store_waiting(session: Session, deferred: bool = False) -> None:
     waiting: list[Event] = db.unit_local(_WAITING, list)
-    while waiting:
-        event = waiting.pop(0)
-        if event.seq is None:
+    if any(event.seq is None for event in waiting):
+        # the ledger's flush of these events is still to come (a hook registered after ours:
+        # an event emitted by another before-commit hook, or a wrong installation order):
+        # wait for it once, at the end of the unit's hooks
+        if deferred:
             raise RuntimeError(
-                "an OCDS release needs its change's ledger seq: install publication after audit"
+                "an OCDS release needs its change's ledger seq: is the audit ledger installed?"
             )
-        store_release(session, event)
+        db.before_commit(lambda: store_waiting(session, deferred=True))
+        return
+    while waiting:
+        store_release(session, waiting.pop(0))
 
 
 def store_release(session: Session, event: Event) -> dict[str, Any] | None:

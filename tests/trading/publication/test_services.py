@@ -150,7 +150,7 @@ def test_a_release_is_stored_only_if_its_change_commits(make_tender, world):
     assert stored() == []
 
 
-def test_publication_installed_before_the_ledger_refuses_to_store_a_release_without_seq(
+def test_publication_installed_before_the_ledger_still_stores_the_release_under_its_seq(
     make_tender,
 ):
     from audit.ledger import chain as ledger
@@ -158,11 +158,29 @@ def test_publication_installed_before_the_ledger_refuses_to_store_a_release_with
     from bidhall.db import db
     from trading.publication import services as publication
 
-    tender = make_tender("published")
+    tender = make_tender("filed")
     events.reset()
     events.subscribe(publication.on_event)
     events.subscribe(ledger.append_event)
-    with pytest.raises(RuntimeError, match="install publication after audit"):
+    db.session.remove()
+    from trading.tenders.models import Tender
+
+    with db.transaction() as session:
+        session.get(Tender, tender.id).published_at = tender.issue_start
+        event = events.emit("tender.published", "system:test", tender_id=tender.id)
+    [release] = stored()
+    assert release["id"].endswith(f"-{event.seq}")
+
+
+def test_without_the_ledger_a_public_change_cannot_commit(make_tender):
+    from bidhall import events
+    from bidhall.db import db
+    from trading.publication import services as publication
+
+    tender = make_tender("published")
+    events.reset()
+    events.subscribe(publication.on_event)
+    with pytest.raises(RuntimeError, match="is the audit ledger installed"):
         with db.transaction():
             events.emit("tender.published", "system:test", tender_id=tender.id)
 
