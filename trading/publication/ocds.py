@@ -239,7 +239,7 @@ def _tender_status(facts: TenderFacts) -> str:
     return "active"  # published, suspended, closed, opened: the award is still to come
 
 
-def _tender(facts: TenderFacts, change: Change) -> dict[str, Any]:
+def _tender(facts: TenderFacts) -> dict[str, Any]:
     ceiling = sum((lot.ceiling_price for lot in facts.lots), Decimal("0"))
     tender: dict[str, Any] = {
         "id": facts.reference,
@@ -382,7 +382,7 @@ Builder = Callable[[Change, TenderFacts], dict[str, Any] | None]
 
 def _tender_release(tag: str) -> Builder:
     def build(change: Change, facts: TenderFacts) -> dict[str, Any]:
-        return {"tag": [tag], "tender": _tender(facts, change), "parties": _parties(facts)}
+        return {"tag": [tag], "tender": _tender(facts), "parties": _parties(facts)}
 
     return build
 
