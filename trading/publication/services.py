@@ -29,13 +29,15 @@ from trading.opening.hall import bids_in_order, find_opening
 from trading.opening.rules import OPENED
 from trading.publication import ocds
 from trading.publication.models import PublishedRelease
-from trading.tenders.models import Tender
+from trading.tenders.models import Tender, TenderState
 
 DEFAULT_PREFIX = "ocds-xxxxxx-"  # a placeholder: each centre registers its own prefix with OCP
 MAX_PAGE = 1000
 DEFAULT_PAGE = 100
 _WAITING = "trading.publication.waiting"
 _INSERT = insert(PublishedRelease)
+# the hall opens at the bid deadline (the tender closes): before, there is nothing to count
+BEFORE_THE_OPENING = (TenderState.PUBLISHED, TenderState.SUSPENDED)
 
 
 def install() -> None:
@@ -76,8 +78,7 @@ def store_waiting(session: Session, deferred: bool = False) -> None:
 
 
 def store_release(session: Session, event: Event) -> dict[str, Any] | None:
-    tender_id = event.payload.get("tender_id")
-    tender = session.get(Tender, tender_id) if tender_id is not None else None
+    tender = _tender_of(session, event.payload.get("tender_id"))
     if tender is None or not is_public(tender):
         return None
     change = ocds.Change(seq=event.seq, type=event.type, at=event.at, payload=event.payload)
@@ -97,6 +98,17 @@ def store_release(session: Session, event: Event) -> dict[str, Any] | None:
         },
     )
     return release
+
+
+def _tender_of(session: Session, tender_id: Any) -> Tender | None:
+    """The tender as this unit leaves it. Every service that emits a public change loads its
+    tender in the unit (for update), so it is in the session, as fresh as the unit's reads:
+    taken from there, since this runs under the ledger's lock (a fresh read would reload the
+    tender and its collections, several round trips on PostgreSQL); read when it is not."""
+    if not isinstance(tender_id, int):
+        return None
+    held = session.identity_map.get(session.identity_key(Tender, tender_id))
+    return held if held is not None else session.get(Tender, tender_id)
 
 
 def is_public(tender: Tender) -> bool:
@@ -142,6 +154,8 @@ def tender_facts(session: Session, tender: Tender) -> ocds.TenderFacts:
 def _opening_facts(session: Session, tender: Tender) -> ocds.OpeningFacts | None:
     """Nothing before the opening (Law Art 22); the counts from the deadline; the bidders and
     prices once the record is published (the reading out is over)."""
+    if tender.state in BEFORE_THE_OPENING:
+        return None  # no hall yet: spare the query
     opening = find_opening(session, tender.id)
     if opening is None or opening.started_at is None:
         return None
