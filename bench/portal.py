@@ -72,6 +72,62 @@ def bulk(model, rows: list[dict]) -> list:
             session.execute(insert(model), rows[start : start + BATCH])
 
 
+def tender_row(
+    n: int,
+    published: datetime,
+    state: TenderState,
+    tenderer_id: int,
+    agency_id: int,
+    user_id: int,
+    **fields,
+) -> dict:
+    """A tender as the services leave it once published (bench/feed.py uses it too)."""
+    row = {
+        "reference": f"BH-B-{n:06d}",
+        "title": f"Bench works, section {n}",
+        "description": "",
+        "rule_set": "construction",
+        "category": "works",
+        "method": "comprehensive",
+        "region": None,
+        "criteria": [],
+        "qualification": "",
+        "tenderer_id": tenderer_id,
+        "agency_id": agency_id,
+        "created_by_id": user_id,
+        "state": state.value,
+        "bid_validity_days": 90,
+        "decrypt_window_minutes": 30,
+        "timezone": "Asia/Shanghai",
+        "issue_start": published,
+        "issue_end": published + timedelta(days=6),
+        "bid_deadline": published + timedelta(days=21),
+        "created_at": published - timedelta(days=3),
+        "published_at": published,
+        "terminated_at": published + timedelta(days=9) if state == TenderState.TERMINATED else None,
+        "custodian_threshold": 2,
+        "custodian_fallback": True,
+        "claim_on_revocation": True,
+    }
+    row.update(fields)
+    return row
+
+
+def lot_rows(tender_ids: list[int]) -> list[dict]:
+    """One lot per tender."""
+    return [
+        {
+            "tender_id": tender_id,
+            "number": 1,
+            "title": "Main works",
+            "estimated_price": Decimal("12000000.00"),
+            "ceiling_price": Decimal("11500000.00"),
+            "guarantee_amount": Decimal("200000.00"),
+        }
+        for tender_id in tender_ids
+    ]
+
+
 def build(count: int, rng: random.Random) -> tuple[int, list[int]]:
     now = clock.now()
     tenderer = accounts.create_organisation("system:bench", "Bench tenderer", "tenderer")
@@ -84,35 +140,17 @@ def build(count: int, rng: random.Random) -> tuple[int, list[int]]:
         published = now - timedelta(minutes=rng.randrange(2 * 365 * 24 * 60))
         state = rng.choice(STATES)
         rows.append(
-            {
-                "reference": f"BH-B-{n:06d}",
-                "title": f"{rng.choice(WORDS)} {rng.choice(WORDS)} works, section {n}",
-                "description": "",
-                "rule_set": "construction",
-                "category": rng.choice(("works", "goods", "services")),
-                "method": "comprehensive",
-                "region": rng.choice(list(REGIONS)),
-                "criteria": [],
-                "qualification": "",
-                "tenderer_id": tenderer.id,
-                "agency_id": agency.id,
-                "created_by_id": user.id,
-                "state": state.value,
-                "bid_validity_days": 90,
-                "decrypt_window_minutes": 30,
-                "timezone": "Asia/Shanghai",
-                "issue_start": published,
-                "issue_end": published + timedelta(days=6),
-                "bid_deadline": published + timedelta(days=21),
-                "created_at": published - timedelta(days=3),
-                "published_at": published,
-                "terminated_at": published + timedelta(days=9)
-                if state == TenderState.TERMINATED
-                else None,
-                "custodian_threshold": 2,
-                "custodian_fallback": True,
-                "claim_on_revocation": True,
-            }
+            tender_row(
+                n,
+                published,
+                state,
+                tenderer.id,
+                agency.id,
+                user.id,
+                title=f"{rng.choice(WORDS)} {rng.choice(WORDS)} works, section {n}",
+                category=rng.choice(("works", "goods", "services")),
+                region=rng.choice(list(REGIONS)),
+            )
         )
     bulk(Tender, rows)
     ids = list(db.session.scalars(select(Tender.id).order_by(Tender.id)))
@@ -120,18 +158,7 @@ def build(count: int, rng: random.Random) -> tuple[int, list[int]]:
         db.session.scalars(select(Tender.id).where(Tender.state == TenderState.PUBLISHED).limit(2))
     )
     db.session.commit()
-    lots = [
-        {
-            "tender_id": tender_id,
-            "number": 1,
-            "title": "Main works",
-            "estimated_price": Decimal("12000000.00"),
-            "ceiling_price": Decimal("11500000.00"),
-            "guarantee_amount": Decimal("200000.00"),
-        }
-        for tender_id in ids
-    ]
-    bulk(Lot, lots)
+    bulk(Lot, lot_rows(ids))
     changes = [
         {
             "tender_id": tender_id,

@@ -133,6 +133,9 @@ DEFAULTS: dict[str, Any] = {
     "SMTP_PASSWORD": "",
     "MAIL_FROM": "",
     "PUBLIC_URL": "",
+    # open data (docs/open-data.md): the OCDS ocid prefix this centre registered with the Open
+    # Contracting Partnership ("ocds-" + 6 characters + "-"); the default is a placeholder
+    "OCDS_PREFIX": "ocds-xxxxxx-",
     "OPERATOR_NAME": "",
     "OPERATOR_ADDRESS": "",
     "OPERATOR_PHONE": "",

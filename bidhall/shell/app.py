@@ -124,6 +124,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from trading.guarantees.views import pages as guarantee_pages
     from trading.opening.api import blueprint as opening_api
     from trading.opening.views import blueprint as opening_pages
+    from trading.publication.api import blueprint as ocds_api
     from trading.statistics.api import blueprint as statistics_api
     from trading.statistics.views import blueprint as statistics_pages
     from trading.tenders.api import blueprint as trading_api
@@ -144,6 +145,7 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(statistics_api)
     app.register_blueprint(bids_api)
     app.register_blueprint(opening_api)
+    app.register_blueprint(ocds_api)
     app.register_blueprint(guarantees_api)
     app.register_blueprint(guarantee_pages)
     app.register_blueprint(experts_api)
@@ -194,6 +196,7 @@ def _wire_domains() -> None:
     from trading.complaints import jobs as complaint_jobs
     from trading.guarantees import jobs as guarantee_jobs
     from trading.opening import jobs as opening
+    from trading.publication import services as publication
     from trading.statistics import providers as statistics
     from trading.tenders import jobs as trading_services
 
@@ -201,6 +204,9 @@ def _wire_domains() -> None:
     scheduler.reset()
     audit.install()
     guarantee_jobs.install()  # after audit: its events land in the ledger after the cause's
+    # after audit: a release is stored with its change's ledger seq, known only once the
+    # ledger's before-commit flush (registered by audit's subscriber) has run
+    publication.install()
     # the message centre: the domains' notifiers (registered on import), e-mail on the tick
     notifications.install()
     # the statistics' tables trading may not compute itself (it imports neither evaluation nor
@@ -299,4 +305,5 @@ def import_models() -> None:
     import trading.complaints.models  # noqa: F401
     import trading.guarantees.models  # noqa: F401
     import trading.opening.models  # noqa: F401
+    import trading.publication.models  # noqa: F401
     import trading.tenders.models  # noqa: F401

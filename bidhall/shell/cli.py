@@ -306,6 +306,7 @@ def _register_domain_commands() -> None:
     from evaluation.venues.cli import venue_commands
     from trading.bids.cli import bid_group, receipt_group, seal_group
     from trading.opening.cli import open_key, opening_group
+    from trading.publication.cli import ocds_group
     from trading.tenders.cli import tender_group
 
     main.add_command(seal_group)
@@ -325,6 +326,7 @@ def _register_domain_commands() -> None:
     main.add_command(opening_group)
     main.add_command(report_group)
     main.add_command(venue_group)
+    main.add_command(ocds_group)
 
 
 _register_domain_commands()

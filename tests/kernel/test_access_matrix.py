@@ -297,6 +297,9 @@ TABLE = [
     ("POST", "/api/awards/W/lottery", set()),
     ("GET", "/api/awards/W/lottery.json", set()),
     ("POST", "/api/awards/W/contract", set()),
+    # open data (docs/open-data.md): public, no login; J = the cast's tender's ocid
+    ("GET", "/api/ocds/releases", ALL),
+    ("GET", "/api/ocds/records/J", ALL),
 ]
 
 NOT_WALKED = {"static", "bootstrap.static"}  # files, no authorization
@@ -326,6 +329,7 @@ PLACEHOLDERS = {
     "W": "<int:award_id>",
     "P": "<int:complaint_id>",
     "Z": "<table>.csv",
+    "J": "<ocid>",
 }
 # placeholders whose value is the same for every cast
 FIXED_IDS = {"Z": "transactions.csv"}

@@ -45,6 +45,10 @@ def test_the_demo_plays_the_life_cycle_to_the_sealed_report_and_ends_with_a_json
     assert summary["bid_security"] == {"guarantees": 2, "deposits": 1}
     assert "filed signed e-guarantees" in result.stdout
     assert summary["deadline_moved"] is True
+    # open data: two tenders published, an amendment, the first one's opening record
+    assert summary["ocds_releases"] >= 4
+    exported = json.loads(Path(summary["ocds_export"]).read_text(encoding="utf-8"))
+    assert len(exported["releases"]) == summary["ocds_releases"]
     # the message centre told the holders of the amendment and its new deadline, each bidder
     # of its bid's receipt and each drawn expert of its invitation
     assert {"tender.amendment", "tender.deadline_moved", "bid.received", "draw.invited"} <= set(

@@ -62,6 +62,7 @@ def run_demo(instance: Path) -> dict:
                 f"{verification.head_hash[:16]}…"
             )
             summary = _summary(demo, verification, checkpoints_checked, checkpoint_problem)
+            summary.update(_export_open_data(demo, instance))
     finally:
         clock.use(clock.SystemClock())
     return summary
@@ -112,6 +113,19 @@ def _statistics() -> dict:
     from trading.statistics import forms, queries
 
     return queries.headline(forms.request_window({"period": "month"}))
+
+
+def _export_open_data(demo: Demo, instance: Path) -> dict:
+    """The published OCDS releases of the demo, as `bidhall ocds export` writes them."""
+    from trading.publication import services as publication
+
+    path = instance / "ocds-releases.json"
+    with path.open("w", encoding="utf-8") as stream:
+        count = publication.write_export(
+            stream, publication.export_texts(), "http://localhost/api/ocds/releases?after=0"
+        )
+    demo.say(f"open data: {count} OCDS releases exported to {path}")
+    return {"ocds_releases": count, "ocds_export": str(path)}
 
 
 @click.command("demo")
