@@ -5,12 +5,11 @@ amendment, a cancellation, the opening's read-out, later the award and the contr
 services collect a ``TenderFacts`` snapshot and the ``Change`` (the domain event with its ledger
 seq) and ask ``build_release``; which builder runs is looked up in ``BUILDERS`` by event type.
 
-Adding award and contract releases (the award and contract models do not exist yet): write a
-builder ``(Change, TenderFacts) -> dict | None`` that returns the release's sections (``tag``,
-``awards`` / ``contracts``, extra ``parties``), register it in ``BUILDERS`` under its event type
-(e.g. ``"award.decided"``: tag ``award``; ``"contract.signed"``: tag ``contract``), and give
-``TenderFacts`` the plain fields it needs. The subscriber in services.py picks the new event
-type up from ``BUILDERS`` by itself.
+The award (trading.award) gives releases too: its candidates' publicity (tag ``award``, one
+pending award per candidate), the decision (the winner's award active, the others
+unsuccessful) and the signed contract (tag ``contract``). A new kind of release is a builder
+``(Change, TenderFacts) -> dict | None`` registered in ``BUILDERS`` under its event type; the
+subscriber in services.py picks the new event type up from ``BUILDERS`` by itself.
 
 What goes out is public only (Law Art 22): nothing about bids or document holders before the
 opening; from the opening, the number of bids (bids extension statistics); from the reading
@@ -135,6 +134,34 @@ class OpeningFacts:
 
 
 @dataclass(frozen=True)
+class CandidateFacts:
+    """A candidate of an award (中标候选人) as published: its rank, bidder and evaluated price."""
+
+    rank: int
+    bidder: Party
+    price: str  # the evaluated price, decimal text
+
+
+@dataclass(frozen=True)
+class AwardFacts:
+    """A lot's award (trading.award) once public: its candidates from the publicity on, the
+    winner and amount once decided, the contract once signed."""
+
+    id: int
+    lot: int
+    candidates: list[CandidateFacts]
+    publicity_start: datetime | None
+    publicity_end: datetime | None
+    winner_rank: int | None = None
+    amount: str | None = None
+    decided_at: datetime | None = None
+    contract_id: int | None = None
+    contract_amount: str | None = None
+    contract_signed_on: str | None = None  # YYYY-MM-DD
+    contract_recorded_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class TenderFacts:
     reference: str
     title: str
@@ -154,6 +181,7 @@ class TenderFacts:
     notices: list[NoticeFacts] = field(default_factory=list)
     termination_reason: str | None = None
     opening: OpeningFacts | None = None
+    awards: list[AwardFacts] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -408,9 +436,94 @@ def _opening_release(change: Change, facts: TenderFacts) -> dict[str, Any] | Non
     return sections
 
 
-# event type -> builder: the life-cycle changes that reach the public. Award and contract
-# releases are added here (see the module's docstring).
+def award_id(award: AwardFacts, candidate: CandidateFacts) -> str:
+    """One OCDS award per candidate: pending during the publicity, then active for the winner
+    and unsuccessful for the others."""
+    return f"{award.id}-{candidate.rank}"
+
+
+def _awards(facts: TenderFacts) -> tuple[list[dict[str, Any]], list[Party]]:
+    awards, suppliers = [], []
+    for award in facts.awards:
+        for candidate in award.candidates:
+            if award.winner_rank is None:
+                status = "pending"
+            else:
+                status = "active" if candidate.rank == award.winner_rank else "unsuccessful"
+            entry: dict[str, Any] = {
+                "id": award_id(award, candidate),
+                "title": f"lot {award.lot}, candidate {candidate.rank}",
+                "status": status,
+                "value": amount(candidate.price),
+                "suppliers": [party_ref(candidate.bidder)],
+                "relatedLots": [lot_id(award.lot)],
+            }
+            if award.publicity_start is not None:
+                entry["period"] = {
+                    "startDate": when(award.publicity_start),
+                    "endDate": when(award.publicity_end),
+                }
+            if status == "active" and award.decided_at is not None:
+                entry["date"] = when(award.decided_at)
+            awards.append(entry)
+            suppliers.append(candidate.bidder)
+    return awards, suppliers
+
+
+def _contracts(facts: TenderFacts) -> list[dict[str, Any]]:
+    contracts = []
+    for award in facts.awards:
+        if award.contract_id is None:
+            continue
+        winner = next(c for c in award.candidates if c.rank == award.winner_rank)
+        contracts.append(
+            {
+                "id": str(award.contract_id),
+                "awardID": award_id(award, winner),
+                "title": f"lot {award.lot}",
+                "status": "active",
+                "value": amount(award.contract_amount),
+                "dateSigned": f"{award.contract_signed_on}T00:00:00+08:00",
+            }
+        )
+    return contracts
+
+
+def _award_release(change: Change, facts: TenderFacts) -> dict[str, Any] | None:
+    """The candidates' publicity (pending awards) and the decision (the winner active, the
+    other candidates unsuccessful)."""
+    awards, suppliers = _awards(facts)
+    if not awards:
+        return None
+    parties = _parties(facts)
+    known = {p["id"]: p for p in parties}
+    for supplier in _unique(suppliers):
+        entry = known.get(party_id(supplier))
+        if entry is None:
+            parties.append(party_entry(supplier, ["supplier"]))
+        elif "supplier" not in entry["roles"]:
+            entry["roles"].append("supplier")
+    return {"tag": ["award"], "awards": awards, "parties": parties}
+
+
+def _contract_release(change: Change, facts: TenderFacts) -> dict[str, Any] | None:
+    contracts = _contracts(facts)
+    if not contracts:
+        return None
+    sections = _award_release(change, facts) or {"parties": _parties(facts)}
+    return {
+        "tag": ["contract"],
+        "awards": sections.get("awards", []),
+        "contracts": contracts,
+        "parties": sections["parties"],
+    }
+
+
+# event type -> builder: the life-cycle changes that reach the public
 BUILDERS: dict[str, Builder] = {
+    "award.publicity_started": _award_release,
+    "award.decided": _award_release,
+    "contract.signed": _contract_release,
     "tender.published": _tender_release("tender"),
     "tender.notice_issued": _notice_release,
     "tender.terminated": _terminated_release,

@@ -22,9 +22,11 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from bidhall import clock, config, events
+from bidhall.accounts.models import Organisation
 from bidhall.db import db
 from bidhall.errors import NotFound
 from bidhall.events import Event
+from trading.award.models import Award
 from trading.opening.hall import bids_in_order, find_opening
 from trading.opening.rules import OPENED
 from trading.publication import ocds
@@ -148,7 +150,58 @@ def tender_facts(session: Session, tender: Tender) -> ocds.TenderFacts:
         ],
         termination_reason=tender.termination_reason,
         opening=_opening_facts(session, tender),
+        awards=_award_facts(session, tender),
     )
+
+
+def _award_facts(session: Session, tender: Tender) -> list[ocds.AwardFacts]:
+    """The tender's awards once public (from the candidates' publicity on)."""
+    if tender.state != TenderState.OPENED:
+        return []
+    facts = []
+    awards = session.scalars(
+        select(Award)
+        .where(Award.tender_id == tender.id, Award.state.not_in(["reported", "failed"]))
+        .order_by(Award.lot_number)
+    )
+    for award in awards:
+        organisations = {
+            org.id: org
+            for org in session.scalars(
+                select(Organisation).where(
+                    Organisation.id.in_([c["organisation_id"] for c in award.candidates])
+                )
+            )
+        }
+        contract = award.contract
+        facts.append(
+            ocds.AwardFacts(
+                id=award.id,
+                lot=award.lot_number,
+                candidates=[
+                    ocds.CandidateFacts(
+                        rank=c["rank"],
+                        bidder=ocds.Party(
+                            c["organisation_id"],
+                            c["bidder"],
+                            organisations[c["organisation_id"]].credit_code,
+                        ),
+                        price=c["evaluated_price"],
+                    )
+                    for c in award.candidates
+                ],
+                publicity_start=award.publicity_start,
+                publicity_end=award.publicity_end,
+                winner_rank=award.winner_rank,
+                amount=str(award.award_amount) if award.award_amount is not None else None,
+                decided_at=award.decided_at,
+                contract_id=contract.id if contract else None,
+                contract_amount=str(contract.amount) if contract else None,
+                contract_signed_on=contract.signed_on.isoformat() if contract else None,
+                contract_recorded_at=contract.recorded_at if contract else None,
+            )
+        )
+    return facts
 
 
 def _opening_facts(session: Session, tender: Tender) -> ocds.OpeningFacts | None:

@@ -192,3 +192,52 @@ def test_the_ocid_prefix_is_a_setting(app, make_tender):
     config.install(app.config)
     tender = make_tender("published")
     assert stored()[0]["ocid"] == f"ocds-abc123-{tender.reference}"
+
+
+# --- the award and the contract -----------------------------------------------------------------
+
+
+def test_the_candidates_publicity_publishes_one_pending_award_per_candidate(publicised):
+    release = stored()[-1]
+
+    assert release["tag"] == ["award"]
+    assert [a["status"] for a in release["awards"]] == ["pending"] * 3
+    schema.assert_valid_release_package(package_of([release]))
+
+
+def test_the_award_decision_makes_the_winner_active_and_the_others_unsuccessful(
+    publicised, award_agency, clock
+):
+    from trading.award.queries import get_award
+
+    clock.set(get_award(publicised.award_id).publicity_end)
+    award_agency.post(f"/api/awards/{publicised.award_id}/decision", json={})
+
+    release = stored()[-1]
+    assert release["tag"] == ["award"]
+    assert [a["status"] for a in release["awards"]] == ["active", "unsuccessful", "unsuccessful"]
+    winner = publicised.ranked[0].user.organisation.name
+    assert release["awards"][0]["suppliers"][0]["name"] == winner
+
+
+def test_the_signed_contract_is_a_contract_release_valid_against_the_schema(
+    publicised, award_agency, clock
+):
+    from bidhall import clock as clock_module
+    from trading.award.queries import get_award
+
+    clock.set(get_award(publicised.award_id).publicity_end)
+    award_agency.post(f"/api/awards/{publicised.award_id}/decision", json={})
+    award_agency.post(
+        f"/api/awards/{publicised.award_id}/contract",
+        json={
+            "amount": publicised.ranked[0].summary["price"],
+            "performance_security": "0",
+            "signed_on": clock_module.local(clock.now(), "Asia/Shanghai").date().isoformat(),
+        },
+    )
+
+    releases = stored()
+    assert releases[-1]["tag"] == ["contract"]
+    assert releases[-1]["contracts"][0]["awardID"] == releases[-1]["awards"][0]["id"]
+    schema.assert_valid_release_package(package_of(releases))
