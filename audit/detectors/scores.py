@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit.alerts.models import IndexedEvent
-from audit.detectors.base import Fact, Scope, Severity, detector
+from audit.detectors.base import Fact, Scope, Severity, detector, reads_back
 from audit.detectors.reads import read, read_many
 from audit.ledger.models import LedgerEntry
 from bidhall.accounts.models import Organisation
@@ -28,6 +28,7 @@ from trading.bids.models import Bid
 
 SUBMITTED = "score.submitted"
 RESULTS = "evaluation.results"
+reads_back(SUBMITTED)
 MIN_JUDGEMENT_VALUES = 2  # score.identical: fewer judgement scores than this say nothing
 
 Sheet = dict[str, dict[str, Decimal]]  # bid -> criterion -> score
