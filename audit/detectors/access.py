@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from audit.detectors.base import Fact, Scope, Severity, detector
+from audit.detectors.base import Fact, Scope, Severity, detector, reads_back
 from audit.detectors.reads import read, read_many
 from bidhall.accounts.models import Organisation, User
 from evaluation.draws.models import DrawPlace, ExpertDraw
@@ -49,6 +49,7 @@ MOVED = "tender.deadline_moved"
 OPENED = "evaluation.session_opened"
 SEATED = "evaluation.member_seated"  # a replacement takes a seat: checked as at the opening
 DECLARED = "expert.declared"
+reads_back(NOTICE)
 
 
 # --- read models --------------------------------------------------------------------------------

@@ -190,6 +190,26 @@ def _add(id: str, basis: str, module: str, **parts: Any) -> None:
     DETECTORS[id] = Detector(id, basis, family, **parts)
 
 
+# the event types some detector reads back through ``scope.history`` / ``scope.tender_history``:
+# only these are kept in the subjects' histories (review marks, ballots, declarations and the
+# like are ~40 % of the ledger, and no detector looks back on them)
+_read_back: set[str] = set()
+
+
+def reads_back(*types: str) -> None:
+    """Declare event types a detector module reads back from a subject's history; a history
+    asked for an undeclared type is refused (``UndeclaredHistory``), never silently empty."""
+    _read_back.update(types)
+
+
+def read_back() -> frozenset[str]:
+    return frozenset(_read_back)
+
+
+class UndeclaredHistory(LookupError):
+    """A detector asked a history for event types no module declared with ``reads_back``."""
+
+
 def triggered_by(type: str) -> tuple[Detector, ...]:
     found = _by_type.get(type)
     if found is None:

@@ -38,7 +38,7 @@ from sqlalchemy.orm import Session
 
 from audit.alerts.models import IndexedEvent
 from audit.detectors import fences
-from audit.detectors.base import Fact, Scope, Severity, detector
+from audit.detectors.base import Fact, Scope, Severity, detector, reads_back
 from audit.detectors.reads import read, read_many
 from audit.ledger.models import LedgerEntry
 from bidhall.accounts.models import Organisation
@@ -51,6 +51,7 @@ READ_OUT = "hall.read_out"
 FINISHED = "hall.reading_finished"
 REPORT_READY = "evaluation.report_ready"
 RESULTS = "evaluation.results"
+reads_back(READ_OUT, RESULTS)
 OPENED = ("decrypted", "recovered")  # outcomes whose items (and price) were read out
 MIN_BIDS = 3  # CV, ceiling crowding, abnormally low (DOMAIN.md §5)
 # Imhof's screens over the whole lot and over the lowest 3 and lowest 4 bids (the winner and

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from audit.alerts.models import IndexedEvent
 from audit.detectors import fences, reads
-from audit.detectors.base import Fact, Finding, Scope, Severity, detector, tick_detector
+from audit.detectors.base import Fact, Finding, Scope, Severity, detector, reads_back, tick_detector
 from audit.detectors.reads import read, read_many
 from audit.ledger.models import LedgerEntry
 from evaluation.draws.models import ExpertDraw
@@ -48,6 +48,20 @@ DRAW_COMMITTED = "draw.committed"  # its signed commitment fixes the scheduled s
 READ_OUT = "hall.read_out"
 OBJECTION_RAISED, OBJECTION_ANSWERED = "tender.objection_raised", "tender.objection_answered"
 HALL_OBJECTION, HALL_ANSWER = "hall.objection", "hall.answer"
+reads_back(
+    DRAW_COMMITTED,
+    STAGE,
+    ELECTED,
+    SUSPENDED,
+    RESUMED,
+    SCORE,
+    READ_OUT,
+    CORRECTED,
+    OBJECTION_RAISED,
+    OBJECTION_ANSWERED,
+    HALL_OBJECTION,
+    HALL_ANSWER,
+)
 
 
 # --- reads ---------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from audit.detectors.base import Fact, Finding, Scope, Severity, detector
+from audit.detectors.base import Fact, Finding, Scope, Severity, detector, reads_back
 from audit.detectors.reads import read
 from bidhall.accounts.rules import login_source
 from trading.bids.models import Bid, BidMark
@@ -42,6 +42,7 @@ READ_OUT = "hall.read_out"
 SEALED = "bid.sealed"
 DEPOSIT = "deposit.recorded"
 MARKED = "bid.documents_marked"
+reads_back(LOCKED, SEALED, MARKED, READ_OUT, DEPOSIT)
 
 OPENED = ("decrypted", "recovered")
 PERSONS = ("project_manager",)  # the summary's named persons (trading.bids.rules.summary_schema)

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit.alerts.models import IndexedEvent
-from audit.detectors.base import Fact, Finding, Scope, Severity, detector, tick_detector
+from audit.detectors.base import Fact, Finding, Scope, Severity, detector, reads_back, tick_detector
 from audit.detectors.evaluation import OPENED, ledger_facts
 from audit.detectors.reads import read
 from evaluation.sessions.models import EvaluationSession
@@ -26,6 +26,7 @@ from evaluation.sessions.models import EvaluationSession
 AV_EVENT = "evaluation.presence_event"
 OFFLINE = "evaluation.workstation_offline"
 ONLINE = "evaluation.workstation_online"
+reads_back(OFFLINE, OPENED)
 BASIS = (
     "centres' practice (remote evaluation): members stay in sight and alone at their "
     "workstations, recorded throughout"

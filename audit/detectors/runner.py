@@ -17,6 +17,7 @@ Alerts are keyed by their condition, so nothing is raised twice.
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 from collections import OrderedDict
@@ -77,7 +78,7 @@ def process_new() -> int:
     total = 0
     try:
         while True:
-            read, upto = _pass(histories)
+            read, upto = _unswept(_pass, histories)
             total += read
             if read < BATCH and not _committed_after(upto):
                 return total
@@ -89,6 +90,20 @@ def process_new() -> int:
         _busy.active = False
         if shared:
             _histories_lock.release()
+
+
+def _unswept(function: Callable[..., Any], *arguments: Any) -> Any:
+    """``function(*arguments)`` with the cyclic garbage collector paused: a pass makes a few
+    dozen short-lived objects per entry, and the collections they set off would walk the
+    long-lived histories again and again (a fifth of a re-screen's time). Reference counting
+    still frees everything; what the pass leaves in cycles is collected after it."""
+    if not gc.isenabled():
+        return function(*arguments)
+    gc.disable()
+    try:
+        return function(*arguments)
+    finally:
+        gc.enable()
 
 
 def _committed_after(seq: int | None) -> bool:
@@ -112,9 +127,9 @@ def _pass(histories: Histories) -> tuple[int, int | None]:
         if cursor is None:
             return 0, None
         where = (id(session.get_bind()), cursor.seq)
-        if histories.at != where:
-            # another process read on from where this one left off: from here on, this one
-            # sees everything again
+        if histories.at != where or histories.kept != base.read_back():
+            # another process read on from where this one left off (or a detector module
+            # declared more types to read back): from here on, this one sees everything again
             histories.clear(begun=cursor.seq)
         histories.bind(session)
         in_sql = session.get_bind().dialect.name == "sqlite"
@@ -148,11 +163,13 @@ def _pass(histories: Histories) -> tuple[int, int | None]:
         for fact, (tender, session_id, _) in zip(facts, subjects, strict=True):
             if base.triggered_by(fact.type):
                 reads_.expect(fact.type, tender_id=tender, session_id=session_id)
+        kept = histories.kept
         for fact, (tender, session_id, venue) in zip(facts, subjects, strict=True):
-            if session_id is not None:
-                histories.add("session", session_id, fact)
-            if tender is not None:
-                histories.add("tender", tender, fact)
+            if fact.type in kept:
+                if session_id is not None:
+                    histories.add("session", session_id, fact)
+                if tender is not None:
+                    histories.add("tender", tender, fact)
             detectors = base.triggered_by(fact.type)
             if not detectors:
                 continue
@@ -171,13 +188,16 @@ class Histories:
     """The facts of the subjects the readings have met, kept so that each session's or
     tender's past is read from the database at most once, not once per event: for one
     ``process_new``, and beyond it while the cursor stays where the last pass left it (``at``).
+    Only the facts of the types some detector reads back (``base.reads_back``) are kept.
 
     From the cursor where they began (``begun``) they see every fact, so a subject first met
     after it needs from the database only its facts up to ``begun``: none when the reading
     began at the start of the ledger (a re-screen). Bounded: the least recently used subject is
     dropped, and read again whole if it is met again."""
 
-    LIMIT = 5000  # subjects kept
+    # subjects kept: more than a year's tenders and sessions under way at once (~10,000 at
+    # 50,000 tenders a year), else a re-screen reads them again and again
+    LIMIT = 20_000
     DROPPED_LIMIT = 100_000  # subjects dropped before the start is forgotten
     COMPUTED_LIMIT = 1000  # entries' derived values kept (a committee's sheets: 5-25)
 
@@ -186,6 +206,7 @@ class Histories:
         # the database and the cursor after the last pass that fed these histories
         self.at: tuple[int, int] | None = None
         self.begun: int | None = None  # the cursor from which every fact was added
+        self.kept = base.read_back()  # the event types the lists hold
         self.facts: OrderedDict[tuple[str, int], list[Fact]] = OrderedDict()
         self.partial: set[tuple[str, int]] = set()  # lists still without their facts <= begun
         self.dropped: set[tuple[str, int]] = set()
@@ -205,6 +226,7 @@ class Histories:
         self.computed.clear()
         self.at = None
         self.begun = begun
+        self.kept = base.read_back()
 
     def of(self, kind: str, key: int, upto: int | None) -> list[Fact]:
         subject = (kind, key)
@@ -224,7 +246,8 @@ class Histories:
         return facts if upto is None else [f for f in facts if f.seq <= upto]
 
     def add(self, kind: str, key: int, fact: Fact) -> None:
-        """A fact just indexed, in ledger order: its subject's list hears of it."""
+        """A fact just indexed, in ledger order, of a kept type: its subject's list hears of
+        it."""
         subject = (kind, key)
         facts = self.facts.get(subject)
         if facts is None:
@@ -261,7 +284,9 @@ class Histories:
     def _load(self, subject: tuple[str, int], upto: int | None) -> list[Fact]:
         kind, key = subject
         column = IndexedEvent.session_id if kind == "session" else IndexedEvent.tender_id
-        query = select(IndexedEvent.seq).where(column == key)
+        query = select(IndexedEvent.seq).where(
+            column == key, IndexedEvent.type.in_(sorted(self.kept))
+        )
         if upto is not None:
             query = query.where(IndexedEvent.seq <= upto)
         return reads.facts(self.session, query)
@@ -501,6 +526,11 @@ class RunScope:
             self.histories = Histories()
             self.histories.bind(self.session)
         wanted = set(types)
+        if not wanted <= self.histories.kept:
+            raise base.UndeclaredHistory(
+                f"no detector module declared {sorted(wanted - self.histories.kept)} with "
+                "base.reads_back: the subjects' histories do not keep them"
+            )
         return [f for f in self.histories.of(kind, key, self.seq) if f.type in wanted]
 
     def setting(self, name: str) -> Any:

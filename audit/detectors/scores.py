@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from audit.alerts.models import IndexedEvent
-from audit.detectors.base import Fact, Scope, Severity, detector
+from audit.detectors.base import Fact, Scope, Severity, detector, reads_back
 from audit.detectors.reads import read, read_many
 from audit.ledger.models import LedgerEntry
 from bidhall.accounts.models import Organisation
@@ -28,6 +28,7 @@ from trading.bids.models import Bid
 
 SUBMITTED = "score.submitted"
 RESULTS = "evaluation.results"
+reads_back(SUBMITTED)
 MIN_JUDGEMENT_VALUES = 2  # score.identical: fewer judgement scores than this say nothing
 
 Sheet = dict[str, dict[str, Decimal]]  # bid -> criterion -> score
@@ -116,7 +117,15 @@ def read_bidders(session: Session, bid_ids: Iterable[int]) -> dict[int, dict]:
 
 
 def _criteria(scope: Scope) -> tuple[scoring.Criterion, ...]:
-    return scoring.criteria_of(scope.read("scores.criteria", session_id=scope.session_id))
+    items = scope.read("scores.criteria", session_id=scope.session_id)
+    return _criteria_of(json.dumps(items, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=256)
+def _criteria_of(text: str) -> tuple[scoring.Criterion, ...]:
+    """The criteria checked and parsed once per content (~0.5 ms for 30 items), not at every
+    results or sheet that asks (the tuple of frozen values is shared safely)."""
+    return scoring.criteria_of(json.loads(text))
 
 
 def _sheets(scope: Scope, seats: Iterable[str]) -> dict[int, Fact]:
@@ -251,6 +260,15 @@ def objective_disagreement(fact: Fact, scope: Scope):
         return
     criteria = _criteria(scope)
     sheets = _parsed(scope, submitted)
+    objective = tuple(c.name for c in criteria if c.objective and c.kind != "price")
+    said = {
+        scope.derived(
+            f, "scores.objective_values", lambda seat=seat: _projection(sheets[seat], objective)
+        )
+        for seat, f in submitted.items()
+    }
+    if len(said) == 1:
+        return  # every sheet says the same on every objective item (the usual case): no pair
     for bid, criterion in scoring.objective_disagreements(criteria, sheets):
         by_seat = {seat: sheet[bid][criterion] for seat, sheet in sheets.items() if bid in sheet}
         groups: dict[Decimal, list[int]] = {}
@@ -278,6 +296,14 @@ def objective_disagreement(fact: Fact, scope: Scope):
         )
 
 
+def _projection(sheet: Sheet, names: Sequence[str]) -> frozenset:
+    """What a sheet says on the objective items, comparable in one step (7 and 7.00 hash and
+    compare alike): equal for two sheets exactly when they agree on every objective item."""
+    return frozenset(
+        (bid, name, row[name]) for bid, row in sheet.items() for name in names if name in row
+    )
+
+
 # --- score.identical ----------------------------------------------------------------------------
 
 
@@ -290,23 +316,24 @@ def identical(fact: Fact, scope: Scope):
     submitted = _sheets(scope, _scored_seats(fact.payload))
     if len(submitted) < 2:
         return
+    sheets = _parsed(scope, submitted)
+    # equal sheets (7 == 7.00), first seat first: each sheet's values as one hashable whole,
+    # made once per submission, so that the sheets are grouped in one step, not pair by pair
+    groups: dict[frozenset, list[int]] = {}
+    for seat, f in sorted(submitted.items()):
+        whole = scope.derived(f, "scores.sheet_whole", lambda seat=seat: _whole(sheets[seat]))
+        groups.setdefault(whole, []).append(seat)
+    if all(len(seats) < 2 for seats in groups.values()):
+        return
     criteria = _criteria(scope)
     judged = {c.name for c in criteria if c.subjective}
-    sheets = _parsed(scope, submitted)
     items = sorted(
         {(bid, name) for sheet in sheets.values() for bid, row in sheet.items() for name in row}
     )
     judgement = [item for item in items if item[1] in judged]
     if len(judgement) < MIN_JUDGEMENT_VALUES:
         return  # facts only (members must agree on them), or a single judgement: no signal
-    groups: list[tuple[Sheet, list[int]]] = []  # equal sheets (7 == 7.00), first seat first
-    for seat, sheet in sheets.items():
-        same = next((seats for other, seats in groups if other == sheet), None)
-        if same is None:
-            groups.append((sheet, [seat]))
-        else:
-            same.append(seat)
-    for _, seats in groups:
+    for seats in groups.values():
         if len(seats) < 2:
             continue
         sheet = sheets[seats[0]]
@@ -333,6 +360,14 @@ def identical(fact: Fact, scope: Scope):
             },
             subject=f"seats {_listed(seats)}",
         )
+
+
+def _whole(sheet: Sheet) -> frozenset:
+    """A sheet as one hashable value, equal for two sheets exactly when the sheets are (a
+    sheet has one value per bid and item, and no empty row)."""
+    return frozenset(
+        (bid, name, value) for bid, row in sheet.items() for name, value in row.items()
+    )
 
 
 # --- score.favoritism ---------------------------------------------------------------------------

@@ -5,10 +5,11 @@ second supervisor to review."""
 
 from __future__ import annotations
 
-from audit.detectors.base import Fact, Scope, Severity, detector
+from audit.detectors.base import Fact, Scope, Severity, detector, reads_back
 
 PAUSED = "supervision.paused"
 SUSPENDED = "evaluation.session_suspended"
+reads_back(SUSPENDED)
 
 
 @detector(

@@ -4,10 +4,11 @@ flipping, one member alone against all the others time after time. Read from the
 
 from __future__ import annotations
 
-from audit.detectors.base import Fact, Scope, Severity, detector
+from audit.detectors.base import Fact, Scope, Severity, detector, reads_back
 
 CLOSED = "evaluation.vote_closed"
 OPENED = "evaluation.vote_opened"
+reads_back(OPENED, CLOSED)
 
 
 @detector(

@@ -111,3 +111,11 @@ def test_a_process_that_keeps_one_history_at_a_time_finds_the_same(
     monkeypatch.setattr(runner, "_histories", runner.Histories())
     _close_early(committee)
     assert len(raised("vote.incomplete")) == 1
+
+
+def test_a_history_of_a_type_no_detector_module_declared_is_refused():
+    from datetime import UTC, datetime
+
+    scope = runner.RunScope(None, 1, datetime(2026, 3, 1, tzinfo=UTC), session_id=1)
+    with pytest.raises(base.UndeclaredHistory):
+        scope.history("evaluation.vote_opened", "made.up")
