@@ -188,7 +188,7 @@ def answer_objection(
     actor: User, award_id: int, objection_id: int, answer: object
 ) -> AwardObjection:
     with db.transaction() as session:
-        award = _managed_award(session, actor, award_id)
+        award = _managed_award(session, actor, award_id, advancing=False)
         objection = fetch_one(session, AwardObjection, objection_id, lock=True)
         if objection is None or objection.award_id != award.id:
             raise NotFound(f"no objection {objection_id} to this award", code="objection_not_found")
@@ -429,14 +429,17 @@ def _load(session: Session, award_id: int, *, lock: bool = False) -> Award:
     return award
 
 
-def _managed_award(session: Session, actor: User, award_id: int) -> Award:
-    """The award, for one of its tender's managers to act on: refused while a complaint holds
-    the tender suspended (Regs Art 62)."""
+def _managed_award(
+    session: Session, actor: User, award_id: int, *, advancing: bool = True
+) -> Award:
+    """The award, for one of its tender's managers to act on. A step that advances it (the
+    publicity, the lottery, the decision, the contract) is refused while a complaint holds the
+    tender suspended (Regs Art 62); answering an objection is not."""
     from trading.complaints.services import suspending
 
     award = _load(session, award_id, lock=True)
     check_manager(actor, award.tender)
-    if suspending(session, award.tender_id):
+    if advancing and suspending(session, award.tender_id):
         raise Conflict(
             "a complaint holds the tender suspended until the supervisor decides it",
             code="suspended_by_complaint",

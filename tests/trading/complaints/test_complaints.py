@@ -310,3 +310,30 @@ def tender_supervisor(tender):
     from bidhall.db import db
 
     return db.session.scalars(select(User).where(User.role == Role.SUPERVISOR)).first()
+
+
+def test_the_tenderer_still_answers_objections_while_a_complaint_holds_the_award(
+    publicised, api_for, clock
+):
+    loser = api_for(publicised.bidder(2))
+    agency = api_for(publicised.hall.agency)
+    supervisor = api_for(publicised.hall.supervisor)
+    loser.post(f"/api/awards/{publicised.award_id}/objections", json={"body": "First objection."})
+    [first] = loser.get(f"/api/tenders/{publicised.tender_id}/awards").get_json()[0]["objections"]
+    agency.post(
+        f"/api/awards/{publicised.award_id}/objections/{first['id']}/answer",
+        json={"answer": "Answered."},
+    )
+    complaint = complain(loser, publicised.tender_id, clock, subject="result").get_json()
+    supervisor.post(f"/api/complaints/{complaint['id']}/accept", json={"suspend": True})
+    third = api_for(publicised.bidder(3))
+    raised = third.post(
+        f"/api/awards/{publicised.award_id}/objections", json={"body": "Another objection."}
+    ).get_json()
+
+    answered = agency.post(
+        f"/api/awards/{publicised.award_id}/objections/{raised['id']}/answer",
+        json={"answer": "Answered too."},
+    )
+
+    assert answered.status_code == 200
