@@ -1272,7 +1272,9 @@
     box.hidden = !member();
     if (member()) {
       const toggle = $("time-insufficient");
-      toggle.checked = Boolean(state.me.time_insufficient);
+      // while the member's own declaration is on its way, the box shows what they chose, not
+      // the state an event from someone else carried a moment before
+      if (toggle.dataset.busy !== "yes") toggle.checked = Boolean(state.me.time_insufficient);
       toggle.disabled = !running() || toggle.dataset.busy === "yes";
     }
   }
