@@ -1,7 +1,8 @@
 """What the trading half tells its users through the message centre (bidhall.notifications):
 the holders of a tender's documents of its clarifications, amendments, deadline moves and
 termination; the tender's managers of objections and filing decisions; an objector of the
-answer; a bidder of its bid's receipt and of its guarantee's release or deposit's refund.
+answer; a bidder of its bid's receipt and of its guarantee's release or deposit's refund; a
+guarantee's issuer of its release or a claim on it.
 
 Each message goes only to those it concerns: a holder learns nothing of the other holders, the
 managers nothing of who objected (Law Art 22; Regs Art 22)."""
@@ -39,6 +40,17 @@ kind("tender.filing_returned", _l("The filing of “%(title)s” was returned: %
 kind("bid.received", _l("Your bid for “%(title)s”, lot %(lot)s, was received at %(at)s."))
 kind("guarantee.released", _l("Your guarantee for “%(title)s” was released."))
 kind("deposit.refunded", _l("Your deposit for “%(title)s” was refunded."))
+kind(
+    "guarantee.release_notice",
+    _l("Guarantee %(number)s for “%(title)s” was released; the signed release is on your page."),
+)
+kind(
+    "guarantee.claim_notice",
+    _l(
+        "The beneficiary claims on guarantee %(number)s for “%(title)s”; "
+        "the signed claim is on your page."
+    ),
+)
 kind(
     "award.report_received",
     _l("The evaluation report of “%(title)s” arrived: publish its candidates by %(due)s."),
@@ -209,6 +221,21 @@ def _to_bidder(session: Session, event: Event, organisation_id: int, kind: str) 
 def guarantee_released(session: Session, event: Event) -> Iterator[Message]:
     guarantee = session.get(Guarantee, event.payload["guarantee_id"])
     yield _to_bidder(session, event, guarantee.applicant_organisation_id, event.type)
+
+
+@notifier("guarantee.released", "guarantee.claimed")
+def notice_to_issuer(session: Session, event: Event) -> Iterator[Message]:
+    """The issuer learns of the release or the claim it must act on, with the signed notice
+    (trading.guarantees.notices) waiting on its guarantees page."""
+    guarantee = session.get(Guarantee, event.payload["guarantee_id"])
+    yield Message(
+        users_of(session, [guarantee.issuer_organisation_id], Role.ISSUER),
+        "guarantee.release_notice"
+        if event.type == "guarantee.released"
+        else "guarantee.claim_notice",
+        {"number": guarantee.number, "title": guarantee.tender.title},
+        "/issuer/guarantees",
+    )
 
 
 @notifier("deposit.refunded")

@@ -28,6 +28,7 @@ from bidhall.errors import NotFound
 from bidhall.events import emit
 from evaluation.draws.models import ExpertDraw
 from evaluation.sessions.models import EvaluationSession
+from trading.award import queries as award_queries
 from trading.bids.models import Bid
 from trading.opening.models import Opening
 from trading.tenders import serialize
@@ -202,6 +203,11 @@ def _write_members(
     if evaluation is not None and evaluation.report_pdf_key:
         with files.open(evaluation.report_pdf_key) as stream:
             writer.add("evaluation/report.pdf", "report", stream)
+    awards = award_queries.records(tender.id)
+    if awards:
+        # the candidates, their publicity, objections and answers, the decision with its
+        # reasons, the contract: the award's record as its managers see it
+        writer.add("award/awards.json", "award", _json(awards))
     lines: list[str] = []
     for first, last in ranges:
         lines.extend(chain.export_range(session, first, last))

@@ -151,11 +151,19 @@ TABLE = [
     ("GET", "/api/guarantees/E", {"issuer", "bidder", "admin"}),
     ("POST", "/api/guarantees/E/claims", set()),
     ("POST", "/api/guarantees/E/release", {"admin"}),
+    ("GET", "/api/guarantees/E/notices", {"issuer", "bidder", "admin"}),
     ("GET", "/api/tenders/T/guarantee", {"bidder"}),
     ("GET", "/api/tenders/T/guarantees/summary", OWNERS | {"supervisor"}),
     ("POST", "/api/deposits", {"admin"}),
     ("GET", "/api/deposits", {"admin", "supervisor"}),
     ("POST", "/api/deposits/C/refund", {"admin"}),
+    # keeping a deposit needs the bidders named, like a claim (the cast's tender is still open)
+    ("POST", "/api/deposits/C/forfeit", set()),
+    # the finance officer's desk: what is due back, refunds and releases recorded from it
+    ("GET", "/api/finance/due", {"admin"}),
+    ("GET", "/finance", {"admin"}),
+    ("POST", "/finance/deposits/C/refund", {"admin"}),
+    ("POST", "/finance/guarantees/E/release", {"admin"}),
     ("GET", "/issuer/guarantees", {"issuer"}),
     ("POST", "/issuer/guarantees", {"issuer"}),
     # expert draws: X = the tender's draw, in which the cast's expert is an invited member; the

@@ -58,6 +58,7 @@ PAGES = [
     ("/agency/tenders/<int:tender_id>/award", ("agency", "supervisor"), {"tender_id": "T"}),
     ("/supervision/filings", ("supervisor",), {}),
     ("/supervision/complaints", ("supervisor",), {}),
+    ("/finance", ("admin",), {}),
     ("/supervision/filings/<int:tender_id>", ("supervisor",), {"tender_id": "FILING"}),
     ("/supervision/draws", ("supervisor",), {}),
     ("/supervision/draws/<int:draw_id>", ("supervisor",), {"draw_id": "X"}),

@@ -34,10 +34,14 @@ def get_award(award_id: int) -> Award:
     return award
 
 
-def objections_of(user: User | None, award: Award) -> Sequence[AwardObjection]:
+def objections_of(
+    user: User | None, award: Award, everything: bool | None = None
+) -> Sequence[AwardObjection]:
     """All of them for the managers and supervisors, a bidder's own to a bidder, else none."""
     query = select(AwardObjection).where(AwardObjection.award_id == award.id)
-    if not may_see_everything(user, award):
+    if everything is None:
+        everything = may_see_everything(user, award)
+    if not everything:
         organisation = getattr(user, "organisation_id", None)
         if organisation is None:
             return []
@@ -49,9 +53,11 @@ def is_public(award: Award) -> bool:
     return award.state != AwardState.REPORTED
 
 
-def view(user: User | None, award: Award) -> dict[str, Any]:
-    """The award as ``user`` may see it (the JSON API's shape)."""
-    everything = may_see_everything(user, award)
+def view(user: User | None, award: Award, everything: bool | None = None) -> dict[str, Any]:
+    """The award as ``user`` may see it (the JSON API's shape); ``everything`` gives the
+    managers' whole view whoever asks (the record the archive keeps)."""
+    if everything is None:
+        everything = may_see_everything(user, award)
     shown: dict[str, Any] = {
         "id": award.id,
         "tender_id": award.tender_id,
@@ -98,7 +104,7 @@ def view(user: User | None, award: Award) -> dict[str, Any]:
         }
         if everything:
             shown["contract"]["performance_security"] = str(award.contract.performance_security)
-    objections = objections_of(user, award)
+    objections = objections_of(user, award, everything)
     if objections or everything:
         shown["objections"] = [
             {
@@ -118,6 +124,11 @@ def visible_awards(user: User | None, tender_id: int) -> list[dict[str, Any]]:
     """The tender's awards as ``user`` may see them (the tender itself must be visible)."""
     get_visible_tender(user, tender_id)
     return [view(user, award) for award in awards_of(tender_id)]
+
+
+def records(tender_id: int) -> list[dict[str, Any]]:
+    """Every award of the tender whole, as the managers see it: the record for the archive."""
+    return [view(None, award, everything=True) for award in awards_of(tender_id)]
 
 
 def require_manager(user: User | None, award_id: int) -> Award:

@@ -15,6 +15,8 @@ URL rules
                                                        reading out (Law Art 22)
     POST /api/guarantees/<id>/claims                   the tender's managers: a claim (索赔)
     POST /api/guarantees/<id>/release                  admin: record a release that was due
+    GET  /api/guarantees/<id>/notices                  those who see the guarantee: the release
+                                                       and claims signed to its issuer
     GET  /api/tenders/<id>/guarantee                   bidder: its own security, per lot
     GET  /api/tenders/<id>/guarantees/summary          managers, supervisors: nothing before
                                                        the opening, counts from it, the
@@ -22,6 +24,10 @@ URL rules
     POST /api/deposits                                 admin: record a cash deposit
     GET  /api/deposits                                 admin; supervisor (of tenders read out)
     POST /api/deposits/<id>/refund                     admin: record a refund that was due
+    POST /api/deposits/<id>/forfeit                    the tender's managers: keep it for a
+                                                       claim trigger (不予退还)
+    GET  /api/finance/due                              admin: what is due back, overdue marked,
+                                                       and the last 30 days' returns and keeps
 """
 
 from __future__ import annotations
@@ -32,7 +38,7 @@ from flask import Blueprint, jsonify, request
 
 from bidhall.accounts.models import Role
 from bidhall.web import actor, json_body, query_integer, require
-from trading.guarantees import deposits, issuers, security
+from trading.guarantees import deposits, finance, issuers, security
 from trading.guarantees import services as guarantees
 from trading.guarantees.models import Deposit, Guarantee, GuaranteeIssuer
 from trading.tenders import serialize
@@ -136,6 +142,13 @@ def claim(guarantee_id: int) -> Any:
     return jsonify(_claim(claim) | {"guarantee_id": guarantee_id}), 201
 
 
+@blueprint.get("/guarantees/<int:guarantee_id>/notices")
+@require(Role.ISSUER, Role.BIDDER, Role.SUPERVISOR, Role.ADMIN, *MANAGERS)
+def guarantee_notices(guarantee_id: int) -> Any:
+    guarantee = security.get_guarantee(actor(), guarantee_id)
+    return jsonify(security.notices_of(guarantee))
+
+
 @blueprint.post("/guarantees/<int:guarantee_id>/release")
 @require(Role.ADMIN)
 def release(guarantee_id: int) -> Any:
@@ -225,6 +238,47 @@ def refund_deposit(deposit_id: int) -> Any:
     return jsonify(deposit_json(deposit))
 
 
+@blueprint.post("/deposits/<int:deposit_id>/forfeit")
+@require(*MANAGERS)
+def forfeit_deposit(deposit_id: int) -> Any:
+    deposits.require_keeper(actor(), deposit_id)  # authorize before reading the body
+    data = json_body()
+    deposit = deposits.forfeit_deposit(
+        actor(),
+        deposit_id,
+        text(data, "trigger", max_length=40),
+        text(data, "reason", max_length=5000),
+    )
+    return jsonify(deposit_json(deposit))
+
+
+@blueprint.get("/finance/due")
+@require(Role.ADMIN)
+def finance_due() -> Any:
+    desk = finance.desk(actor())
+    return jsonify(
+        {
+            "as_of": desk.now.isoformat(),
+            "overdue": desk.overdue,
+            "deposits": [
+                deposit_json(row.deposit)
+                | {"overdue": row.overdue, "interest_today": str(row.interest_today)}
+                for row in desk.deposits
+            ],
+            "guarantees": [
+                guarantee_json(row.guarantee) | {"overdue": row.overdue} for row in desk.guarantees
+            ],
+            "refunded": [deposit_json(d) for d in desk.refunded],
+            "released": [guarantee_json(g) for g in desk.released],
+            "forfeited": [deposit_json(d) for d in desk.forfeited],
+            "claimed": [
+                _claim(c) | {"guarantee_id": c.guarantee_id, "tender_id": c.guarantee.tender_id}
+                for c in desk.claimed
+            ],
+        }
+    )
+
+
 # --- JSON shapes --------------------------------------------------------------------------------
 
 
@@ -283,6 +337,13 @@ def deposit_json(deposit: Deposit) -> dict[str, Any]:
             if deposit.refund_interest is not None
             else None,
         },
+        "forfeit": {
+            "trigger": deposit.forfeit_trigger,
+            "reason": deposit.forfeit_reason,
+            "forfeited_at": _iso(deposit.forfeited_at),
+        }
+        if deposit.forfeited_at is not None
+        else None,
     }
 
 

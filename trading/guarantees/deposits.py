@@ -15,7 +15,7 @@ from bidhall import clock, config, inputs
 from bidhall.accounts.models import Organisation, Role, User
 from bidhall.accounts.rules import require_role
 from bidhall.db import db
-from bidhall.errors import Conflict, InvalidInput
+from bidhall.errors import Conflict, InvalidInput, NotFound
 from bidhall.events import emit
 from trading.guarantees import rules
 from trading.guarantees.issuers import account_digest
@@ -128,7 +128,7 @@ def refund_deposit(
                 deposit.amount,
                 deposit.paid_at,
                 now,
-                Decimal(str(config.setting("DEPOSIT_INTEREST_RATE", "0.0035"))),
+                interest_rate(),
             )
         deposit.state = DepositState.REFUNDED
         deposit.refunded_at = now
@@ -143,6 +143,76 @@ def refund_deposit(
             reason=deposit.refund_reason,
             interest=str(interest),
             late=rules.is_overdue(deposit.refund_due_at, now),
+        )
+    return deposit
+
+
+def interest_rate() -> Decimal:
+    """The centre's yearly rate for the interest a cash refund pays (the PBoC demand-deposit
+    benchmark by default)."""
+    return Decimal(str(config.setting("DEPOSIT_INTEREST_RATE", "0.0035")))
+
+
+def require_keeper(actor: User, deposit_id: int) -> Deposit:
+    """Refuse early anyone who may not keep this deposit: the tender's managers, once the
+    bidders are named (the reading out). To anyone else, and to them before, it does not
+    exist, as for a guarantee's claim (``services.require_claimant``, Law Art 22)."""
+    from trading.bids.queries import disclosure
+    from trading.tenders.queries import can_manage
+
+    deposit = db.session.get(Deposit, deposit_id)
+    if (
+        deposit is None
+        or not can_manage(actor, deposit.tender)
+        or not disclosure(deposit.tender).names
+    ):
+        raise NotFound(f"no deposit {deposit_id}", code="deposit_not_found")
+    return deposit
+
+
+def forfeit_deposit(actor: User, deposit_id: int, trigger: str, reason: str) -> Deposit:
+    """The tenderer keeps a cash deposit (不予退还) for one of DOMAIN.md §3's claim triggers:
+    a bid withdrawn after the deadline within its validity, a winner refusing the contract or
+    the performance security, fraud; the same rule as a claim on a guarantee."""
+    from trading.guarantees.services import check_revoked_at_opening
+
+    reason = inputs.text(reason, "reason", max_length=5000)
+    with db.transaction() as session:
+        deposit = locked_deposit(session, deposit_id)
+        require_keeper(actor, deposit.id)
+        if deposit.state != DepositState.HELD:
+            raise Conflict(
+                f"this deposit is {deposit.state.value}: it cannot be kept",
+                code=f"deposit_{deposit.state.value}",
+            )
+        if deposit.refund_due_at is not None:
+            raise Conflict(
+                f"this deposit is to be refunded ({deposit.refund_reason})",
+                code="refund_due",
+            )
+        tender = deposit.tender
+        now = clock.now()
+        rules.check_claim(
+            trigger,
+            deposit.paid_at,
+            rules.guarantee_validity_needed(tender.bid_deadline, tender.bid_validity_days),
+            tender.bid_deadline,
+            now,
+        )
+        if trigger == "not_decrypted":
+            check_revoked_at_opening(session, tender, deposit.lot_number, deposit.organisation_id)
+        deposit.state = DepositState.FORFEITED
+        deposit.forfeit_trigger = trigger
+        deposit.forfeit_reason = reason
+        deposit.forfeited_at = now
+        deposit.forfeited_by_id = actor.id
+        emit(
+            "deposit.forfeited",
+            actor,
+            deposit_id=deposit.id,
+            tender_id=deposit.tender_id,
+            lot=deposit.lot_number,
+            trigger=trigger,
         )
     return deposit
 

@@ -95,6 +95,8 @@ class Guarantee(Base):
     released_at: Mapped[datetime | None]
     released_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     release_note: Mapped[str | None] = mapped_column(Text)
+    # the release signed to the issuer (notices.release_notice, bidhall-guarantee-release/1)
+    release_notice: Mapped[str | None] = mapped_column(Text)
 
     tender: Mapped[Tender] = relationship(lazy="joined")
     issuer: Mapped[Organisation] = relationship(foreign_keys=[issuer_organisation_id])
@@ -116,6 +118,8 @@ class GuaranteeClaim(Base):
     amount: Mapped[Decimal]
     claimed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     claimed_at: Mapped[datetime]
+    # the claim signed to the issuer (notices.claim_notice, bidhall-guarantee-claim/1)
+    notice: Mapped[str | None] = mapped_column(Text)
 
     guarantee: Mapped[Guarantee] = relationship(back_populates="claims")
 
@@ -123,6 +127,7 @@ class GuaranteeClaim(Base):
 class DepositState(enum.StrEnum):
     HELD = "held"  # received by the platform
     REFUNDED = "refunded"  # paid back with its interest
+    FORFEITED = "forfeited"  # kept by the tenderer for a claim trigger (不予退还, Regs Art 74)
 
 
 class Deposit(Base):
@@ -150,6 +155,11 @@ class Deposit(Base):
     refunded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     refund_bank_reference: Mapped[str | None] = mapped_column(String(100))
     refund_interest: Mapped[Decimal | None]
+    # kept by the tenderer instead (the claim triggers of DOMAIN.md §3): why, when, by whom
+    forfeit_trigger: Mapped[str | None] = mapped_column(String(40))
+    forfeit_reason: Mapped[str | None] = mapped_column(Text)
+    forfeited_at: Mapped[datetime | None]
+    forfeited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     tender: Mapped[Tender] = relationship(lazy="joined")
     organisation: Mapped[Organisation] = relationship(lazy="joined")

@@ -3,6 +3,7 @@ a tender's managers see, and who may see which guarantee or deposit (Law Art 22)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -177,6 +178,14 @@ def may_see(actor: User, guarantee: Guarantee, can_manage: Callable) -> bool:
         return actor.organisation_id == guarantee.applicant_organisation_id
     staff = role == Role.SUPERVISOR or can_manage(actor, guarantee.tender)
     return staff and disclosure(guarantee.tender).names
+
+
+def notices_of(guarantee: Guarantee) -> list[dict]:
+    """The notices signed to the guarantee's issuer, in order: its claims, then its release."""
+    signed = [claim.notice for claim in guarantee.claims if claim.notice]
+    if guarantee.release_notice:
+        signed.append(guarantee.release_notice)
+    return [json.loads(notice) for notice in signed]
 
 
 def names_disclosed(rows: list) -> list:

@@ -20,7 +20,7 @@ from bidhall.db import db
 from bidhall.errors import Conflict, Forbidden, NotFound, RuleViolation
 from bidhall.events import emit
 from trading.bids.models import Bid, BidState
-from trading.guarantees import rules
+from trading.guarantees import notices, rules
 from trading.guarantees.documents import parse_submission
 from trading.guarantees.models import Guarantee, GuaranteeClaim, GuaranteeIssuer, GuaranteeState
 from trading.guarantees.queries import (
@@ -229,7 +229,12 @@ def claim_guarantee(actor: User, guarantee_id: int, trigger: str, reason: str) -
             now,
         )
         if trigger == "not_decrypted":
-            _check_revoked_at_opening(session, guarantee)
+            check_revoked_at_opening(
+                session,
+                guarantee.tender,
+                guarantee.lot_number,
+                guarantee.applicant_organisation_id,
+            )
         claim = GuaranteeClaim(
             guarantee_id=guarantee.id,
             trigger=trigger,
@@ -241,6 +246,7 @@ def claim_guarantee(actor: User, guarantee_id: int, trigger: str, reason: str) -
         session.add(claim)
         guarantee.state = GuaranteeState.CLAIMED
         session.flush()
+        claim.notice = notices.claim_notice(guarantee, claim)
         emit(
             "guarantee.claimed",
             actor,
@@ -253,22 +259,24 @@ def claim_guarantee(actor: User, guarantee_id: int, trigger: str, reason: str) -
     return claim
 
 
-def _check_revoked_at_opening(session: Session, guarantee: Guarantee) -> None:
+def check_revoked_at_opening(
+    session: Session, tender: Tender, lot_number: int, organisation_id: int
+) -> None:
     """A bid not decrypted at the opening through the bidder's fault is revoked (撤销); its
-    guarantee may be claimed only if the tender's documents say so."""
+    guarantee or deposit may be kept only if the tender's documents say so."""
     revoked = session.scalar(
         select(Bid.id).where(
-            Bid.tender_id == guarantee.tender_id,
-            Bid.lot_number == guarantee.lot_number,
-            Bid.organisation_id == guarantee.applicant_organisation_id,
+            Bid.tender_id == tender.id,
+            Bid.lot_number == lot_number,
+            Bid.organisation_id == organisation_id,
             Bid.opening_outcome == Outcome.REVOKED,
         )
     )
     if revoked is None:
         raise RuleViolation(
-            "the applicant's bid was not revoked at the opening", code="bid_not_revoked"
+            "the bidder's bid was not revoked at the opening", code="bid_not_revoked"
         )
-    if not guarantee.tender.claim_on_revocation:
+    if not tender.claim_on_revocation:
         raise RuleViolation(
             "this tender's documents do not allow a claim for a revoked bid",
             code="claim_not_allowed",
@@ -292,6 +300,7 @@ def release_guarantee(actor: User, guarantee_id: int, note: str = "") -> Guarant
         guarantee.released_at = now
         guarantee.released_by_id = actor.id
         guarantee.release_note = (note or "").strip()[:5000] or None
+        guarantee.release_notice = notices.release_notice(guarantee)
         emit(
             "guarantee.released",
             actor,

@@ -5,6 +5,9 @@ JSON API in api.py.
 URL rules
     GET  /issuer/guarantees                            issuer: its guarantees and the paste form
     POST /issuer/guarantees                            issuer: submit a pasted or uploaded file
+    GET  /finance                                      admin: the finance officer's desk
+    POST /finance/deposits/<id>/refund                 admin: record a refund that was due
+    POST /finance/guarantees/<id>/release              admin: record a release that was due
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from flask_babel import gettext as _
 
 from bidhall.accounts.models import Role
 from bidhall.errors import DomainError, InvalidInput
-from bidhall.web import actor, require, user_message
-from trading.guarantees import documents, issuers, rules, security
+from bidhall.web import actor, flash_refusal, refusal_status, require, user_message
+from trading.guarantees import deposits, documents, finance, issuers, rules, security
 from trading.guarantees import services as guarantees
+from trading.guarantees.forms import KEEP_TRIGGERS, RETURN_REASONS, RefundForm, ReleaseForm
 
 pages = Blueprint("guarantees", __name__)
 
@@ -78,6 +82,72 @@ def _render_issuer(pasted: str = "") -> str:
 
 
 # --- for templates ------------------------------------------------------------------------------
+
+
+# --- the finance officer's desk -----------------------------------------------------------------
+
+
+@pages.get("/finance")
+@require(Role.ADMIN)
+def finance_desk() -> Any:
+    return _render_desk()
+
+
+def _render_desk(error: DomainError | None = None) -> Any:
+    desk = finance.desk(actor())
+    flash_refusal(error)
+    return render_template(
+        "trading/finance.html",
+        desk=desk,
+        refund_form=RefundForm,
+        release_form=ReleaseForm,
+        reasons=RETURN_REASONS,
+        triggers=KEEP_TRIGGERS,
+    ), refusal_status(error)
+
+
+@pages.post("/finance/deposits/<int:deposit_id>/refund")
+@require(Role.ADMIN)
+def finance_refund(deposit_id: int) -> Any:
+    form = RefundForm(prefix=f"refund-{deposit_id}")
+    try:
+        typed = (form.interest.raw_data or [""])[0].strip()
+        if typed and form.interest.process_errors:
+            raise InvalidInput(
+                _("The interest must be an amount of money, e.g. 12.50."),
+                code="invalid_field",
+                field="interest",
+            )
+        deposit = deposits.refund_deposit(
+            actor(),
+            deposit_id,
+            form.bank_reference.data or "",
+            form.interest.data if typed else None,
+        )
+    except DomainError as error:
+        return _render_desk(error)
+    flash(
+        _(
+            "Deposit %(id)s refunded to %(bidder)s with %(interest)s of interest.",
+            id=deposit.id,
+            bidder=deposit.organisation.name,
+            interest=deposit.refund_interest,
+        ),
+        "success",
+    )
+    return redirect(url_for("guarantees.finance_desk"))
+
+
+@pages.post("/finance/guarantees/<int:guarantee_id>/release")
+@require(Role.ADMIN)
+def finance_release(guarantee_id: int) -> Any:
+    form = ReleaseForm(prefix=f"release-{guarantee_id}")
+    try:
+        guarantee = guarantees.release_guarantee(actor(), guarantee_id, form.note.data or "")
+    except DomainError as error:
+        return _render_desk(error)
+    flash(_("Guarantee %(number)s released to its issuer.", number=guarantee.number), "success")
+    return redirect(url_for("guarantees.finance_desk"))
 
 
 @pages.app_context_processor

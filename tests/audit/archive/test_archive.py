@@ -37,9 +37,18 @@ def test_the_archive_holds_every_kind_of_member(exported):
         "bids",
         "opening_record",
         "report",
+        "award",
         "ledger",
         "checkpoints",
     }
+
+
+def test_the_archive_keeps_the_awards_record_with_its_candidates(finished, exported):
+    (award,) = json.loads(members(exported)["award/awards.json"])
+    assert award["tender_id"] == finished.tender_id
+    assert award["state"] == "reported"
+    assert [c["rank"] for c in award["candidates"]] == list(range(1, len(award["candidates"]) + 1))
+    assert "objections" in award  # the managers' whole view, even with none raised
 
 
 def test_the_manifest_carries_the_retention_setting(exported):

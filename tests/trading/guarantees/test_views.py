@@ -37,6 +37,14 @@ def routes(secured_bid, issuer, clock):
         },
         ("POST", f"/api/guarantees/{guarantee_id}/claims"): {"agency", "tenderer"},
         ("POST", f"/api/guarantees/{guarantee_id}/release"): {"admin"},
+        ("GET", f"/api/guarantees/{guarantee_id}/notices"): {
+            "issuer",
+            "bidder",
+            "supervisor",
+            "admin",
+            "agency",
+            "tenderer",
+        },
         ("GET", f"/api/tenders/{tender.id}/guarantee"): {"bidder"},
         ("GET", f"/api/tenders/{tender.id}/guarantees/summary"): {
             "agency",
@@ -46,6 +54,8 @@ def routes(secured_bid, issuer, clock):
         ("POST", "/api/deposits"): {"admin"},
         ("GET", "/api/deposits"): {"admin", "supervisor"},
         ("POST", f"/api/deposits/{deposit_id}/refund"): {"admin"},
+        ("POST", f"/api/deposits/{deposit_id}/forfeit"): {"agency", "tenderer"},
+        ("GET", "/api/finance/due"): {"admin"},
         ("GET", "/issuer/guarantees"): {"issuer"},
         ("POST", "/issuer/guarantees"): {"issuer"},
     }
