@@ -164,6 +164,9 @@ TABLE = [
     ("GET", "/finance", {"admin"}),
     ("POST", "/finance/deposits/C/refund", {"admin"}),
     ("POST", "/finance/guarantees/E/release", {"admin"}),
+    # the managers' claim and keep from the award page: from the reading out only
+    ("POST", "/agency/guarantees/E/claim", set()),
+    ("POST", "/agency/deposits/C/forfeit", set()),
     ("GET", "/issuer/guarantees", {"issuer"}),
     ("POST", "/issuer/guarantees", {"issuer"}),
     # expert draws: X = the tender's draw, in which the cast's expert is an invited member; the

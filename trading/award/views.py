@@ -23,6 +23,8 @@ from trading.award.forms import (
     PublicityForm,
     parse_ballots,
 )
+from trading.guarantees import security
+from trading.guarantees.forms import SECURITY_STATES, KeepForm
 from trading.tenders import queries as tenders
 from trading.tenders import views as tender_views
 from trading.tenders.forms import option
@@ -47,6 +49,12 @@ READERS = (*MANAGERS, Role.SUPERVISOR)
 @require(*READERS)
 def award_page(tender_id: int) -> Any:
     return _render(tender_id)
+
+
+def render_award_page(tender_id: int, error: DomainError | None = None) -> Any:
+    """The page re-rendered after a refused action posted from it elsewhere (the bid security's
+    claim and keep, trading.guarantees.views)."""
+    return _render(tender_id, error)
 
 
 def _render(tender_id: int, error: DomainError | None = None, forms: dict | None = None) -> Any:
@@ -83,6 +91,9 @@ def _render(tender_id: int, error: DomainError | None = None, forms: dict | None
         manager=tenders.can_manage(user, tender),
         bypass_reasons=BYPASS_REASON_NAMES,
         state_names=STATE_NAMES,
+        security=security.security_summary(user, tender.id) if tender.was_published else None,
+        security_states=SECURITY_STATES,
+        keep_form=KeepForm,
     ), refusal_status(error)
 
 

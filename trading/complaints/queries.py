@@ -1,5 +1,6 @@
 """Who sees which complaints: the supervisors all of them, a bidder its own; everyone the
-decisions, once made, without the complainant's name (they are published with the tender)."""
+decisions, once made and from the bid deadline, without the complainant's name (they are
+published with the tender)."""
 
 from __future__ import annotations
 
@@ -37,7 +38,15 @@ def get(user: User | None, complaint_id: int) -> Complaint:
 
 
 def published(tender_id: int) -> Sequence[Complaint]:
-    """The decided complaints of the tender, as the public reads them."""
+    """The decided complaints of the tender, as the public reads them: from the bid deadline.
+    Before it, a decision would tell the public that someone holds the documents (only a
+    holder may complain, Law Art 22); the complainant and the supervisors see it at once."""
+    from trading.bids.queries import disclosure
+    from trading.tenders.models import Tender
+
+    tender = db.session.get(Tender, tender_id)
+    if tender is None or not disclosure(tender).counts:
+        return []
     return list(
         db.session.scalars(
             select(Complaint)

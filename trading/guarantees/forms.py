@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, StringField, TextAreaField
+from wtforms import DecimalField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
 from bidhall.forms import PageForm
+from trading.tenders.forms import option
 
 
 class RefundForm(PageForm):
@@ -37,3 +38,25 @@ KEEP_TRIGGERS = {
     "refused_performance_security": _l("winner refused the performance security"),
     "fraud": _l("fraud in the bid"),
 }
+
+
+SECURITY_STATES = {
+    "active": _l("in force"),
+    "superseded": _l("replaced"),
+    "claimed": _l("claimed"),
+    "released": _l("released"),
+    "held": _l("held"),
+    "refunded": _l("refunded"),
+    "forfeited": _l("kept by the tenderer"),
+}
+
+
+class KeepForm(PageForm):
+    """A claim on a guarantee or a cash deposit kept, for one of the claim triggers."""
+
+    trigger = SelectField(
+        _l("Trigger"),
+        choices=[option(key, name) for key, name in KEEP_TRIGGERS.items()],
+        validate_choice=False,
+    )
+    reason = TextAreaField(_l("The facts (recorded; the issuer reads a claim's)"))

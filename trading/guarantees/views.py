@@ -8,6 +8,8 @@ URL rules
     GET  /finance                                      admin: the finance officer's desk
     POST /finance/deposits/<id>/refund                 admin: record a refund that was due
     POST /finance/guarantees/<id>/release              admin: record a release that was due
+    POST /agency/guarantees/<id>/claim                 the tender's managers: claim (award page)
+    POST /agency/deposits/<id>/forfeit                 the tender's managers: keep a deposit
 """
 
 from __future__ import annotations
@@ -23,7 +25,13 @@ from bidhall.errors import DomainError, InvalidInput
 from bidhall.web import actor, flash_refusal, refusal_status, require, user_message
 from trading.guarantees import deposits, documents, finance, issuers, rules, security
 from trading.guarantees import services as guarantees
-from trading.guarantees.forms import KEEP_TRIGGERS, RETURN_REASONS, RefundForm, ReleaseForm
+from trading.guarantees.forms import (
+    KEEP_TRIGGERS,
+    RETURN_REASONS,
+    KeepForm,
+    RefundForm,
+    ReleaseForm,
+)
 
 pages = Blueprint("guarantees", __name__)
 
@@ -148,6 +156,48 @@ def finance_release(guarantee_id: int) -> Any:
         return _render_desk(error)
     flash(_("Guarantee %(number)s released to its issuer.", number=guarantee.number), "success")
     return redirect(url_for("guarantees.finance_desk"))
+
+
+# --- the managers' claim and keep, from the award page -----------------------------------------
+
+
+@pages.post("/agency/guarantees/<int:guarantee_id>/claim")
+@require(Role.AGENCY, Role.TENDERER)
+def manager_claim(guarantee_id: int) -> Any:
+    tender_id = guarantees.require_claimant(actor(), guarantee_id).tender_id
+    form = KeepForm(prefix=f"claim-{guarantee_id}")
+    return _kept(
+        tender_id,
+        lambda: guarantees.claim_guarantee(
+            actor(), guarantee_id, form.trigger.data or "", form.reason.data or ""
+        ),
+        _("The claim is recorded and signed to the issuer."),
+    )
+
+
+@pages.post("/agency/deposits/<int:deposit_id>/forfeit")
+@require(Role.AGENCY, Role.TENDERER)
+def manager_forfeit(deposit_id: int) -> Any:
+    tender_id = deposits.require_keeper(actor(), deposit_id).tender_id
+    form = KeepForm(prefix=f"keep-{deposit_id}")
+    return _kept(
+        tender_id,
+        lambda: deposits.forfeit_deposit(
+            actor(), deposit_id, form.trigger.data or "", form.reason.data or ""
+        ),
+        _("The deposit is kept; the finance officer no longer owes it back."),
+    )
+
+
+def _kept(tender_id: int, action: Any, message: str) -> Any:
+    from trading.award import views as award_views
+
+    try:
+        action()
+    except DomainError as error:
+        return award_views.render_award_page(tender_id, error)
+    flash(message, "success")
+    return redirect(url_for("award.award_page", tender_id=tender_id) + "#bid-security")
 
 
 @pages.app_context_processor

@@ -147,9 +147,24 @@ def test_an_accepted_complaint_suspends_the_tender_until_its_decision(people, cl
     )
 
     assert get_tender(tender.id).state.value == "published"
+    clock.set(get_tender(tender.id).bid_deadline)  # published from the deadline
     [published] = client.get(f"/api/tenders/{tender.id}/complaints").get_json()
     assert published["decision"] == "Clause 4 names a function, not a brand."
     assert "body" not in published
+
+
+def test_a_decision_is_published_from_the_bid_deadline_not_before(people, clock, client):
+    from trading.tenders.queries import get_tender
+
+    tender, bidder, supervisor = people
+    complaint = complain(bidder, tender.id, clock).get_json()
+    supervisor.post(f"/api/complaints/{complaint['id']}/refuse", json={"reason": "Filed too late."})
+    # before the deadline it would tell the public that someone holds the documents
+    assert client.get(f"/api/tenders/{tender.id}/complaints").get_json() == []
+    assert len(bidder.get("/api/complaints").get_json()) == 1  # the complainant sees it
+    clock.set(get_tender(tender.id).bid_deadline)
+    [published] = client.get(f"/api/tenders/{tender.id}/complaints").get_json()
+    assert published["state"] == "not_accepted"
 
 
 def test_a_refusal_needs_its_reasons(people, clock):

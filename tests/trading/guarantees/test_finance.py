@@ -220,3 +220,81 @@ def test_before_the_reading_out_a_manager_finds_no_deposit_to_keep(secured_bid, 
         404,
         "deposit_not_found",
     )
+
+
+# --- from the award page --------------------------------------------------------------------
+
+
+def test_the_award_page_shows_the_managers_the_bid_security_with_its_forms(
+    secured_bid, world, login, clock
+):
+    tender, _, guarantee_id, deposit_id = secured_bid
+    read_out(tender, clock)
+    html = login(world.agency).get(f"/agency/tenders/{tender.id}/award").get_data(as_text=True)
+    assert f'data-testid="security-guarantee" data-id="{guarantee_id}"' in html
+    assert f'data-testid="security-deposit" data-id="{deposit_id}"' in html
+    assert 'data-testid="claim-form"' in html and 'data-testid="keep-form"' in html
+
+
+def test_a_supervisor_reads_the_bid_security_without_forms(secured_bid, world, login, clock):
+    tender, _, _, deposit_id = secured_bid
+    read_out(tender, clock)
+    html = login(world.supervisor).get(f"/agency/tenders/{tender.id}/award").get_data(as_text=True)
+    assert f'data-testid="security-deposit" data-id="{deposit_id}"' in html
+    assert 'data-testid="keep-form"' not in html
+
+
+def test_a_manager_keeps_a_deposit_from_the_award_page(secured_bid, world, login, clock):
+    tender, _, _, deposit_id = secured_bid
+    read_out(tender, clock)
+    browser = login(world.agency)
+    page = f"/agency/tenders/{tender.id}/award"
+    answer = browser.post(
+        f"/agency/deposits/{deposit_id}/forfeit",
+        data={
+            "csrf_token": csrf_token(browser, page),
+            f"keep-{deposit_id}-trigger": "refused_performance_security",
+            f"keep-{deposit_id}-reason": "No performance security by the date set.",
+        },
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    assert answer.headers["Location"].endswith(f"{page}#bid-security")
+    deposit = fresh(Deposit, deposit_id)
+    assert (deposit.state, deposit.forfeit_trigger) == (
+        DepositState.FORFEITED,
+        "refused_performance_security",
+    )
+
+
+def test_a_claim_without_its_facts_is_refused_on_the_award_page(secured_bid, world, login, clock):
+    tender, _, guarantee_id, _ = secured_bid
+    read_out(tender, clock)
+    browser = login(world.agency)
+    answer = browser.post(
+        f"/agency/guarantees/{guarantee_id}/claim",
+        data={
+            "csrf_token": csrf_token(browser, f"/agency/tenders/{tender.id}/award"),
+            f"claim-{guarantee_id}-trigger": "refused_contract",
+            f"claim-{guarantee_id}-reason": "",
+        },
+    )
+    assert answer.status_code == 400
+    assert 'data-testid="bid-security"' in answer.get_data(as_text=True)
+    assert fresh(Guarantee, guarantee_id).state == GuaranteeState.ACTIVE
+
+
+def test_a_manager_claims_on_a_guarantee_from_the_award_page(secured_bid, world, login, clock):
+    tender, _, guarantee_id, _ = secured_bid
+    read_out(tender, clock)
+    browser = login(world.agency)
+    answer = browser.post(
+        f"/agency/guarantees/{guarantee_id}/claim",
+        data={
+            "csrf_token": csrf_token(browser, f"/agency/tenders/{tender.id}/award"),
+            f"claim-{guarantee_id}-trigger": "refused_contract",
+            f"claim-{guarantee_id}-reason": "Declined to sign on the day set.",
+        },
+    )
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    assert fresh(Guarantee, guarantee_id).state == GuaranteeState.CLAIMED
+    assert ledger("guarantee.claimed")[0]["trigger"] == "refused_contract"
