@@ -330,3 +330,25 @@ def test_a_supervisor_records_a_listing_from_the_credit_page(world, login, clock
 
     assert answer.status_code == 302
     assert bidder.organisation.name in browser.get("/credit").get_data(as_text=True)
+
+
+def test_the_credit_page_shows_a_refusal_at_its_field(world, login):
+    from tests.fixtures.app import csrf_token
+
+    browser = login(world.supervisor)
+
+    answer = browser.post(
+        "/credit/decisions",
+        data={
+            "csrf_token": csrf_token(browser, "/credit"),
+            "decision-subject_kind": "organisation",
+            "decision-subject_id": str(world.bidder().organisation_id),
+            "decision-kind": "deduction",
+            "decision-points": "5",
+            "decision-basis_kind": "other",
+            "decision-basis_ref": "Decision 2026-18",
+        },
+    )
+
+    assert answer.status_code == 400
+    assert "states its reason" in answer.get_data(as_text=True)
