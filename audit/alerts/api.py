@@ -11,6 +11,8 @@ alert names seats, bids and bidders.
 - ``GET  /api/alerts/<id>``               one alert with its evidence
 - ``POST /api/alerts/<id>/acknowledge``   open -> acknowledged (no body)
 - ``POST /api/alerts/<id>/assign``        ``{"assignee_id": <an active supervisor>}``
+- ``POST /api/alerts/<id>/credit-decisions``  a credit decision resting on the alert: the
+                                          fields of ``POST /api/credit/decisions`` but the basis
 - ``POST /api/alerts/<id>/resolve``       ``{"resolution": "confirmed" | "false_positive",
                                           "note": "..."}`` (the note is required)
 
@@ -35,6 +37,8 @@ from bidhall import inputs
 from bidhall.accounts.models import Role
 from bidhall.errors import InvalidInput, NotFound
 from bidhall.web import actor, json_body, query_integer, require
+from trading.credit import api as credit_api
+from trading.credit import queries as credit_queries
 
 blueprint = Blueprint("alerts_api", __name__)
 
@@ -128,6 +132,16 @@ def assign(alert_id: int) -> Any:
     existing(alert_id)
     assignee_id = inputs.identifier(json_body().get("assignee_id"), "assignee_id")
     return jsonify(queries.to_json(services.assign(actor(), alert_id, assignee_id)))
+
+
+@blueprint.post("/api/alerts/<int:alert_id>/credit-decisions")
+@require(Role.SUPERVISOR)
+def credit_decision(alert_id: int) -> Any:
+    """A credit decision resting on the alert (trading/credit; docs/credit.md)."""
+    existing(alert_id)
+    fields = credit_api.decision_fields(json_body())
+    row = services.record_credit_decision(actor(), alert_id, **fields)
+    return jsonify(credit_queries.as_json(row, supervisor=True)), 201
 
 
 @blueprint.post("/api/alerts/<int:alert_id>/resolve")

@@ -4,6 +4,8 @@ alert's handling is on the record like the events that raised it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -16,6 +18,8 @@ from bidhall.accounts.models import Role, User
 from bidhall.accounts.rules import require_role
 from bidhall.db import db, fetch_one
 from bidhall.errors import Conflict, InvalidInput, NotFound
+from trading.credit import services as credit
+from trading.credit.models import CreditDecision
 
 
 def raise_alert(session: Session, finding: Finding, seq: int | None) -> Alert | None:
@@ -141,6 +145,17 @@ def escalate(user: User, alert_id: int, reason: str) -> Alert:
             previous=previous,
         )
     return alert
+
+
+def record_credit_decision(user: User, alert_id: int, **decision: Any) -> CreditDecision:
+    """A supervisor's credit decision (trading/credit) resting on an alert: the alert must
+    exist; trading may not read alerts, so the check is made here, in the decision's unit."""
+    require_role(user, Role.SUPERVISOR)
+    with db.transaction() as session:
+        alert = _load(session, alert_id)
+        return credit.record_decision(
+            user, **decision, basis_kind="alert", basis_id=alert.id, alert_checked=True
+        )
 
 
 def _load(session: Session, alert_id: int) -> Alert:

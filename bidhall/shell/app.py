@@ -120,6 +120,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     from trading.bids.views import blueprint as bid_pages
     from trading.complaints.api import blueprint as complaints_api
     from trading.complaints.views import blueprint as complaint_pages
+    from trading.credit.api import blueprint as credit_api
+    from trading.credit.views import blueprint as credit_pages
     from trading.guarantees.api import blueprint as guarantees_api
     from trading.guarantees.views import pages as guarantee_pages
     from trading.opening.api import blueprint as opening_api
@@ -141,6 +143,8 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(award_api)
     app.register_blueprint(complaint_pages)
     app.register_blueprint(complaints_api)
+    app.register_blueprint(credit_pages)
+    app.register_blueprint(credit_api)
     app.register_blueprint(statistics_pages)
     app.register_blueprint(statistics_api)
     app.register_blueprint(bids_api)
@@ -187,6 +191,7 @@ def _wire_domains() -> None:
     from bidhall.notifications import services as notifications
     from evaluation.draws import jobs as draw_jobs
     from evaluation.draws import notify as _draw_notifiers  # noqa: F401
+    from evaluation.experts import queries as expert_queries
     from evaluation.presence import jobs as presence_jobs
     from evaluation.sessions import jobs as session_jobs
     from evaluation.sessions import statistics as evaluation_statistics
@@ -194,6 +199,7 @@ def _wire_domains() -> None:
     from trading import notify as _trading_notifiers  # noqa: F401
     from trading.award import jobs as award_jobs
     from trading.complaints import jobs as complaint_jobs
+    from trading.credit import subjects as credit_subjects
     from trading.guarantees import jobs as guarantee_jobs
     from trading.opening import jobs as opening
     from trading.publication import services as publication
@@ -215,6 +221,9 @@ def _wire_domains() -> None:
     statistics.register(
         *evaluation_statistics.TABLES, *alert_statistics.TABLES, *fee_statistics.TABLES
     )
+    # credit decisions on experts: evaluation resolves them (trading may not import it)
+    credit_subjects.reset()
+    credit_subjects.register("expert", expert_queries.credit_subject)
     scheduler.register("trading", trading_services.tick)
     scheduler.register("opening", opening.tick)  # after trading: it closes the tenders first
     scheduler.register("guarantees", guarantee_jobs.tick)
@@ -303,6 +312,7 @@ def import_models() -> None:
     import trading.award.models  # noqa: F401
     import trading.bids.models  # noqa: F401
     import trading.complaints.models  # noqa: F401
+    import trading.credit.models  # noqa: F401
     import trading.guarantees.models  # noqa: F401
     import trading.opening.models  # noqa: F401
     import trading.publication.models  # noqa: F401

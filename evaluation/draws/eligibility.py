@@ -21,6 +21,7 @@ from evaluation.experts.models import (
     ExpertSpecialty,
     ExpertUnavailability,
 )
+from trading.credit import services as credit
 from trading.tenders.models import Participation, Tender
 
 
@@ -63,6 +64,7 @@ def candidates(
             Expert.region,
             Expert.employer_organisation_id,
             Expert.penalised_until,
+            Expert.credit_score,
             has_certificate,
         )
         .where(Expert.region.in_(regions), Expert.id.in_(specialty_match))
@@ -142,7 +144,9 @@ def candidates(
     )
     eligible: dict[str, list[int]] = {region: [] for region in regions}
     excluded: dict[int, list[str]] = {}
-    for expert_id, region, employer, penalised_until, certified in rows:
+    # the credit decisions in force at the draw's time, on top of the score the pool imported
+    barred = credit.barred_experts(session, {row[0]: row[4] for row in rows}, at)
+    for expert_id, region, employer, penalised_until, _score, certified in rows:
         reasons = rules.exclusion_reasons(
             rules.Candidate(
                 expert_id=expert_id,
@@ -150,6 +154,7 @@ def candidates(
                 relation_organisation_ids=frozenset(relations.get(expert_id, ())),
                 relation_person_names=frozenset(people.get(expert_id, ())),
                 penalised_until=penalised_until,
+                credit_barred=expert_id in barred,
                 has_certificate=bool(certified),
                 unavailable=tuple(unavailable.get(expert_id, ())),
                 services_to_tenderer=services.get(expert_id, 0),

@@ -19,6 +19,7 @@ SUPPLEMENT_FORMAT = "bidhall-draw-supplement/1"  # a later round filling seats l
 
 # exclusion reason codes, in the order they are checked (all that apply are recorded)
 PENALISED = "penalised"
+CREDIT = "credit_barred"  # black-listed, or scored under the minimum (trading/credit/rules.py)
 NO_CERTIFICATE = "no_certificate"
 UNAVAILABLE = "unavailable"
 EMPLOYER_BIDDER = "employer_bidder"
@@ -164,6 +165,7 @@ class Candidate:
     # relations declared by a person's name only (no organisation), as normal_name() gives
     relation_person_names: frozenset[str] = frozenset()
     penalised_until: datetime | None = None
+    credit_barred: bool = False  # trading/credit: black-listed or scored too low at the time
     has_certificate: bool = True
     unavailable: tuple[tuple[datetime, datetime], ...] = ()
     services_to_tenderer: int = 0
@@ -201,6 +203,8 @@ def exclusion_reasons(candidate: Candidate, conflicts: Conflicts) -> list[str]:
     reasons = []
     if candidate.penalised_until is not None and at is not None and candidate.penalised_until > at:
         reasons.append(PENALISED)
+    if candidate.credit_barred:
+        reasons.append(CREDIT)
     if not candidate.has_certificate:
         reasons.append(NO_CERTIFICATE)
     if at is not None and any(start <= at < end for start, end in candidate.unavailable):

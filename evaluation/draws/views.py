@@ -69,6 +69,7 @@ DRAW_STATE_NAMES = {
 }
 REASON_NAMES = {
     rules.PENALISED: _l("penalised"),
+    rules.CREDIT: _l("credit: black-listed or score too low"),
     rules.NO_CERTIFICATE: _l("no valid signing certificate"),
     rules.UNAVAILABLE: _l("unavailable at the scheduled time"),
     rules.EMPLOYER_BIDDER: _l("employer holds the tender documents"),

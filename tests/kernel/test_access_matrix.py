@@ -308,6 +308,18 @@ TABLE = [
     ("POST", "/api/awards/W/lottery", set()),
     ("GET", "/api/awards/W/lottery.json", set()),
     ("POST", "/api/awards/W/contract", set()),
+    # credit (docs/credit.md): the lists are public, the supervisors decide; a record is read by
+    # the supervisors and its subject (G = the bidder's organisation, H = the cast's expert);
+    # L = a credit decision the cast does not have, A = no alert: everyone refused
+    ("GET", "/credit", ALL),
+    ("POST", "/credit/decisions", {"supervisor"}),
+    ("POST", "/credit/decisions/L/revoke", set()),
+    ("POST", "/api/credit/decisions", {"supervisor"}),
+    ("POST", "/api/credit/decisions/L/revoke", set()),
+    ("GET", "/api/credit/lists", ALL),
+    ("GET", "/api/credit/subjects/organisations/G", {"bidder", "supervisor"}),
+    ("GET", "/api/credit/subjects/experts/H", {"expert", "supervisor"}),
+    ("POST", "/api/alerts/A/credit-decisions", set()),
     # open data (docs/open-data.md): public, no login; J = the cast's tender's ocid
     ("GET", "/api/ocds/releases", ALL),
     ("GET", "/api/ocds/records/J", ALL),
@@ -341,6 +353,8 @@ PLACEHOLDERS = {
     "P": "<int:complaint_id>",
     "Z": "<table>.csv",
     "J": "<ocid>",
+    "L": "<int:decision_id>",
+    "H": "<int:expert_id>",
 }
 # placeholders whose value is the same for every cast
 FIXED_IDS = {"Z": "transactions.csv"}

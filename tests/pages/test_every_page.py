@@ -82,6 +82,8 @@ PAGES = [
     ("/supervision/trends", ("supervisor",), {}),
     # the statistics: the public's tables, and the centre's for a supervisor (EVT is opened)
     ("/statistics", ("anonymous", "bidder", "supervisor"), {}),
+    # the credit lists (public; a supervisor also sees the decision form)
+    ("/credit", ("anonymous", "supervisor"), {}),
 ]
 
 # error pages a browser meets: (path, who, the status it must answer)

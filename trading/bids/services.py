@@ -33,6 +33,7 @@ from trading.bids import rules
 from trading.bids.models import Bid, BidState, Blacklisting, Upload
 from trading.bids.queries import load_tender
 from trading.bids.receipts import sign_receipt
+from trading.credit import services as credit
 from trading.tenders.models import Tender
 
 MAX_BID_BYTES = 2 * 1024 * 1024 * 1024  # 2 GiB per sealed bid
@@ -381,6 +382,7 @@ def _check_credit(session: Session, organisation_id: int) -> None:
         .order_by(Blacklisting.until.desc())
     )
     rules.check_not_blacklisted(entry.until if entry else None, entry.reason if entry else None)
+    credit.check_may_bid(session, organisation_id, now)  # the supervisors' credit decisions
 
 
 def _own_upload(actor: User, upload_id: str) -> Upload:

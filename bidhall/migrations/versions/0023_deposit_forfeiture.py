@@ -2,7 +2,7 @@
 notices signed to a guarantee's issuer
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-03 15:20:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import bidhall.db
 
 revision = "0023"
-down_revision = "0021"
+down_revision = "0022"
 branch_labels = None
 depends_on = None
 

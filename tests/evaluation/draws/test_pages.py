@@ -882,6 +882,7 @@ def test_every_exclusion_reason_has_a_label_on_the_monitor():
 
     codes = {
         rules.PENALISED,
+        rules.CREDIT,
         rules.NO_CERTIFICATE,
         rules.UNAVAILABLE,
         rules.EMPLOYER_BIDDER,
