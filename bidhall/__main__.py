@@ -23,11 +23,16 @@ _GROUP_OPTIONS_WITH_VALUE = {"-e", "--env-file", "-A", "--app"}
 
 
 def serve_async_mode(argv: Sequence[str], environ: dict[str, str] | None = None) -> str | None:
-    """The async mode `bidhall serve` will run in, or None when the command is not `serve`.
+    """The async mode `bidhall serve` (or `bidhall sandbox serve`) will run in, or None when the
+    command is neither.
 
     ``--async-mode`` wins, then SOCKETIO_ASYNC_MODE, then gevent when it is installed."""
     environ = os.environ if environ is None else environ
     command_at = _command_index(argv)
+    if command_at is not None and argv[command_at] == "sandbox":
+        # `bidhall sandbox serve` serves as `bidhall serve` does, on the training sandbox
+        following = _command_index(argv[command_at + 1 :])
+        command_at = None if following is None else command_at + 1 + following
     if command_at is None or argv[command_at] != "serve":
         return None
     rest = list(argv[command_at + 1 :])

@@ -24,3 +24,13 @@ def fail_on_domain_errors(func: Callable) -> Callable:
             sys.exit(2)
 
     return wrapped
+
+
+# `bidhall serve` and `bidhall sandbox serve`: the Socket.IO async mode (bidhall.__main__ reads
+# it from the command line before anything is imported)
+async_mode_option = click.option(
+    "--async-mode",
+    type=click.Choice(["gevent", "threading"]),
+    default=None,
+    help="gevent (the default when installed: production) or threading (tests, debugging)",
+)

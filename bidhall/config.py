@@ -82,6 +82,12 @@ DEFAULTS: dict[str, Any] = {
     "SOCKETIO_ASYNC_MODE": None,  # None lets Flask-SocketIO choose (gevent when installed)
     "SCHEDULER_ENABLED": True,
     "TICK_SECONDS": 30,
+    # the training sandbox (docs/sandbox.md; `bidhall sandbox init/serve` set it): a separate
+    # instance of the platform whose clock runs SANDBOX_CLOCK_FACTOR times as fast (1440: a day
+    # a minute, a 20-day bid period in 20 minutes), which publishes, exports, counts and mails
+    # nothing. Never set it on the live platform's instance
+    "SANDBOX": False,
+    "SANDBOX_CLOCK_FACTOR": 1440,
     "DEFAULT_TIMEZONE": "Asia/Shanghai",
     "BABEL_DEFAULT_LOCALE": "zh",
     "LANGUAGES": ["zh", "en"],
@@ -210,6 +216,8 @@ _ENV_TYPES: dict[str, type] = {
     "AUDIT_LATE_CHANGE_DAYS": int,
     "TRUSTED_PROXIES": int,
     "TICK_SECONDS": int,
+    "SANDBOX": bool,
+    "SANDBOX_CLOCK_FACTOR": int,
     "PORTAL_PAGE_SIZE": int,
     "ARCHIVE_RETENTION_YEARS": int,
     "SMTP_PORT": int,
@@ -275,6 +283,11 @@ def check(config: Mapping[str, Any]) -> None:
     env = config["BIDHALL_ENV"]
     if env not in ("development", "testing", "production"):
         raise ConfigError(f"BIDHALL_ENV must be development, testing or production, not {env!r}")
+    factor = config["SANDBOX_CLOCK_FACTOR"]
+    if not isinstance(factor, int) or isinstance(factor, bool) or not 1 <= factor <= 100_000:
+        raise ConfigError(
+            f"SANDBOX_CLOCK_FACTOR must be a whole number from 1 to 100000, not {factor!r}"
+        )
     if env == "production":
         secret = config["SECRET_KEY"]
         if not secret or secret == INSECURE_SECRET or len(secret) < 32:

@@ -79,7 +79,8 @@ def start_background(app: Any) -> Any:
         coalesce=True,
         max_instances=1,
         misfire_grace_time=None,
-        next_run_time=clock.now(),
+        # APScheduler's timer runs on real seconds, also under the sandbox's accelerated clock
+        next_run_time=clock.wall_now(),
     )
     scheduler.start()
     return scheduler

@@ -14,4 +14,5 @@ pytest_plugins = [
     "tests.fixtures.sessions",
     "tests.fixtures.audit",
     "tests.fixtures.award",
+    "tests.fixtures.sandbox",
 ]

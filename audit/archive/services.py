@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from audit.archive import rules
 from audit.ledger import chain, checkpoints
 from audit.ledger.models import LedgerCheckpoint, LedgerEntry
-from bidhall import clock, config, storage
+from bidhall import clock, config, sandbox, storage
 from bidhall.crypto import signed
 from bidhall.db import db
 from bidhall.errors import NotFound
@@ -89,6 +89,8 @@ def export_archive(
     wanted: str, output: Path | None = None, actor: str = "system:admin"
 ) -> Exported:
     """Write the tender's archive to ``output`` (default ``archive-<reference>.zip``)."""
+    # a rehearsal's records are no tender's archive (docs/sandbox.md)
+    sandbox.refuse("the tender's archive")
     session = db.session
     tender = find_tender(session, wanted)
     evaluation = session.scalar(

@@ -33,7 +33,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from bidhall import clock
+from bidhall import clock, sandbox
 from bidhall.accounts.models import Role, User
 from bidhall.crypto import ca, keys, rules
 from bidhall.crypto.errors import (
@@ -173,7 +173,9 @@ def enroll(actor: User, request: Any) -> tuple[Certificate, Certificate]:
             _mark_revoked(old, actor, now, "superseded")
         subject = ca.holder_name(user.username, user.organisation.name)
         uris = [f"{USER_URI}{user.id}", f"{ORG_URI}{user.organisation_id}"]
-        not_after = now + timedelta(days=_settings["CERT_VALIDITY_DAYS"])
+        not_after = now + timedelta(
+            days=sandbox.validity_days(_settings["CERT_VALIDITY_DAYS"], now)
+        )
         issued = []
         for purpose, public_key in (
             (CertificatePurpose.SIGNING, signing_key),
@@ -364,7 +366,17 @@ def _directory() -> Path:
 
 
 def _init(directory: Path) -> ca.Authority:
-    return ca.init_ca(directory, _state.passphrase, clock.now(), name=_settings["CA_NAME"])
+    now = clock.now()
+    default = ca.Validity()
+    validity = ca.Validity(
+        *(
+            sandbox.validity_days(days, now)
+            for days in (default.root_days, default.issuing_days, default.platform_days)
+        )
+    )
+    return ca.init_ca(
+        directory, _state.passphrase, now, name=_settings["CA_NAME"], validity=validity
+    )
 
 
 def _register(

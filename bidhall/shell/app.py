@@ -12,7 +12,7 @@ from flask import Flask, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bidhall import config as config_module
-from bidhall import events, scheduler, security_headers, storage
+from bidhall import events, sandbox, scheduler, security_headers, storage
 from bidhall.accounts import services as account_services
 from bidhall.crypto import services as crypto_services
 from bidhall.db import db
@@ -47,13 +47,20 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
         BABEL_TRANSLATION_DIRECTORIES=str(ROOT / "translations"),
         SESSION_COOKIE_SECURE=settings["BIDHALL_ENV"] == "production",
     )
+    # the training sandbox (docs/sandbox.md): its virtual clock, and a tick as often as its
+    # deadlines need (a few real seconds)
+    sandbox.install_clock(settings, instance)
+    if settings["SANDBOX"]:
+        app.config["TICK_SECONDS"] = sandbox.tick_seconds(
+            settings["TICK_SECONDS"], settings["SANDBOX_CLOCK_FACTOR"]
+        )
     config_module.install(app.config)
 
     db.configure(settings["DATABASE_URL"])
     storage.configure(storage.LocalStorage(instance / "files"))
     account_services.configure(app.config)
     crypto_services.configure(app.config)
-    _wire_domains()
+    _wire_domains(training=settings["SANDBOX"])
 
     from bidhall.i18n import compile_catalogs, select_locale
 
@@ -180,8 +187,10 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-def _wire_domains() -> None:
-    """Subscribe audit to every domain event (unconditionally) and register the tick's jobs."""
+def _wire_domains(training: bool = False) -> None:
+    """Subscribe audit to every domain event (unconditionally) and register the tick's jobs.
+
+    The training sandbox records no OCDS releases and sends no e-mail (docs/sandbox.md)."""
     import audit
     from audit.alerts import statistics as alert_statistics
     from audit.detectors import runner as audit_detectors
@@ -212,7 +221,8 @@ def _wire_domains() -> None:
     guarantee_jobs.install()  # after audit: its events land in the ledger after the cause's
     # after audit: a release is stored with its change's ledger seq, known only once the
     # ledger's before-commit flush (registered by audit's subscriber) has run
-    publication.install()
+    if not training:
+        publication.install()
     # the message centre: the domains' notifiers (registered on import), e-mail on the tick
     notifications.install()
     # the statistics' tables trading may not compute itself (it imports neither evaluation nor
@@ -232,7 +242,8 @@ def _wire_domains() -> None:
     scheduler.register("award", award_jobs.tick)  # after the sessions: they seal reports
     scheduler.register("complaints", complaint_jobs.tick)
     scheduler.register("presence", presence_jobs.tick)
-    scheduler.register("messages-mail", notification_mail.tick)
+    if not training:
+        scheduler.register("messages-mail", notification_mail.tick)
     # the detectors read what every job wrote; the periodic ledger checkpoint runs last
     scheduler.register("audit-detectors", audit_detectors.tick)
     # the periodic ledger checkpoint runs last, sealing what the other jobs wrote
@@ -284,6 +295,7 @@ def _register_template_helpers(app: Flask) -> None:
             "get_locale": get_locale,
             "languages": app.config["LANGUAGES"],
             "zone_name": _zone_name,
+            "sandbox": sandbox.banner(),
             "operator": {
                 key: app.config.get(f"OPERATOR_{key.upper()}") or ""
                 for key in ("name", "address", "phone", "email", "icp")

@@ -10,7 +10,7 @@ from datetime import datetime
 import click
 from flask.cli import FlaskGroup, with_appcontext
 
-from bidhall.cli_support import fail_on_domain_errors
+from bidhall.cli_support import async_mode_option, fail_on_domain_errors
 
 
 def _create_app():  # FlaskGroup calls this lazily, so `bidhall --help` stays cheap
@@ -223,12 +223,7 @@ def _plain(result: object) -> object:
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 @click.option("--no-scheduler", is_flag=True, help="leave the tick to another process")
-@click.option(
-    "--async-mode",
-    type=click.Choice(["gevent", "threading"]),
-    default=None,
-    help="gevent (the default when installed: production) or threading (tests, debugging)",
-)
+@async_mode_option
 @with_appcontext
 def serve(host: str, port: int, no_scheduler: bool, async_mode: str | None) -> None:
     """Run the web server with Socket.IO and the in-process scheduler.
@@ -237,10 +232,15 @@ def serve(host: str, port: int, no_scheduler: bool, async_mode: str | None) -> N
     its own --port, and --no-scheduler on all but one (behind a sticky load balancer)."""
     from flask import current_app
 
+    run_server(current_app._get_current_object(), host, port, no_scheduler, async_mode)
+
+
+def run_server(app, host: str, port: int, no_scheduler: bool, async_mode: str | None) -> None:
+    """Serve ``app`` (inside its app context): `bidhall serve`, and `bidhall sandbox serve` on
+    the training sandbox's app."""
     from bidhall import migrate, scheduler
     from bidhall.extensions import socketio
 
-    app = current_app._get_current_object()
     running = socketio.server.eio.async_mode
     if async_mode is not None and async_mode != running:
         # the mode is chosen (and gevent's monkey-patching done) by bidhall.__main__ before any
@@ -299,6 +299,7 @@ def _register_domain_commands() -> None:
     from audit.ledger.cli import audit_group
     from bidhall.crypto.cli import ca_group, keys_group
     from bidhall.shell.demo import demo_command
+    from bidhall.shell.sandbox import sandbox_group
     from evaluation.draws.cli import draw_group
     from evaluation.experts.cli import experts_group
     from evaluation.presence.cli import venue_group
@@ -318,6 +319,7 @@ def _register_domain_commands() -> None:
     main.add_command(archive_group)
     main.add_command(tender_group)
     main.add_command(demo_command)
+    main.add_command(sandbox_group)
     for command in venue_commands:  # `bidhall experts venue`, `declare`, `fees`
         experts_group.add_command(command)
     main.add_command(experts_group)

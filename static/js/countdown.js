@@ -1,13 +1,19 @@
 // Countdown to the bid deadline, in words: "21 days 9 hours 59 minutes", and to the second in
 // the last day ("9 hours 59 minutes 12 seconds"). The server clock is authoritative: the offset
-// between the server's "now" at render time and the browser's clock is applied to every update.
+// between the server's "now" at render time and the browser's clock is applied to every update
+// (in the training sandbox the server's clock also runs faster: data-clock-rate).
 // data-units holds the page's words ({"day": ["{n} day", "{n} days"], "hour": …}: one, other);
 // data-closed-label is shown once the deadline has passed.
 (function () {
   const el = document.getElementById("countdown");
   if (!el) return;
   let deadline = Date.parse(el.dataset.deadline);
-  const offset = Date.parse(el.dataset.serverNow) - Date.now();
+  const serverNow = Date.parse(el.dataset.serverNow);
+  const loaded = Date.now();
+  // the training sandbox's clock runs data-clock-rate times as fast as the browser's
+  // (docs/sandbox.md); 1 on the live platform
+  const rate = Number(el.dataset.clockRate) || 1;
+  const serverTime = () => serverNow + (Date.now() - loaded) * rate;
   const closedLabel = el.dataset.closedLabel;
   const units = Object.assign(
     { day: ["{n} day", "{n} days"], hour: ["{n} hour", "{n} hours"], minute: ["{n} minute", "{n} minutes"], second: ["{n} second", "{n} seconds"] },
@@ -15,7 +21,7 @@
   const say = (unit, n) => units[unit][n === 1 ? 0 : 1].replace("{n}", String(n));
   let timer = null;
   function secondsLeft() {
-    return Math.max(0, Math.floor((deadline - (Date.now() + offset)) / 1000));
+    return Math.max(0, Math.floor((deadline - serverTime()) / 1000));
   }
   function render() {
     const total = secondsLeft();

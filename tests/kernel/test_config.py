@@ -83,3 +83,21 @@ def test_a_command_refused_by_the_configuration_says_what_to_set_in_one_line(tmp
     assert result.returncode == 1
     assert "SECRET_KEY" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_training_sandbox_is_off_by_default_and_its_clock_runs_1440_times_as_fast():
+    settings = config.load(environ={})
+    assert settings["SANDBOX"] is False
+    assert settings["SANDBOX_CLOCK_FACTOR"] == 1440
+
+
+def test_the_sandbox_settings_come_from_the_environment():
+    settings = config.load(environ={"SANDBOX": "true", "SANDBOX_CLOCK_FACTOR": "60"})
+    assert settings["SANDBOX"] is True
+    assert settings["SANDBOX_CLOCK_FACTOR"] == 60
+
+
+@pytest.mark.parametrize("factor", [0, -5, 100_001])
+def test_a_sandbox_clock_factor_out_of_range_is_refused(factor):
+    with pytest.raises(config.ConfigError, match="SANDBOX_CLOCK_FACTOR must be a whole number"):
+        config.load({"SANDBOX_CLOCK_FACTOR": factor}, environ={})

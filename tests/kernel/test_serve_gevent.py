@@ -16,6 +16,7 @@ import socketio as socketio_client
 
 from bidhall import clock as clock_module
 from bidhall.__main__ import serve_async_mode
+from tests.fixtures.app import wait_until_serving
 
 pytest.importorskip("gevent")
 
@@ -37,10 +38,13 @@ def free_port() -> int:
         (["-e", ".env", "serve"], {}, "gevent"),
         (["tick", "serve"], {}, None),
         (["demo", "--serve"], {}, None),
+        (["sandbox", "serve"], {}, "gevent"),  # the training sandbox serves the same way
+        (["sandbox", "serve", "--async-mode", "threading"], {}, "threading"),
+        (["sandbox", "init"], {}, None),
         ([], {}, None),
     ],
 )
-def test_only_serve_is_prepared_for_gevent(argv, environ, expected):
+def test_only_serve_and_sandbox_serve_are_prepared_for_gevent(argv, environ, expected):
     assert serve_async_mode(argv, environ) == expected
 
 
@@ -64,16 +68,7 @@ def gevent_server(app, tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    deadline = time.monotonic() + 60  # a passing wait ends at once; CI is loaded
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    else:
-        process.kill()
-        pytest.fail("bidhall serve did not start: " + process.stdout.read().decode())
+    wait_until_serving(process, port, "bidhall serve")
     yield f"http://127.0.0.1:{port}", process
     process.terminate()
     output = process.communicate(timeout=10)[0].decode()

@@ -21,7 +21,7 @@ from typing import Any, TextIO
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from bidhall import clock, config, events
+from bidhall import clock, config, events, sandbox
 from bidhall.accounts.models import Organisation
 from bidhall.db import db
 from bidhall.errors import NotFound
@@ -40,6 +40,11 @@ _WAITING = "trading.publication.waiting"
 _INSERT = insert(PublishedRelease)
 # the hall opens at the bid deadline (the tender closes): before, there is nothing to count
 BEFORE_THE_OPENING = (TenderState.PUBLISHED, TenderState.SUSPENDED)
+
+
+# the training sandbox publishes nothing (docs/sandbox.md): its feed, records and exports refuse,
+# and the shell does not even install the hook that records releases there
+OPEN_DATA = "open data (the OCDS feed, records and export)"
 
 
 def install() -> None:
@@ -245,6 +250,7 @@ class Page:
 
 def page(after: int, limit: int) -> Page:
     """The releases committed after the cursor ``after`` (a ledger seq), at most ``limit``."""
+    sandbox.refuse(OPEN_DATA)
     limit = max(1, min(limit, MAX_PAGE))
     session = db.session
     rows = session.execute(
@@ -268,6 +274,7 @@ def releases_of(the_ocid: str) -> list[dict[str, Any]]:
 
 
 def record(the_ocid: str) -> dict[str, Any]:
+    sandbox.refuse(OPEN_DATA)
     releases = releases_of(the_ocid)
     if not releases:
         raise NotFound(f"no published contracting process {the_ocid}", code="ocid_not_found")
@@ -277,6 +284,7 @@ def record(the_ocid: str) -> dict[str, Any]:
 def export_texts(tender: str | None = None) -> Iterator[str]:
     """Every published release (of one tender, by reference or id), as stored, in seq order.
     An unknown tender is refused here, before anything is written."""
+    sandbox.refuse(OPEN_DATA)
     query = select(PublishedRelease.release).order_by(PublishedRelease.seq)
     if tender is not None:
         query = query.where(PublishedRelease.tender_id == _tender_id(tender))

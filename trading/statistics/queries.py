@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import and_, case, distinct, func, select
 
+from bidhall import sandbox
 from bidhall.db import db
 from bidhall.errors import Forbidden, NotFound
 from trading.award.models import Award, Contract
@@ -271,6 +272,9 @@ def _amount(value: Any) -> Decimal:
     return Decimal(0) if value is None else Decimal(value)
 
 
+# the training sandbox counts nothing (docs/sandbox.md): its tables refuse
+STATISTICS = "the statistics"
+
 OWN = (
     Table(
         "projects",
@@ -321,6 +325,7 @@ def tables(*, centre: bool) -> list[Table]:
 
 def table(name: str, *, centre: bool) -> Table:
     """One table by name: unknown is a 404; a centre's table asked by anyone else a 403."""
+    sandbox.refuse(STATISTICS)
     for candidate in providers.tables(OWN, public_only=False):
         if candidate.name == name:
             if not candidate.public and not centre:
@@ -336,6 +341,7 @@ def table(name: str, *, centre: bool) -> Table:
 def statistics(window: Window, *, centre: bool) -> dict[str, Any]:
     """Every table the viewer reads, for the window: ``{"period", "from", "to", "zone",
     "view", "tables": {name: {"columns": [...], "rows": [{column: value}]}}}``."""
+    sandbox.refuse(STATISTICS)
     return {
         "period": window.period,
         "from": window.label_from,

@@ -50,8 +50,8 @@ def run(demo: Demo) -> None:
     zone = ZoneInfo(config.setting("DEFAULT_TIMEZONE", "Asia/Shanghai"))
     deadline_day = clock.local(demo.notice.deadline_after, str(zone)).date()
     demo.fake.set(datetime.combine(deadline_day - timedelta(days=1), time(10), zone))
-    _import_experts(demo)
-    _make_venues(demo)
+    import_experts(demo)
+    make_venues(demo)
     main, other = demo.venues
     scheduled = datetime.combine(deadline_day + timedelta(days=1), time(9), zone)
     draw = demo.draw = draws.draw_experts(
@@ -90,7 +90,7 @@ def run(demo: Demo) -> None:
     )
 
 
-def _import_experts(demo: Demo) -> None:
+def import_experts(demo: Demo) -> None:
     """The two pools, the experts' users, the CSV file and its import; each expert makes its
     key file and has its keys certified (the draw excludes an expert with no certificate)."""
     cast = demo.cast
@@ -133,7 +133,7 @@ def _import_experts(demo: Demo) -> None:
     )
 
 
-def _make_venues(demo: Demo) -> None:
+def make_venues(demo: Demo) -> None:
     """The main venue (主场) in the home region and a secondary one (副场), each with a new
     local supervisor who checks its experts in and out: Riverside's from the filing
     supervisor's bureau, Lakeside's from its own centre's supervision office."""
