@@ -137,7 +137,6 @@ TABLE = [
     ("GET", "/api/tenders/T/opening/record", set()),
     ("GET", "/api/bids/B/summary", set()),
     ("GET", "/api/tenders/T/submissions", OWNERS | {"supervisor"}),
-    ("POST", "/api/organisations/G/blacklist", {"supervisor", "admin"}),
     # bid security: I = the issuer's registry entry, E = its guarantee for the bidder's bid,
     # C = the bidder's cash deposit
     ("GET", "/api/issuers", ALL),

@@ -11,7 +11,6 @@ with its signed receipt.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, jsonify, request
@@ -24,7 +23,7 @@ from trading.bids import queries as bid_queries
 from trading.bids import sealing
 from trading.bids import services as bids
 from trading.tenders import serialize
-from trading.tenders.schemas import integer, moment, text
+from trading.tenders.schemas import integer
 
 blueprint = Blueprint("bids_api", __name__, url_prefix="/api")
 
@@ -102,22 +101,6 @@ def summary(bid_id: int) -> Any:
 @require(Role.AGENCY, Role.TENDERER, Role.SUPERVISOR)
 def submissions(tender_id: int) -> Any:
     return jsonify(serialize.submissions(bid_queries.submission_count(actor(), tender_id)))
-
-
-@blueprint.post("/organisations/<int:organisation_id>/blacklist")
-@require(Role.SUPERVISOR, Role.ADMIN)
-def blacklist(organisation_id: int) -> Any:
-    data = json_body()
-    until: datetime = moment(data, "until")
-    entry = bids.blacklist(actor(), organisation_id, text(data, "reason", max_length=2000), until)
-    return jsonify(
-        {
-            "id": entry.id,
-            "organisation_id": entry.organisation_id,
-            "until": entry.until.isoformat(),
-            "reason": entry.reason,
-        }
-    ), 201
 
 
 def _client() -> bids.Client:

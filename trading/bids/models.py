@@ -99,17 +99,3 @@ class BidMark(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     kind: Mapped[str] = mapped_column(String(20))  # file | author | company
     value: Mapped[str] = mapped_column(String(200))
-
-
-class Blacklisting(Base):
-    """A black-list entry (失信): the organisation may not bid until ``until``."""
-
-    __tablename__ = "blacklistings"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
-    reason: Mapped[str] = mapped_column(Text)
-    since: Mapped[datetime]
-    until: Mapped[datetime]
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    lifted_at: Mapped[datetime | None]

@@ -112,12 +112,3 @@ def commitment_text(reference: str) -> str:
         "and valid; we do not collude or falsify, and accept legal liability and credit "
         "sanctions for any breach."
     )
-
-
-def check_not_blacklisted(until: datetime | None, reason: str | None) -> None:
-    if until is not None:
-        raise Forbidden(
-            f"the organisation is on the black list (失信) until {until:%Y-%m-%d}: {reason}",
-            code="blacklisted",
-            until=until.isoformat(),
-        )

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bidhall import clock, storage
-from bidhall.accounts.models import Organisation, Role, User
+from bidhall.accounts.models import Role, User
 from bidhall.accounts.rules import require_role
 from bidhall.canonical import canonical
 from bidhall.crypto import services
@@ -30,7 +30,7 @@ from bidhall.envelope import reading as envelope
 from bidhall.errors import Conflict, Forbidden, InvalidInput, NotFound, RuleViolation
 from bidhall.events import emit
 from trading.bids import rules
-from trading.bids.models import Bid, BidState, Blacklisting, Upload
+from trading.bids.models import Bid, BidState, Upload
 from trading.bids.queries import load_tender
 from trading.bids.receipts import sign_receipt
 from trading.credit import services as credit
@@ -345,44 +345,9 @@ def withdraw_bid(actor: User, bid_id: int) -> Bid:
 # --- credit (black list) ------------------------------------------------------------------------
 
 
-def blacklist(actor: User, organisation_id: int, reason: str, until: datetime) -> Blacklisting:
-    if actor.role not in (Role.SUPERVISOR, Role.ADMIN):
-        raise Forbidden("only a supervisor or the platform may black-list")
-    reason = (reason or "").strip()
-    if not reason:
-        raise InvalidInput("a black-listing needs its reason", code="missing_field", field="reason")
-    with db.transaction() as session:
-        org = session.get(Organisation, organisation_id)
-        if org is None or org.kind != "bidder":
-            raise NotFound(
-                f"no bidder organisation {organisation_id}", code="organisation_not_found"
-            )
-        now = clock.now()
-        if until <= now:
-            raise InvalidInput("until must be in the future", code="invalid_field", field="until")
-        entry = Blacklisting(
-            organisation_id=org.id, reason=reason, since=now, until=until, created_by_id=actor.id
-        )
-        session.add(entry)
-        session.flush()
-        emit("credit.blacklisted", actor, organisation_id=org.id, until=until.isoformat())
-    return entry
-
-
 def _check_credit(session: Session, organisation_id: int) -> None:
-    now = clock.now()
-    entry = session.scalar(
-        select(Blacklisting)
-        .where(
-            Blacklisting.organisation_id == organisation_id,
-            Blacklisting.lifted_at.is_(None),
-            Blacklisting.since <= now,
-            Blacklisting.until > now,
-        )
-        .order_by(Blacklisting.until.desc())
-    )
-    rules.check_not_blacklisted(entry.until if entry else None, entry.reason if entry else None)
-    credit.check_may_bid(session, organisation_id, now)  # the supervisors' credit decisions
+    """A bidder on the black list (the supervisors' credit decisions) may not bid."""
+    credit.check_may_bid(session, organisation_id, clock.now())
 
 
 def _own_upload(actor: User, upload_id: str) -> Upload:

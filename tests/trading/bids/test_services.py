@@ -377,17 +377,24 @@ def test_withdrawal_after_the_deadline_is_refused(bidder, tender, seal, clock):
     assert answer.get_json()["error"]["code"] == "bid_deadline_passed"
 
 
-def test_a_black_listed_bidder_is_refused_with_the_reason(bidder, tender, world, api_for, clock):
+def test_a_black_listed_bidder_is_refused_its_upload(bidder, tender, world, api_for, clock):
     until = (clock.now() + timedelta(days=365)).isoformat()
     listed = api_for(world.supervisor).post(
-        f"/api/organisations/{bidder.user.organisation_id}/blacklist",
-        json={"reason": "Collusion in tender BH-2025-00077", "until": until},
+        "/api/credit/decisions",
+        json={
+            "subject_kind": "organisation",
+            "subject_id": bidder.user.organisation_id,
+            "kind": "black_list",
+            "reason": "Collusion in tender BH-2025-00077",
+            "basis_kind": "other",
+            "basis_ref": "Decision 2026-17 of the county bureau",
+            "valid_until": until,
+        },
     )
-    assert listed.status_code == 201
+    assert listed.status_code == 201, listed.get_json()
     answer = bidder.api.post(f"/api/tenders/{tender.id}/uploads", json={"lot": 1, "size": 100})
-    assert answer.status_code == 403
-    assert answer.get_json()["error"]["code"] == "blacklisted"
-    assert "Collusion" in answer.get_json()["error"]["message"]
+    assert answer.status_code == 409
+    assert answer.get_json()["error"]["code"] == "black_listed"
 
 
 def test_before_the_deadline_the_submissions_answer_counts_nothing(
