@@ -102,6 +102,10 @@ def test_the_demo_plays_the_life_cycle_to_the_sealed_report_and_ends_with_a_json
     } <= set(alerts)
     assert alerts["vote.incomplete"]["state"] == "resolved"
     assert alerts["crypto.early_access"]["severity"] == "red"
+    # and recorded a credit deduction on it, a decision of its own (never the alert's)
+    credit = summary["credit"]
+    assert (credit["kind"], credit["points"]) == ("deduction", 2)
+    assert credit["alert"] == alerts["vote.incomplete"]["id"]
     # the statistics count the finished tender: its award against its ceiling, its opening
     # (two bids decrypted by their bidders, the excused third recovered by the custodians: not
     # a remote opening), its committee over two venues, its bid security and refund

@@ -103,6 +103,7 @@ def _summary(demo: Demo, verification, checkpoints_checked: int, checkpoint_prob
         "award": demo.award,
         "archive": demo.archive,
         "alerts": demo.alerts,
+        "credit": demo.credit,
         "messages": messages.counts_by_kind(),
         "statistics": _statistics(),
     }

@@ -84,6 +84,7 @@ class Demo:
     award: dict = field(default_factory=dict)  # award: publicity, award, contract, refunds
     archive: dict = field(default_factory=dict)  # archive: the exported file, verified
     alerts: list = field(default_factory=list)  # supervision: the alerts raised, as listed
+    credit: dict = field(default_factory=dict)  # supervision: the credit decision on an alert
     _ids: int = 0
 
     @property
