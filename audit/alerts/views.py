@@ -37,6 +37,8 @@ from bidhall import inputs
 from bidhall.accounts.models import Role
 from bidhall.errors import DomainError, NotFound
 from bidhall.web import actor, flash_refusal, query_integer, refusal_status, require
+from trading.credit import queries as credit_queries
+from trading.credit.forms import KIND_NAMES, AlertCreditForm
 from trading.tenders.forms import option
 
 blueprint = Blueprint("alerts", __name__)
@@ -159,6 +161,30 @@ def resolve_alert(alert_id: int) -> Any:
     return _to_alert(alert_id)
 
 
+@blueprint.post("/supervision/alerts/<int:alert_id>/credit")
+@require(Role.SUPERVISOR)
+def record_credit(alert_id: int) -> Any:
+    """A credit consequence of the alert: a separate decision, with its own reason."""
+    _existing(alert_id)
+    form = AlertCreditForm(prefix="credit")
+    try:
+        services.record_credit_decision(
+            actor(),
+            alert_id,
+            subject_kind=form.subject_kind.data,
+            subject_id=form.subject_id.data,
+            kind=form.kind.data,
+            points=form.points.data,
+            reason=form.reason.data,
+            valid_until=form.valid_until.raw_data[0] if form.valid_until.raw_data else "",
+        )
+    except DomainError as error:
+        form.show_at_field(error, error.message)
+        return _render_alert(alert_id, error, credit_form=form)
+    flash(_("The credit decision is recorded on this alert."), "success")
+    return _to_alert(alert_id)
+
+
 def _to_alert(alert_id: int) -> Any:
     return redirect(url_for("alerts.alert_page", alert_id=alert_id))
 
@@ -172,7 +198,10 @@ def _existing(alert_id: int) -> Alert:
 
 
 def _render_alert(
-    alert_id: int, error: DomainError | None = None, resolve_form: ResolveForm | None = None
+    alert_id: int,
+    error: DomainError | None = None,
+    resolve_form: ResolveForm | None = None,
+    credit_form: AlertCreditForm | None = None,
 ) -> Any:
     alert = _existing(alert_id)
     flash_refusal(error)
@@ -192,6 +221,9 @@ def _render_alert(
         acknowledge_form=AcknowledgeForm(formdata=None),
         assign_form=assign_form,
         resolve_form=resolve_form,
+        credit_form=credit_form or AlertCreditForm(prefix="credit", formdata=None),
+        credit_decisions=credit_queries.based_on("alert", alert.id),
+        credit_kinds=KIND_NAMES,
         zone=zone(),
     ), refusal_status(error)
 

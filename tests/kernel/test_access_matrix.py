@@ -249,6 +249,7 @@ TABLE = [
     ("POST", "/supervision/alerts/A/acknowledge", set()),
     ("POST", "/supervision/alerts/A/assign", set()),
     ("POST", "/supervision/alerts/A/resolve", set()),
+    ("POST", "/supervision/alerts/A/credit", set()),
     # the supervisors' console and its interventions: supervisors only. V is a session the cast
     # does not have, but a supervisor's empty body is refused first, by its missing reason
     # (reason_required): authorization let it through. A names no alert of the cast: everyone

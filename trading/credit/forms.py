@@ -25,7 +25,9 @@ BASIS_NAMES = {
 }
 
 
-class DecisionForm(PageForm):
+class AlertCreditForm(PageForm):
+    """A credit decision resting on an alert, from the alert's page (its basis is the alert)."""
+
     subject_kind = SelectField(
         _l("About"),
         choices=[option(k, v) for k, v in SUBJECT_KIND_NAMES.items()],
@@ -37,6 +39,10 @@ class DecisionForm(PageForm):
     )
     points = StringField(_l("Points deducted (a deduction)"))
     reason = TextAreaField(_l("Reason (published with a list entry)"))
+    valid_until = DateField(_l("In force until (inclusive)"), validators=[Optional()])
+
+
+class DecisionForm(AlertCreditForm):
     basis_kind = SelectField(
         _l("Based on"),
         choices=[
@@ -48,7 +54,6 @@ class DecisionForm(PageForm):
     basis_id = StringField(_l("Complaint number"))
     basis_ref = StringField(_l("Reference (e.g. the decision document's number)"))
     valid_from = DateField(_l("In force from"), validators=[Optional()])
-    valid_until = DateField(_l("In force until (inclusive)"), validators=[Optional()])
 
 
 class RevokeForm(PageForm):

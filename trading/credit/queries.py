@@ -47,6 +47,17 @@ class Record:
     decisions: Sequence[CreditDecision]
 
 
+def based_on(basis_kind: str, basis_id: int) -> list[CreditDecision]:
+    """The decisions resting on one alert or complaint, oldest first."""
+    return list(
+        db.session.scalars(
+            select(CreditDecision)
+            .where(CreditDecision.basis_kind == basis_kind, CreditDecision.basis_id == basis_id)
+            .order_by(CreditDecision.id)
+        )
+    )
+
+
 def record(user: User | None, subject_kind: str, subject_id: int) -> Record:
     """A subject's score and every decision on it: for the supervisors, and for the subject
     itself (an organisation's users; an expert's own user). Anyone else: not found."""

@@ -160,3 +160,57 @@ def test_every_detector_has_a_name_and_every_refusal_its_chinese_text():
         "invalid_period",
     )
     assert [c for c in codes if not getattr(catalog.get(f"error:{c}"), "string", "")] == []
+
+
+def _leader_expert(committee) -> int:
+    from sqlalchemy import select
+
+    from bidhall.db import db
+    from evaluation.sessions.models import SessionMember
+
+    return db.session.scalar(
+        select(SessionMember.expert_id).where(
+            SessionMember.session_id == committee.id, SessionMember.seat == 1
+        )
+    )
+
+
+def test_a_credit_decision_is_recorded_from_the_alerts_page(alert, browser, committee):
+    page = f"/supervision/alerts/{alert['id']}"
+    assert 'data-testid="alert-credit-form"' in text_of(browser.get(page))
+    recorded = post_form(
+        browser,
+        page,
+        f"{page}/credit",
+        **{
+            "credit-subject_kind": "expert",
+            "credit-subject_id": str(_leader_expert(committee)),
+            "credit-kind": "deduction",
+            "credit-points": "2",
+            "credit-reason": "Closed the vote with four members yet to vote.",
+        },
+    )
+    assert recorded.status_code == 302, text_of(recorded)
+    shown = text_of(browser.get(page))
+    assert "The credit decision is recorded on this alert." in shown
+    assert 'data-testid="alert-credit-decision" data-kind="deduction"' in shown
+    assert "Closed the vote with four members yet to vote." in shown
+
+
+def test_a_credit_decision_without_its_reason_is_refused_at_its_field(alert, browser, committee):
+    page = f"/supervision/alerts/{alert['id']}"
+    refused = post_form(
+        browser,
+        page,
+        f"{page}/credit",
+        **{
+            "credit-subject_kind": "expert",
+            "credit-subject_id": str(_leader_expert(committee)),
+            "credit-kind": "deduction",
+            "credit-points": "2",
+            "credit-reason": " ",
+        },
+    )
+    assert refused.status_code == 400
+    assert 'data-testid="alert-credit-decision"' not in text_of(refused)
+    assert "is-invalid" in text_of(refused)
