@@ -91,7 +91,7 @@ def _render(tender_id: int, error: DomainError | None = None, forms: dict | None
         manager=tenders.can_manage(user, tender),
         bypass_reasons=BYPASS_REASON_NAMES,
         state_names=STATE_NAMES,
-        security=security.security_summary(user, tender.id) if tender.was_published else None,
+        security=security.named_security(tender) if tender.was_published else None,
         security_states=SECURITY_STATES,
         keep_form=KeepForm,
     ), refusal_status(error)

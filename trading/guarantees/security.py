@@ -135,6 +135,28 @@ def security_summary(actor: User, tender_id: int) -> SecuritySummary:
     )
 
 
+@dataclass(frozen=True)
+class NamedSecurity:
+    """The tender's guarantees and deposits themselves (they name the bidders)."""
+
+    guarantees: list[Guarantee]
+    deposits: list[Deposit]
+
+
+def named_security(tender: Tender) -> NamedSecurity | None:
+    """The tender's guarantees and deposits from the reading out, None before (Law Art 22):
+    the lists of ``security_summary`` without its per-lot counts, for a page that shows the
+    rows only. The caller has checked that its user manages or supervises the tender."""
+    from trading.bids.queries import disclosure
+
+    if not disclosure(tender).names:
+        return None
+    return NamedSecurity(
+        list(_tender_guarantees(db.session, tender.id)),
+        list(_tender_deposits(db.session, tender.id)),
+    )
+
+
 # --- who sees which guarantee or deposit --------------------------------------------------------
 
 
