@@ -9,15 +9,19 @@ per unit of a live evaluation session, and the ledger's verify rate (docs/audit.
 Measurements
 - ``year`` (``detectors_year_s``, target < 60 s on 2 cores): a temporary SQLite database
   (``create_app`` + ``migrate.upgrade()``), filled in bulk (Core executemany, the hash chain
-  computed with ``audit.ledger.chain``) with a synthetic year of ``--tenders`` tenders' ledger
-  events (bench/audit_world.py: shaped as the real ones, interleaved by time, seeded); then one
+  computed with ``audit.ledger.chain``, each entry's row in the ledger's index by subject as
+  ``chain.append`` writes it) with a synthetic year of ``--tenders`` tenders' ledger events
+  (bench/audit_world.py: shaped as the real ones, interleaved by time, seeded); then one
   ``runner.process_new()`` reads the whole ledger from the detectors' cursor: the catch-up /
-  re-screen path. The synthetic tenders have no rows in the domain tables, so the read models
-  find nothing: each detector must degrade without raising. Reported: events, the generation and
-  insert rate, the re-screen's wall time and rate, each detector's calls, time and findings, the
-  alerts raised by detector, the subjects' histories loaded from the database, and every detector
-  failure the runner logged (logger ``audit.detectors.runner``) with its first traceback. A run
-  with fewer tenders also reports the extrapolation to 50,000.
+  re-screen path, screened by ``--workers`` processes (``AUDIT_WORKERS``, each a share of the
+  tenders: audit.detectors.shards; 1: the reading process alone). The synthetic tenders have no
+  rows in the domain tables, so the read models find nothing: each detector must degrade
+  without raising. Reported: events, the generation and insert rate, the re-screen's wall time,
+  CPU time (the workers' included) and rate, the alerts raised by detector, every detector
+  failure logged (the reading process's and the workers') with its first traceback, and, timed
+  in the reading process (so with ``--workers 1`` only), each detector's calls, time and
+  findings and the subjects' histories loaded from the database. A run with fewer tenders also
+  reports the extrapolation to 50,000.
 - ``verify`` (``verify_per_s``): ``chain.verify`` (what ``bidhall audit verify`` runs) over that
   ledger, alerts included: entries per second, the median of ``--verify-runs``.
 - ``online`` (``online_p99_ms``, target < 5 ms): a real world built through the services
@@ -87,7 +91,7 @@ def ms(seconds: float) -> float:
     return round(seconds * 1000, 3)
 
 
-def build_app(instance: Path, url: str | None = None):
+def build_app(instance: Path, url: str | None = None, **settings):
     from bidhall import migrate
     from bidhall.shell.app import create_app
 
@@ -99,6 +103,7 @@ def build_app(instance: Path, url: str | None = None):
             "SCHEDULER_ENABLED": False,
             "SOCKETIO_ASYNC_MODE": "threading",
             "REDIS_URL": None,
+            **settings,
         }
     )
     with app.app_context():
@@ -167,9 +172,12 @@ class Watched:
 
         runner.Histories.of = counted
         self.failures = Failures()
-        self.logger = logging.getLogger("audit.detectors.runner")
-        self.logger.addHandler(self.failures)
-        self.propagate, self.logger.propagate = self.logger.propagate, False  # quiet
+        # the reading process's, and those the workers' screening reports (audit.detectors.shards)
+        self.loggers = [logging.getLogger(f"audit.detectors.{n}") for n in ("runner", "shards")]
+        self.propagated = [logger.propagate for logger in self.loggers]
+        for logger in self.loggers:
+            logger.addHandler(self.failures)
+            logger.propagate = False  # quiet
         return self
 
     def _timed(self, name: str, check):
@@ -191,8 +199,9 @@ class Watched:
         self.base.DETECTORS.clear()
         self.base.DETECTORS.update(self.saved)
         self.runner.Histories.of = self.of
-        self.logger.removeHandler(self.failures)
-        self.logger.propagate = self.propagate
+        for logger, propagate in zip(self.loggers, self.propagated, strict=True):
+            logger.removeHandler(self.failures)
+            logger.propagate = propagate
 
     def detectors(self) -> dict[str, dict]:
         return {
@@ -205,23 +214,29 @@ class Watched:
 
 
 def fill_ledger(year: Year) -> dict:
-    """Append the year's events after the ledger's head in bulk, correctly chained."""
-    from audit.ledger import chain
-    from audit.ledger.models import LedgerEntry
+    """Append the year's events after the ledger's head in bulk, correctly chained, each with
+    its row in the ledger's index by subject, as ``chain.append`` writes them."""
+    from audit.ledger import chain, index
+    from audit.ledger.models import IndexedEvent, LedgerEntry
     from bidhall.db import db
 
     with db.transaction() as session:
         seq, prev = chain.head(session)
     insert = LedgerEntry.__table__.insert()
+    insert_index = IndexedEvent.__table__.insert()
+    opened: dict[int, int | None] = {}  # session -> tender, across the batches
     types: Counter[str] = Counter()
     rows: list[dict] = []
+    subjects: list[tuple[int, str, dict]] = []
     payload_bytes = 0
     started = time.perf_counter()
 
     def flush() -> None:
         with db.engine.begin() as connection:
             connection.execute(insert, rows)  # executemany
+            connection.execute(insert_index, index.rows(connection, subjects, opened))
         rows.clear()
+        subjects.clear()
 
     for at, actor, type_, payload in year.events():
         seq += 1
@@ -238,6 +253,7 @@ def fill_ledger(year: Year) -> dict:
                 "hash": digest,
             }
         )
+        subjects.append((seq, type_, payload))
         prev = digest
         types[type_] += 1
         payload_bytes += len(payload_json)
@@ -281,7 +297,7 @@ def measure_year(args, tmp: Path) -> dict:
 
     instance = tmp / "year"
     instance.mkdir()
-    app = build_app(instance)
+    app = build_app(instance, AUDIT_WORKERS=args.workers)
     figures: dict = {}
     try:
         with app.app_context():
@@ -292,9 +308,11 @@ def measure_year(args, tmp: Path) -> dict:
             say(step="event_types", types=types)
             say(step="planted", planted=dict(sorted(year.planted.items())))
             with Watched() as watched:
-                started, cpu = time.perf_counter(), time.process_time()
+                started, before = time.perf_counter(), os.times()
                 read = runner.process_new()
-                seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+                seconds, after = time.perf_counter() - started, os.times()
+            # the workers' CPU too: a worker's times count once it has been waited for
+            cpu = sum(after[:4]) - sum(before[:4])
             entries = db.session.execute(
                 chain._HEAD  # the head after the alerts' own events
             ).first()[0]
@@ -307,12 +325,14 @@ def measure_year(args, tmp: Path) -> dict:
                 "read": read,
                 "detectors_year_s": round(seconds, 1),
                 "detectors_cpu_s": round(cpu, 1),
+                "workers": args.workers,
                 "read_per_s": round(read / seconds),
                 "alerts": sum(sum(by.values()) for by in alerts.values()),
                 "detector_failures": sum(failures.values()),
                 "histories_loaded": watched.loads[0],
                 "history_facts_loaded": watched.loads[1],
                 "history_load_s": round(watched.loads[2], 1),
+                # timed in the reading process: with workers, only the entries after the backlog
                 "detectors_s": round(sum(s[1] for s in watched.stats.values()), 1),
             }
             if args.tenders != FULL_YEAR:
@@ -427,7 +447,7 @@ class Units:
 def measure_online(args, tmp: Path) -> dict:
     from sqlalchemy import func, select
 
-    from audit.alerts.models import IndexedEvent
+    from audit.ledger.models import IndexedEvent
     from bench.evaluation import Scores, build_world, criteria_for
     from bidhall import clock
     from bidhall.accounts.models import User
@@ -613,6 +633,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         type=int,
         default=1,
         help="review marks per member and bid in the year (real: 6)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="AUDIT_WORKERS: the year's backlog screened by this many processes (1: the "
+        "reading process alone, and each detector's time measured)",
     )
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--verify-runs", type=int, default=3)

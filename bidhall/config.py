@@ -72,6 +72,11 @@ DEFAULTS: dict[str, Any] = {
     "AUDIT_ROTATION_MIN_TENDERS": 4,  # a tenderer's tenders looked at for rotation
     "AUDIT_LATE_CHANGE_DAYS": 15,  # Regs Art 21: an amendment this close moves the deadline
     "AUDIT_AWARD_BELOW_CEILING_SHARE": "0.30",
+    # a backlog of at least AUDIT_SHARDED_FROM ledger entries past the detectors' cursor (a
+    # re-screen, a long outage) is screened by AUDIT_WORKERS processes, each a share of the
+    # tenders (audit.detectors.shards); 1: always in the reading process
+    "AUDIT_WORKERS": 2,
+    "AUDIT_SHARDED_FROM": 100_000,
     # origins allowed to open a Socket.IO connection, comma-separated in the environment
     # (e.g. "https://ggzy.example.gov.cn"); empty: the origin of the Host the page was served from
     "SOCKETIO_ALLOWED_ORIGINS": [],
@@ -214,6 +219,8 @@ _ENV_TYPES: dict[str, type] = {
     "AUDIT_REJECTIONS_MIN": int,
     "AUDIT_ROTATION_MIN_TENDERS": int,
     "AUDIT_LATE_CHANGE_DAYS": int,
+    "AUDIT_WORKERS": int,
+    "AUDIT_SHARDED_FROM": int,
     "TRUSTED_PROXIES": int,
     "TICK_SECONDS": int,
     "SANDBOX": bool,

@@ -1,6 +1,5 @@
 """Alerts raised by the detectors, and the detectors' own bookkeeping: how far along the ledger
-they have read, and an index of the ledger by tender and session so a detector can read a
-subject's earlier events without scanning the whole chain."""
+they have read (the ledger's index by subject is the ledger's own: audit.ledger.models)."""
 
 from __future__ import annotations
 
@@ -45,24 +44,12 @@ class Alert(Base):
 
 class DetectorCursor(Base):
     """The last ledger seq the detectors have read (one row): whatever the online pass missed
-    (a process that stopped right after a commit) the tick reads from here."""
+    (a process that stopped right after a commit) the tick reads from here. While worker
+    processes screen a long backlog from it (audit.detectors.shards), it is leased until a
+    time: no other pass reads on meanwhile, and a lease left by a process that stopped ends."""
 
     __tablename__ = "audit_detector_cursor"
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     seq: Mapped[int] = mapped_column(default=0)
-
-
-class IndexedEvent(Base):
-    """A ledger entry's subject: the tender and the evaluation session it is about."""
-
-    __tablename__ = "audit_event_index"
-    __table_args__ = (
-        Index("ix_audit_event_index_session", "session_id", "type"),
-        Index("ix_audit_event_index_tender", "tender_id", "type"),
-    )
-
-    seq: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    type: Mapped[str] = mapped_column(String(80))
-    tender_id: Mapped[int | None]
-    session_id: Mapped[int | None]
+    leased_until: Mapped[datetime | None]

@@ -23,11 +23,10 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from audit.alerts.models import IndexedEvent
 from audit.detectors import fences, reads
 from audit.detectors.base import Fact, Finding, Scope, Severity, detector, reads_back, tick_detector
 from audit.detectors.reads import read, read_many
-from audit.ledger.models import LedgerEntry
+from audit.ledger.models import IndexedEvent, LedgerEntry
 from evaluation.draws.models import ExpertDraw
 from evaluation.sessions.models import EvaluationSession
 from trading.opening.models import Opening
@@ -184,8 +183,10 @@ def tender_facts(session: Session, tender_ids: Sequence[int]) -> dict[int, dict[
 
 @read("evaluation.rejection_rates")
 def rejection_rates(session: Session, *, category: str, rule_set: str) -> list[dict[str, Any]]:
-    """Every reviewed tender of this category and rule set: its organiser and how many of the
-    bids its review decided were vetoed (the last review of each tender)."""
+    """Every review closed on a tender of this category and rule set, in ledger order: the
+    tender, its organiser and how many of the bids the review decided were vetoed. The reader
+    keeps each tender's last review before the entry it screens: read once for a pass, this
+    holds reviews after some of its entries (and, in a re-screen, the whole ledger's)."""
     rows = session.execute(
         select(IndexedEvent.seq, Tender.id, Tender.agency_id, Tender.tenderer_id)
         .join(Tender, Tender.id == IndexedEvent.tender_id)
@@ -203,18 +204,20 @@ def rejection_rates(session: Session, *, category: str, rule_set: str) -> list[d
             )
         ).all()
     )
-    by_tender: dict[int, dict[str, Any]] = {}
+    reviews = []
     for seq, tender_id, agency_id, tenderer_id in rows:
         payload = json.loads(payloads[seq])
         vetoed = len(payload.get("vetoed") or [])
-        by_tender[tender_id] = {
-            "tender_id": tender_id,
-            "organiser_id": agency_id or tenderer_id,
-            "vetoed": vetoed,
-            "bids": vetoed + len(payload.get("passed") or []),
-            "seq": seq,
-        }
-    return list(by_tender.values())
+        reviews.append(
+            {
+                "tender_id": tender_id,
+                "organiser_id": agency_id or tenderer_id,
+                "vetoed": vetoed,
+                "bids": vetoed + len(payload.get("passed") or []),
+                "seq": seq,
+            }
+        )
+    return reviews
 
 
 # --- eval.start_late -----------------------------------------------------------------------------
@@ -649,10 +652,11 @@ def _organiser_above_fence(
     """The organiser's share of bids vetoed over its comparable tenders (same category and rule
     set) above Q3 + 1.5 IQR of the platform's tenders' shares; nothing below the minimum."""
     rows = {
-        r["tender_id"]: r
+        r["tender_id"]: r  # in ledger order: each tender's last review before this one
         for r in scope.read(
             "evaluation.rejection_rates", category=tender["category"], rule_set=tender["rule_set"]
         )
+        if r["seq"] < fact.seq
     }
     bids = len(vetoed) + len(fact.payload.get("passed") or [])
     rows[scope.tender_id] = {

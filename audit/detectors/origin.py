@@ -150,12 +150,25 @@ def normal_name(value: object) -> str:
     on=(FINISHED, MARKED),
 )
 def same_origin(fact: Fact, scope: Scope):
-    bids, locked = _bids(scope)
     if fact.type == FINISHED:
+        bids, locked = _bids(scope)
         yield from _same_address(scope, bids, locked)
         yield from _same_device(scope, bids, locked)
-    else:
-        yield from _same_documents(scope, bids, locked)
+    elif _all_marked_perhaps(scope):
+        yield from _same_documents(scope, *_bids(scope))
+
+
+def _all_marked_perhaps(scope: Scope) -> bool:
+    """False when fewer bids have their documents marked than were opened: the documents'
+    screen waits for every opened bid's (checked exactly by ``_same_documents``); this spares
+    each marking before the last its reading of the opening's bids."""
+    opened = {
+        f.payload.get("bid_no")
+        for f in scope.history(READ_OUT)
+        if f.payload.get("outcome") in OPENED
+    }
+    marked = {f.payload.get("bid_id") for f in scope.history(MARKED)}
+    return bool(opened) and len(marked) >= len(opened)
 
 
 def _source(address: object) -> str | None:

@@ -17,10 +17,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from audit.alerts.models import IndexedEvent
 from audit.detectors.base import Fact, Finding, Scope, Severity, detector, reads_back, tick_detector
 from audit.detectors.evaluation import OPENED, ledger_facts
 from audit.detectors.reads import read
+from audit.ledger.models import IndexedEvent
 from evaluation.sessions.models import EvaluationSession
 
 AV_EVENT = "evaluation.presence_event"

@@ -71,17 +71,19 @@ class LedgerFact(Fact):
         return payload
 
 
+# what a LedgerFact is made of, in its arguments' order
+FACT_COLUMNS = (
+    LedgerEntry.seq,
+    LedgerEntry.at,
+    LedgerEntry.actor,
+    LedgerEntry.type,
+    LedgerEntry.payload,
+)
+
+
 def facts(session: Session, seqs: Any) -> list[Fact]:
     """The ledger entries whose seqs ``seqs`` (a list or a subquery) names, as facts, in order."""
     rows = session.execute(
-        select(
-            LedgerEntry.seq,
-            LedgerEntry.at,
-            LedgerEntry.actor,
-            LedgerEntry.type,
-            LedgerEntry.payload,
-        )
-        .where(LedgerEntry.seq.in_(seqs))
-        .order_by(LedgerEntry.seq)
+        select(*FACT_COLUMNS).where(LedgerEntry.seq.in_(seqs)).order_by(LedgerEntry.seq)
     ).all()
     return [LedgerFact(*row) for row in rows]

@@ -2,10 +2,11 @@
 
 Online: a subscriber notes, inside the writer's unit, that the unit wrote ledger events; after
 its commit (never inside the writer's transaction) ``process_new`` reads the ledger past the
-detectors' cursor, indexes each entry by its tender and session, runs the detectors its type
-triggers, raises their findings as alerts and moves the cursor, in a unit of its own. A detector
-that fails is logged and skipped: the bid, vote or score that triggered it is committed already
-and stays so, and the other detectors still run.
+detectors' cursor with each entry's tender and session (the ledger's index, written with the
+entry: audit.ledger.index), runs the detectors its type triggers, raises their findings as
+alerts and moves the cursor, in a unit of its own. A detector that fails is logged and
+skipped: the bid, vote or score that triggered it is committed already and stays so, and the
+other detectors still run.
 
 One reader at a time holds the cursor (a row lock on PostgreSQL, ``SKIP LOCKED``: a busy reader
 is not waited for; SQLite's write units are serialised anyway). A reader that finds the cursor
@@ -25,17 +26,18 @@ from collections.abc import Callable, Hashable, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from audit.alerts import services as alerts
-from audit.alerts.models import DetectorCursor, IndexedEvent
+from audit.alerts.models import DetectorCursor
 from audit.detectors import base, reads
 from audit.detectors.base import Detector, Fact, Finding, Severity
-from audit.ledger.models import LedgerEntry
-from bidhall import config, events
+from audit.ledger import index
+from audit.ledger.models import IndexedEvent, LedgerEntry
+from bidhall import clock, config, events
 from bidhall.db import db
 from bidhall.events import Event
 
@@ -43,6 +45,9 @@ logger = logging.getLogger(__name__)
 
 CURSOR = "detectors"
 BATCH = 500
+# a long reading collects the young objects after this many passes (entries: YOUNG_ENTRIES)
+YOUNG_ENTRIES = 100_000
+YOUNG_EVERY = YOUNG_ENTRIES // BATCH
 _busy = threading.local()  # set while this thread runs the detectors: their own events wait
 
 
@@ -75,21 +80,31 @@ def process_new() -> int:
     # it; a second thread of this process reading at the same time keeps its own for the pass
     shared = _histories_lock.acquire(blocking=False)
     histories = _histories if shared else Histories()
-    total = 0
     try:
-        while True:
-            read, upto = _unswept(_pass, histories)
-            total += read
-            if read < BATCH and not _committed_after(upto):
-                return total
+        return _unswept(_read_on, histories)
     except Exception:
         histories.clear()  # what it holds may not have been committed
         logger.exception("the detectors' pass failed; the tick reads on from the cursor")
-        return total
+        return 0
     finally:
         _busy.active = False
         if shared:
             _histories_lock.release()
+
+
+def _read_on(histories: Histories) -> int:
+    from audit.detectors import shards
+
+    total = shards.screen_backlog()  # a long backlog: by worker processes, if it is one
+    passes = 0
+    while True:
+        read, upto = _pass(histories)
+        total += read
+        passes += 1
+        if read < BATCH and not _committed_after(upto):
+            return total
+        if passes % YOUNG_EVERY == 0:
+            gc.collect(1)  # the cycles the passes left: the young generations only
 
 
 def _unswept(function: Callable[..., Any], *arguments: Any) -> Any:
@@ -120,68 +135,95 @@ def _committed_after(seq: int | None) -> bool:
 
 
 def _pass(histories: Histories) -> tuple[int, int | None]:
-    """One unit: read up to BATCH entries past the cursor, index them all at once, then run
-    the detectors entry by entry; how many entries, and the cursor after."""
+    """One unit: read up to BATCH entries past the cursor with their subjects from the ledger's
+    index, then run the detectors entry by entry; how many entries, and the cursor after."""
     with db.transaction() as session:
         cursor = _hold_cursor(session)
-        if cursor is None:
-            return 0, None
+        if cursor is None or leased(cursor):
+            return 0, None  # the holder (or the lease's) reads on
         where = (id(session.get_bind()), cursor.seq)
         if histories.at != where or histories.kept != base.read_back():
             # another process read on from where this one left off (or a detector module
             # declared more types to read back): from here on, this one sees everything again
             histories.clear(begun=cursor.seq)
         histories.bind(session)
-        in_sql = session.get_bind().dialect.name == "sqlite"
         rows = session.execute(
             select(
-                LedgerEntry.seq,
-                LedgerEntry.at,
-                LedgerEntry.actor,
-                LedgerEntry.type,
-                LedgerEntry.payload,
-                *(_IDS_IN_SQL if in_sql else ()),
+                *reads.FACT_COLUMNS,
+                IndexedEvent.seq,
+                IndexedEvent.tender_id,
+                IndexedEvent.session_id,
             )
+            .outerjoin(IndexedEvent, IndexedEvent.seq == LedgerEntry.seq)
             .where(LedgerEntry.seq > cursor.seq)
             .order_by(LedgerEntry.seq)
             .limit(BATCH)
         ).all()
         facts = [reads.LedgerFact(*row[:5]) for row in rows]
-        # the ids every entry is indexed by: on SQLite read by the database from the JSON text,
-        # so that only the payloads a detector looks into are decoded in Python
-        ids = [row[5:] for row in rows] if in_sql else [_ids(fact.payload) for fact in facts]
-        subjects = [_subject(fact, histories, *each) for fact, each in zip(facts, ids, strict=True)]
-        index = [
-            {"seq": fact.seq, "type": fact.type, "tender_id": tender, "session_id": session_id}
-            for fact, (tender, session_id, _) in zip(facts, subjects, strict=True)
-            if tender is not None or session_id is not None
-        ]
-        if index:
-            # a second reading (the cursor set back) finds the entries indexed already
-            session.connection().execute(_index_insert(session), index)
-        reads_ = PassReads(session)
-        for fact, (tender, session_id, _) in zip(facts, subjects, strict=True):
-            if base.triggered_by(fact.type):
-                reads_.expect(fact.type, tender_id=tender, session_id=session_id)
-        kept = histories.kept
-        for fact, (tender, session_id, venue) in zip(facts, subjects, strict=True):
-            if fact.type in kept:
-                if session_id is not None:
-                    histories.add("session", session_id, fact)
-                if tender is not None:
-                    histories.add("tender", tender, fact)
-            detectors = base.triggered_by(fact.type)
-            if not detectors:
-                continue
-            scope = RunScope(
-                session, fact.seq, fact.at, tender, session_id, venue, histories, reads_, fact.type
-            )
-            for detector in detectors:
-                _run(session, detector, fact, scope)
+        subjects = [(row[6], row[7]) for row in rows]
+        unindexed = [i for i, row in enumerate(rows) if row[5] is None]
+        if unindexed:
+            subjects = _index(session, facts, subjects, unindexed)
+        screen(session, facts, subjects, histories)
         if rows:
             cursor.seq = rows[-1][0]
         histories.at = (id(session.get_bind()), cursor.seq)
         return len(rows), cursor.seq
+
+
+Keep = Callable[[int | None, Finding], None]
+
+
+def screen(
+    session: Session,
+    facts: list[Fact],
+    subjects: list[tuple[int | None, int | None]],
+    histories: Histories,
+    keep: Keep | None = None,
+) -> None:
+    """Run the detectors over ``facts`` (in ledger order, each with its tender and session):
+    their findings raised as alerts, or given to ``keep`` with the seq that raised them."""
+    reads_ = PassReads(session)
+    for fact, (tender, session_id) in zip(facts, subjects, strict=True):
+        if base.triggered_by(fact.type):
+            reads_.expect(fact.type, tender_id=tender, session_id=session_id)
+    kept = histories.kept
+    for fact, (tender, session_id) in zip(facts, subjects, strict=True):
+        if session_id is not None and fact.type == OPENED:
+            histories.opened[session_id] = fact
+        if fact.type in kept:
+            if session_id is not None:
+                histories.add("session", session_id, fact)
+            if tender is not None:
+                histories.add("tender", tender, fact)
+        detectors = base.triggered_by(fact.type)
+        if not detectors:
+            continue
+        scope = RunScope(
+            session, fact.seq, fact.at, tender, session_id, None, histories, reads_, fact.type
+        )
+        scope.fact = fact  # its venue is read only if a finding names it
+        for detector in detectors:
+            _run(session, detector, fact, scope, keep)
+
+
+def _index(
+    session: Session,
+    facts: list[Fact],
+    subjects: list[tuple[int | None, int | None]],
+    unindexed: list[int],
+) -> list[tuple[int | None, int | None]]:
+    """Index the entries appended before the index was kept with the chain (their rows
+    missing), in this pass's unit; the subjects with theirs."""
+    connection = session.connection()
+    found = index.rows(
+        connection, ((facts[i].seq, facts[i].type, facts[i].payload) for i in unindexed)
+    )
+    connection.execute(_index_insert(session), found)
+    subjects = list(subjects)
+    for i, row in zip(unindexed, found, strict=True):
+        subjects[i] = (row["tender_id"], row["session_id"])
+    return subjects
 
 
 class Histories:
@@ -243,7 +285,9 @@ class Histories:
                 facts[:0] = self._load(subject, self.begun)
                 self.partial.discard(subject)
             self.facts.move_to_end(subject)
-        return facts if upto is None else [f for f in facts if f.seq <= upto]
+        if upto is None or not facts or facts[-1].seq <= upto:
+            return facts  # read on in ledger order: the common case, without a copy
+        return [f for f in facts if f.seq <= upto]
 
     def add(self, kind: str, key: int, fact: Fact) -> None:
         """A fact just indexed, in ledger order, of a kept type: its subject's list hears of
@@ -319,52 +363,19 @@ class Histories:
 
 _histories = Histories()  # the process's, for one thread at a time
 _histories_lock = threading.Lock()
-OPENED = "evaluation.session_opened"
+OPENED = index.OPENED
 
 
-def _ids(payload: dict[str, Any]) -> tuple[int | None, int | None, int | None]:
-    """The payload's own session, tender and venue ids (integers at its top level)."""
-    return (
-        _int(payload.get("session_id")),
-        _int(payload.get("tender_id")),
-        _int(payload.get("venue_id")),
-    )
-
-
-def _id_in_sql(key: str) -> Any:
-    """``_ids`` of one key as SQLite reads it from the payload's text: an integer at the top
-    level, else NULL (json_type tells a JSON integer from true/false, a real or a string)."""
-    path = f"$.{key}"
-    return case(
-        (
-            func.json_type(LedgerEntry.payload, path) == "integer",
-            func.json_extract(LedgerEntry.payload, path),
-        ),
-        else_=None,
-    )
-
-
-_IDS_IN_SQL = tuple(_id_in_sql(key) for key in ("session_id", "tender_id", "venue_id"))
-
-
-def _subject(
-    fact: Fact,
-    histories: Histories,
-    session_id: int | None,
-    tender_id: int | None,
-    venue_id: int | None,
-) -> tuple[int | None, int | None, int | None]:
-    """The tender, the session and the venue a fact is about, from its payload's own ids (a
-    session's facts are about its tender and, unless they say otherwise, its main venue)."""
-    if session_id is not None:
-        if fact.type == OPENED:
-            histories.opened[session_id] = fact
+def _venue(fact: Fact, session_id: int | None, histories: Histories) -> int | None:
+    """The venue a fact is about: its payload's own, else its session's main venue (the first
+    its opening names)."""
+    venue_id = index.ids(fact.payload)[2]
+    if venue_id is None and session_id is not None:
         opened = histories.session_opened(session_id)
         if opened is not None:
-            tender_id = tender_id or _int(opened.payload.get("tender_id"))
             venues = opened.payload.get("venues") or []
-            venue_id = venue_id or (_int(venues[0]) if venues else None)
-    return tender_id, session_id, venue_id
+            venue_id = _int(venues[0]) if venues else None
+    return venue_id
 
 
 _INDEX_INSERTS: dict[str, Any] = {}
@@ -381,6 +392,11 @@ def _index_insert(session: Session) -> Any:
         )
         _INDEX_INSERTS[name] = statement
     return statement
+
+
+def leased(cursor: DetectorCursor) -> bool:
+    """Whether worker processes screen a backlog from the cursor (a lease not yet ended)."""
+    return cursor.leased_until is not None and cursor.leased_until > clock.wall_now()
 
 
 def _hold_cursor(session: Session) -> DetectorCursor | None:
@@ -402,13 +418,24 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _run(session: Session, detector: Detector, fact: Fact | None, scope: RunScope) -> int:
-    """Run one detector and raise what it finds; a failure is logged and leaves no trace."""
+def _run(
+    session: Session,
+    detector: Detector,
+    fact: Fact | None,
+    scope: RunScope,
+    keep: Keep | None = None,
+) -> int:
+    """Run one detector and raise what it finds (or give it to ``keep``); a failure is logged
+    and leaves no trace."""
     try:
         found = list(detector.check(fact, scope) if fact is not None else detector.tick(scope))
     except Exception:
         logger.exception("detector %s failed on %s", detector.id, fact.seq if fact else "tick")
         return 0
+    if keep is not None:
+        for finding in found:
+            keep(fact.seq if fact else None, finding)
+        return len(found)
     raised = 0
     for finding in found:
         try:
@@ -505,8 +532,16 @@ class RunScope:
         self.now = now
         self.tender_id = tender_id
         self.session_id = session_id
-        self.venue_id = venue_id
+        self._venue_id = venue_id
+        self.fact: Fact | None = None  # the fact screened, whose venue a finding names
         self._memo: dict[Hashable, Any] = {}
+
+    @property
+    def venue_id(self) -> int | None:
+        if self._venue_id is None and self.fact is not None:
+            self._venue_id = _venue(self.fact, self.session_id, self.histories)
+            self.fact = None
+        return self._venue_id
 
     def history(self, *types: str) -> list[Fact]:
         if self.session_id is not None:

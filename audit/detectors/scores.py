@@ -16,10 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from audit.alerts.models import IndexedEvent
 from audit.detectors.base import Fact, Scope, Severity, detector, reads_back
 from audit.detectors.reads import read, read_many
-from audit.ledger.models import LedgerEntry
+from audit.ledger.models import IndexedEvent, LedgerEntry
 from bidhall.accounts.models import Organisation
 from evaluation.scoring import rules as scoring
 from evaluation.scoring.numbers import half_up

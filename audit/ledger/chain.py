@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
+from audit.ledger import index
 from audit.ledger.models import LedgerEntry
 from bidhall.canonical import canonical
 from bidhall.db import db
@@ -103,8 +104,9 @@ def flush_pending(session: Session) -> None:
 
 
 def append(session: Session, type: str, actor: str, at: datetime, payload: dict) -> LedgerEntry:
-    """Append one entry in the session's transaction and return it (a transient copy: the row is
-    written with a Core INSERT, which costs a fraction of an ORM flush)."""
+    """Append one entry in the session's transaction, with its row in the ledger's index by
+    subject (audit.ledger.index), and return it (a transient copy: the row is written with a
+    Core INSERT, which costs a fraction of an ORM flush)."""
     payload_json = canonical_json(payload)  # refuse before queueing for the lock
     connection = session.connection()
     if connection.dialect.name == "postgresql":
@@ -131,6 +133,7 @@ def append(session: Session, type: str, actor: str, at: datetime, payload: dict)
         "hash": entry_hash(last_hash, seq, format_at(at), actor, type, payload_json),
     }
     connection.execute(_INSERT, values)
+    index.write(connection, seq, type, payload)
     return LedgerEntry(**values)
 
 

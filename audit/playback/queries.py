@@ -19,8 +19,8 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, select
 
-from audit.alerts.models import Alert, IndexedEvent
-from audit.ledger.models import LedgerEntry
+from audit.alerts.models import Alert
+from audit.ledger.models import IndexedEvent, LedgerEntry
 from audit.playback import rules
 from audit.playback.rules import Kind
 from bidhall import clock

@@ -486,7 +486,7 @@ def test_an_organiser_vetoing_above_its_fence_raises_a_yellow_alert():
     # of three and this one (7) with one: Q1 = Q3 = 0, the fence 0, the organiser's rate 4/6
     rows = _rates([*_others(25), (8, 40, 3)])
     scope = Given([], {"evaluation.tender": TENDER, "evaluation.rejection_rates": rows})
-    [finding] = rejections(scope, closed(90))
+    [finding] = rejections(scope, closed(900))
     assert finding.severity == "yellow" and finding.subject == "organisation 40"
     assert finding.key == "tender:7:organiser:40:fence"
     assert finding.threshold == {
@@ -498,20 +498,31 @@ def test_an_organiser_vetoing_above_its_fence_raises_a_yellow_alert():
         "tenders": 30,
     }
     assert (finding.figures["vetoed"], finding.figures["bids"]) == (4, 6)
-    assert finding.figures["tenders"] == [7, 8] and finding.seqs == (90, 108)
+    assert finding.figures["tenders"] == [7, 8] and finding.seqs == (108, 900)
 
 
 def test_an_organiser_vetoing_at_its_fence_raises_nothing():
     # all 30 tenders vetoed one of three: the fence is 1/3, and so is the organiser's rate
     rows = _rates([(100 + n, 50, 1) for n in range(29)])
     scope = Given([], {"evaluation.tender": TENDER, "evaluation.rejection_rates": rows})
-    assert rejections(scope, closed(90)) == []
+    assert rejections(scope, closed(900)) == []
+
+
+def test_a_review_closed_after_the_screened_one_is_not_counted_in_its_fence():
+    # the pass (or a re-screen) read the rates once, with tender 8 reviewed twice: clean before
+    # the screened review, three of three vetoed after it; the fence counts the first
+    rows = _rates([*_others(25), (8, 40, 0)])
+    rows.append({**rows[-1], "vetoed": 3, "seq": 901})
+    scope = Given([], {"evaluation.tender": TENDER, "evaluation.rejection_rates": rows})
+    [finding] = rejections(scope, closed(900))
+    assert (finding.figures["vetoed"], finding.figures["bids"]) == (1, 6)
+    assert finding.seqs == (108, 900)
 
 
 def test_no_fence_is_drawn_below_the_minimum_number_of_comparable_tenders():
     rows = _rates([*_others(24), (8, 40, 3)])  # 29 tenders with this one
     scope = Given([], {"evaluation.tender": TENDER, "evaluation.rejection_rates": rows})
-    assert rejections(scope, closed(90)) == []
+    assert rejections(scope, closed(900)) == []
 
 
 # --- a clean session ----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 
 from audit.detectors import base, runner
 from bidhall import scheduler
-from tests.fixtures.sessions import emit
+from tests.fixtures.sessions import close_a_vote_early, emit
 
 
 def _broken(fact, scope):
@@ -16,10 +16,7 @@ def _broken(fact, scope):
 
 def _close_early(committee) -> None:
     committee.elect(1)
-    leader = committee.member(1)
-    answer = committee.run(leader, "open_vote", matter="other", question="Go?", options=["y", "n"])
-    committee.run(committee.member(2), "cast", vote=answer["vote"], choice="y")
-    committee.run(leader, "close_vote", vote=answer["vote"])
+    close_a_vote_early(committee)
 
 
 def test_a_failing_detector_never_blocks_a_vote_over_the_socket(
