@@ -61,7 +61,7 @@ def rows(
 
 def write(connection: Connection, seq: int, type_: str, payload: dict[str, Any]) -> None:
     """Index one entry just appended, in the appender's transaction."""
-    connection.execute(_INSERT, rows(connection, [(seq, type_, payload)]))
+    connection.execute(_INSERT, rows(connection, [(seq, type_, payload)])[0])
 
 
 def session_tender(connection: Connection, session_id: int) -> int | None:
