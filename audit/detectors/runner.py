@@ -95,14 +95,17 @@ def process_new() -> int:
 def _read_on(histories: Histories) -> int:
     from audit.detectors import shards
 
-    total = shards.screen_backlog()  # a long backlog: by worker processes, if it is one
-    passes = 0
+    total = passes = 0
     while True:
         read, upto = _pass(histories)
         total += read
         passes += 1
         if read < BATCH and not _committed_after(upto):
             return total
+        if passes == 1:
+            # a full batch: the backlog may be long enough for worker processes (an online
+            # pass, which reads a few entries, never asks)
+            total += shards.screen_backlog()
         if passes % YOUNG_EVERY == 0:
             gc.collect(1)  # the cycles the passes left: the young generations only
 
@@ -200,9 +203,8 @@ def screen(
         if not detectors:
             continue
         scope = RunScope(
-            session, fact.seq, fact.at, tender, session_id, None, histories, reads_, fact.type
+            session, fact.seq, fact.at, tender, session_id, None, histories, reads_, fact
         )
-        scope.fact = fact  # its venue is read only if a finding names it
         for detector in detectors:
             _run(session, detector, fact, scope, keep)
 
@@ -374,7 +376,7 @@ def _venue(fact: Fact, session_id: int | None, histories: Histories) -> int | No
         opened = histories.session_opened(session_id)
         if opened is not None:
             venues = opened.payload.get("venues") or []
-            venue_id = _int(venues[0]) if venues else None
+            venue_id = index.integer(venues[0]) if venues else None
     return venue_id
 
 
@@ -412,10 +414,6 @@ def _hold_cursor(session: Session) -> DetectorCursor | None:
     except IntegrityError:
         return None  # another reader made it this instant and holds it
     return session.scalar(query)
-
-
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _run(
@@ -522,18 +520,19 @@ class RunScope:
         venue_id: int | None = None,
         histories: Histories | None = None,
         reads: PassReads | None = None,
-        type: str | None = None,
+        fact: Fact | None = None,
     ) -> None:
         self.session = session
         self.histories = histories
         self.reads = reads if reads is not None else PassReads(session)
-        self.type = type  # of the fact: which entries of the pass a batched read serves too
+        # the fact's type: which entries of the pass a batched read serves too
+        self.type = fact.type if fact is not None else None
         self.seq = seq
         self.now = now
         self.tender_id = tender_id
         self.session_id = session_id
         self._venue_id = venue_id
-        self.fact: Fact | None = None  # the fact screened, whose venue a finding names
+        self.fact = fact  # whose venue is read only if a finding names it
         self._memo: dict[Hashable, Any] = {}
 
     @property

@@ -30,9 +30,9 @@ _INSERT = insert(IndexedEvent)
 def ids(payload: dict[str, Any]) -> tuple[int | None, int | None, int | None]:
     """The payload's own session, tender and venue ids (integers at its top level)."""
     return (
-        _int(payload.get("session_id")),
-        _int(payload.get("tender_id")),
-        _int(payload.get("venue_id")),
+        integer(payload.get("session_id")),
+        integer(payload.get("tender_id")),
+        integer(payload.get("venue_id")),
     )
 
 
@@ -74,5 +74,6 @@ def session_tender(connection: Connection, session_id: int) -> int | None:
     ).scalar()
 
 
-def _int(value: Any) -> int | None:
+def integer(value: Any) -> int | None:
+    """``value`` if it is an integer id (not a bool), else None."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None

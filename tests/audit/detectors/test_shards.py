@@ -37,6 +37,7 @@ def _screen_again(workers: int, monkeypatch) -> int:
     from audit.alerts.models import Alert, DetectorCursor
     from bidhall.db import db
 
+    monkeypatch.setattr(runner, "BATCH", 2)  # a session's ledger is a long backlog
     monkeypatch.setitem(config.current(), "AUDIT_WORKERS", workers)
     monkeypatch.setitem(config.current(), "AUDIT_SHARDED_FROM", 1)
     with db.transaction() as session:
