@@ -9,13 +9,14 @@ a desktop's width. Screenshots of every step go to test-artifacts/journey-<lang>
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
 from bidhall.accounts import rules
 from bidhall.crypto import keys
-from tests.fixtures.browser import ARTIFACTS, CHROMIUM, sign_in
+from tests.fixtures.browser import ARTIFACTS, CHROMIUM, open_menu, sign_in
 from trading.bids import queries as bids
 from trading.bids import receipts
 
@@ -55,9 +56,13 @@ class Journey:
         assert width <= self.page.viewport_size["width"], f"{name}: {width}px wide"
 
     def nav(self, testid: str) -> None:
+        from playwright.sync_api import expect
+
+        link = self.page.get_by_test_id(testid)
         if self.phone:
-            self.page.get_by_test_id("nav-toggle").click()
-        self.page.get_by_test_id(testid).click()
+            open_menu(self.page)
+        link.click()
+        expect(self.page).to_have_url(re.compile(re.escape(link.get_attribute("href")) + "$"))
 
 
 def credit_code(body: str) -> str:
@@ -95,6 +100,7 @@ def play(journey: Journey, admin_page, tender, guarantee_for, tmp_path: Path, co
     page.fill("input[name=username]", company["username"])
     page.fill("input[name=password]", PASSWORD)
     page.click("main form button[type=submit]")
+    expect(page.get_by_test_id("whoami")).to_be_attached()  # signed in: the new page is here
     journey.nav("nav-keys")
     page.get_by_test_id("key-passphrase").fill(KEY_PASSPHRASE)
     page.get_by_test_id("key-passphrase-again").fill(KEY_PASSPHRASE)

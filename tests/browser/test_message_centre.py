@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fixtures.browser import CHROMIUM, save_screenshot, sign_in
+from tests.fixtures.browser import CHROMIUM, open_menu, save_screenshot, sign_in
 from trading.tenders import notices
 from trading.tenders import services as tenders
 
@@ -42,7 +42,7 @@ def test_a_holder_reads_a_clarification_from_the_bell_on_a_phone(
 
         # on a phone the bell is in the folded menu
         phone.set_viewport_size({"width": 390, "height": 844})
-        phone.get_by_test_id("nav-toggle").click()
+        open_menu(phone)
         expect(bell).to_be_visible()
         bell.click()
         expect(phone.locator("h1")).to_have_text("消息中心")

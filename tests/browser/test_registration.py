@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from bidhall.accounts import rules
-from tests.fixtures.browser import CHROMIUM, save_screenshot
+from tests.fixtures.browser import CHROMIUM, open_menu, save_screenshot
 
 pytestmark = [
     pytest.mark.browser,
@@ -62,7 +62,8 @@ def test_a_new_bidder_registers_on_a_phone_and_signs_in_once_approved(chromium, 
         phone.fill("input[name=username]", "jiangcheng")
         phone.fill("input[name=password]", PASSWORD)
         phone.click("main form button[type=submit]")
-        phone.get_by_test_id("nav-toggle").click()
+        expect(phone.get_by_test_id("whoami")).to_be_attached()
+        open_menu(phone)
         expect(phone.get_by_test_id("whoami")).to_contain_text("周平")
     finally:
         context.close()
