@@ -54,8 +54,10 @@ PAGES = [
     ("/agency/tenders/<int:tender_id>/edit", ("agency",), {"tender_id": "DRAFT"}),
     ("/agency/draws", ("agency",), {}),
     ("/agency/tenders/<int:tender_id>/draw", ("agency",), {"tender_id": "T"}),
-    # the award page before any report (its pages with a report: tests/trading/award/)
+    # the award page before any report (its pages with a report: tests/trading/award/), and
+    # EVT's, read out: its bid security section lists a bidder's e-guarantee and its claim form
     ("/agency/tenders/<int:tender_id>/award", ("agency", "supervisor"), {"tender_id": "T"}),
+    ("/agency/tenders/<int:tender_id>/award", ("agency", "supervisor"), {"tender_id": "EVT"}),
     ("/supervision/filings", ("supervisor",), {}),
     ("/supervision/complaints", ("supervisor",), {}),
     ("/finance", ("admin",), {}),
@@ -156,6 +158,20 @@ class Visit:
 
 
 @pytest.fixture
+def read_out(seal_bids, guarantee_for):
+    """The committee's tender read out as tests/fixtures/opening.py reads it, its first bidder's
+    lot secured by an e-guarantee before the deadline: the award page's bid security section."""
+
+    def read(tender):
+        hall = seal_bids(tender)
+        guarantee_for(tender, hall.bidders[0].user)
+        hall.read_out()
+        return hall
+
+    return read
+
+
+@pytest.fixture
 def site(committee, cast, world, make_tender, raised):  # committee first: it moves the clock
     """The cast's objects, tenders in the other states before publication, and the users who
     visit, by role."""
@@ -163,7 +179,9 @@ def site(committee, cast, world, make_tender, raised):  # committee first: it mo
 
     from bidhall.accounts.models import User
     from bidhall.db import db
+    from trading.guarantees import security
     from trading.tenders import services
+    from trading.tenders.models import Tender
 
     _clients, ids = cast
     objects = dict(ids)
@@ -186,6 +204,8 @@ def site(committee, cast, world, make_tender, raised):  # committee first: it mo
     )
     objects["EV"] = committee.id
     objects["EVT"] = committee.tender_id
+    evt = db.session.get(Tender, committee.tender_id)
+    assert security.named_security(evt).guarantees, "EVT's award page shows its bid security"
     [alert] = raised("vote.incomplete")
     objects["AL"] = alert["id"]
     with db.transaction() as session:
