@@ -9,6 +9,7 @@ ledger head; on PostgreSQL the ledger takes an advisory lock (see audit.ledger).
 from __future__ import annotations
 
 import contextvars
+import copy
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -83,6 +84,25 @@ class _Unit:
     after_commit: list[Callable[[], None]] = field(default_factory=list)
     after_rollback: list[Callable[[], None]] = field(default_factory=list)
     local: dict[str, Any] = field(default_factory=dict)
+
+
+def _restore(local: dict[str, Any], saved: dict[str, Any]) -> None:
+    """Put the unit-local values back as ``saved`` holds them, in place: a hook registered
+    before the savepoint keeps a reference to its list or dict."""
+    for key in list(local):
+        if key not in saved:
+            del local[key]
+    for key, value in saved.items():
+        current = local.setdefault(key, value)
+        if current is value:
+            continue
+        if isinstance(current, list):
+            current[:] = value
+        elif isinstance(current, dict):
+            current.clear()
+            current.update(value)
+        else:
+            local[key] = value
 
 
 _unit: contextvars.ContextVar[_Unit | None] = contextvars.ContextVar("bidhall_unit", default=None)
@@ -162,6 +182,33 @@ class Database:
             _unit.reset(unit_token)
         for hook in unit.after_commit:
             hook()
+
+    @contextmanager
+    def savepoint(self) -> Iterator[Session]:
+        """A savepoint in the current unit. If the block fails, the database is rolled back to
+        where it began and so is what the block queued in the unit: its ledger events and other
+        unit-local state, its hooks (its after-rollback hooks are run, newest first); then the
+        error is raised. A bare ``session.begin_nested()`` would leave an event emitted in the
+        block queued for the ledger, recording what never happened."""
+        unit = _unit.get()
+        if unit is None:
+            raise RuntimeError("savepoint needs to run inside db.transaction()")
+        marks = (len(unit.before_commit), len(unit.after_commit), len(unit.after_rollback))
+        local = {key: copy.copy(value) for key, value in unit.local.items()}
+        try:
+            with unit.session.begin_nested():
+                yield unit.session
+        except BaseException:
+            for hook in reversed(unit.after_rollback[marks[2] :]):
+                try:
+                    hook()
+                except Exception:  # the block's own error is the one to report
+                    logger.exception("an after-rollback hook failed")
+            del unit.before_commit[marks[0] :]
+            del unit.after_commit[marks[1] :]
+            del unit.after_rollback[marks[2] :]
+            _restore(unit.local, local)
+            raise
 
     def current_session(self) -> Session:
         unit = _unit.get()

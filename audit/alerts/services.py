@@ -4,6 +4,8 @@ alert's handling is on the record like the events that raised it."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -21,6 +23,8 @@ from bidhall.errors import Conflict, InvalidInput, NotFound
 from trading.credit import services as credit
 from trading.credit.models import CreditDecision
 
+logger = logging.getLogger(__name__)
+
 
 def raise_alert(session: Session, finding: Finding, seq: int | None) -> Alert | None:
     """Record the finding as an open alert, unless its condition already has one (then None).
@@ -28,6 +32,40 @@ def raise_alert(session: Session, finding: Finding, seq: int | None) -> Alert | 
     exists = session.scalar(select(Alert.id).where(Alert.key == _key(finding)))
     if exists is not None:
         return None
+    return _record(session, finding, seq)
+
+
+def raise_alerts(session: Session, found: Sequence[tuple[int | None, Finding]]) -> int:
+    """Raise a unit of findings in order, as ``raise_alert`` would one at a time, with one read
+    of the keys raised already and one savepoint for them all: a re-screen raises thousands
+    (audit/detectors/shards.py). If one fails, the unit is raised again a finding at a time,
+    each in its own savepoint, and the failing one is logged and left out. The number raised."""
+    keys = {_key(finding) for _seq, finding in found}
+    try:
+        with db.savepoint():
+            raised = set(session.scalars(select(Alert.key).where(Alert.key.in_(keys))))
+            new = 0
+            for seq, finding in found:
+                if _key(finding) not in raised:
+                    raised.add(_key(finding))
+                    _record(session, finding, seq)
+                    new += 1
+            return new
+    except Exception:
+        logger.warning("a unit of %d findings failed; raising them one at a time", len(found))
+    new = 0
+    for seq, finding in found:
+        try:
+            with db.savepoint():
+                new += raise_alert(session, finding, seq) is not None
+        except Exception:
+            logger.exception(
+                "detector %s: its finding %s was not recorded", finding.detector, finding.key
+            )
+    return new
+
+
+def _record(session: Session, finding: Finding, seq: int | None) -> Alert:
     alert = Alert(
         detector=finding.detector,
         key=_key(finding),

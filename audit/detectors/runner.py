@@ -437,7 +437,7 @@ def _run(
     raised = 0
     for finding in found:
         try:
-            with session.begin_nested():
+            with db.savepoint():
                 if alerts.raise_alert(session, finding, fact.seq if fact else None):
                     raised += 1
         except Exception:

@@ -144,9 +144,7 @@ def _raise(found: list[tuple[int, Finding]], first: int, last: int) -> None:
             cursor = _cursor(session)
             if cursor is None or cursor.seq != at:
                 return  # the lease ended and another pass read on: its findings are its own
-            for seq, finding in unit:
-                with session.begin_nested():
-                    alerts.raise_alert(session, finding, seq)
+            alerts.raise_alerts(session, unit)
             if number == len(units):
                 cursor.seq, cursor.leased_until = last, None
             else:
