@@ -48,6 +48,7 @@ BATCH = 500
 # a long reading collects the young objects after this many passes (entries: YOUNG_ENTRIES)
 YOUNG_ENTRIES = 100_000
 YOUNG_EVERY = YOUNG_ENTRIES // BATCH
+LONG_BACKLOG = -1  # a pass's cursor after when it left a long backlog to worker processes
 _busy = threading.local()  # set while this thread runs the detectors: their own events wait
 
 
@@ -97,15 +98,17 @@ def _read_on(histories: Histories) -> int:
 
     total = passes = 0
     while True:
-        read, upto = _pass(histories)
-        total += read
+        # the first pass hands a long backlog to worker processes before screening any of it
+        # (an online pass, whose batch is not full, never asks): the workers' histories then
+        # begin where the ledger does, and need nothing from the database for a new subject
+        read, upto = _pass(histories, ask=passes == 0 and shards.possible())
         passes += 1
+        if upto == LONG_BACKLOG:
+            total += shards.screen_backlog()
+            continue
+        total += read
         if read < BATCH and not _committed_after(upto):
             return total
-        if passes == 1:
-            # a full batch: the backlog may be long enough for worker processes (an online
-            # pass, which reads a few entries, never asks)
-            total += shards.screen_backlog()
         if passes % YOUNG_EVERY == 0:
             gc.collect(1)  # the cycles the passes left: the young generations only
 
@@ -137,9 +140,17 @@ def _committed_after(seq: int | None) -> bool:
     return head is not None and head > seq
 
 
-def _pass(histories: Histories) -> tuple[int, int | None]:
+def _long_backlog(session: Session, seq: int) -> bool:
+    from audit.detectors import shards
+
+    return shards.long_backlog(session, seq)
+
+
+def _pass(histories: Histories, ask: bool = False) -> tuple[int, int | None]:
     """One unit: read up to BATCH entries past the cursor with their subjects from the ledger's
-    index, then run the detectors entry by entry; how many entries, and the cursor after."""
+    index, then run the detectors entry by entry; how many entries, and the cursor after. If
+    ``ask``, a full batch with a backlog long enough for worker processes behind it is left
+    unscreened: (0, LONG_BACKLOG)."""
     with db.transaction() as session:
         cursor = _hold_cursor(session)
         if cursor is None or leased(cursor):
@@ -162,6 +173,8 @@ def _pass(histories: Histories) -> tuple[int, int | None]:
             .order_by(LedgerEntry.seq)
             .limit(BATCH)
         ).all()
+        if ask and len(rows) == BATCH and _long_backlog(session, cursor.seq):
+            return 0, LONG_BACKLOG
         facts = [reads.LedgerFact(*row[:5]) for row in rows]
         subjects = [(row[6], row[7]) for row in rows]
         unindexed = [i for i, row in enumerate(rows) if row[5] is None]

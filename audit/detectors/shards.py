@@ -50,13 +50,13 @@ RAISE_UNIT = 500  # findings raised in one unit
 def screen_backlog() -> int:
     """Screen the backlog past the cursor in worker processes if it is long enough; the number
     of entries screened (0: left to the reading process)."""
-    workers = int(config.setting("AUDIT_WORKERS", 1))
-    if workers < 2 or db.engine is None or _in_memory() or _patched():
+    if not possible():
         return 0
-    lease = _lease(int(config.setting("AUDIT_SHARDED_FROM", 100_000)))
+    lease = _lease(_sharded_from())
     if lease is None:
         return 0
     first, last = lease
+    workers = int(config.setting("AUDIT_WORKERS", 1))
     try:
         found, failures = _find(first, last, workers)
     except Exception:
@@ -67,6 +67,22 @@ def screen_backlog() -> int:
         logger.error("detector %s failed on %s (in a worker)\n%s", detector, seq, trace)
     _raise(found, first, last)
     return last - first
+
+
+def possible() -> bool:
+    """Whether this process may hand a backlog to worker processes."""
+    workers = int(config.setting("AUDIT_WORKERS", 1))
+    return workers >= 2 and db.engine is not None and not _in_memory() and not _patched()
+
+
+def long_backlog(session: Session, seq: int) -> bool:
+    """Whether the ledger's head is far enough past ``seq`` for worker processes."""
+    head = session.scalar(select(func.max(LedgerEntry.seq))) or 0
+    return head - seq >= _sharded_from()
+
+
+def _sharded_from() -> int:
+    return int(config.setting("AUDIT_SHARDED_FROM", 100_000))
 
 
 def _patched() -> bool:

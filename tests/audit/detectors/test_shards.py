@@ -97,6 +97,32 @@ def test_a_leased_cursor_is_read_on_by_no_other_pass_until_the_lease_ends(
     assert len(raised("vote.incomplete")) == 1
 
 
+def test_a_re_screen_hands_the_workers_the_backlog_from_its_first_entry(
+    committee, monkeypatch, app
+):
+    # a first batch screened by the reading process would leave the workers' histories
+    # beginning after it: every tender and session they met would then be read from the
+    # database (a fifth more CPU over a year's re-screen)
+    started = []
+    monkeypatch.setattr(
+        shards, "_find", lambda first, last, workers: started.append(first) or ([], [])
+    )
+    _close_early(committee)
+    _screen_again(2, monkeypatch)
+    assert started == [0]
+
+
+def test_an_online_pass_never_asks_how_long_the_backlog_is(committee, monkeypatch, app, raised):
+    def never(session, seq):
+        raise AssertionError("a batch that is not full asked for the head")
+
+    monkeypatch.setitem(config.current(), "AUDIT_WORKERS", 2)
+    monkeypatch.setitem(config.current(), "AUDIT_SHARDED_FROM", 1)
+    monkeypatch.setattr(shards, "long_backlog", never)
+    _close_early(committee)
+    assert len(raised("vote.incomplete")) == 1
+
+
 def test_workers_that_fail_leave_the_backlog_to_the_reading_process(committee, monkeypatch, app):
     def broken(first, last, workers):
         raise RuntimeError("a worker died")
