@@ -101,7 +101,8 @@ def _read_on(histories: Histories) -> int:
         # the first pass hands a long backlog to worker processes before screening any of it
         # (an online pass, whose batch is not full, never asks): the workers' histories then
         # begin where the ledger does, and need nothing from the database for a new subject
-        read, upto = _pass(histories, ask=passes == 0 and shards.possible())
+        asks = passes == 0 and shards.possible()
+        read, upto = _pass(histories, shards.long_backlog if asks else None)
         passes += 1
         if upto == LONG_BACKLOG:
             total += shards.screen_backlog()
@@ -140,16 +141,12 @@ def _committed_after(seq: int | None) -> bool:
     return head is not None and head > seq
 
 
-def _long_backlog(session: Session, seq: int) -> bool:
-    from audit.detectors import shards
-
-    return shards.long_backlog(session, seq)
-
-
-def _pass(histories: Histories, ask: bool = False) -> tuple[int, int | None]:
+def _pass(
+    histories: Histories, long_backlog: Callable[[Session, int], bool] | None = None
+) -> tuple[int, int | None]:
     """One unit: read up to BATCH entries past the cursor with their subjects from the ledger's
-    index, then run the detectors entry by entry; how many entries, and the cursor after. If
-    ``ask``, a full batch with a backlog long enough for worker processes behind it is left
+    index, then run the detectors entry by entry; how many entries, and the cursor after. A full
+    batch that ``long_backlog`` says is the start of a backlog for worker processes is left
     unscreened: (0, LONG_BACKLOG)."""
     with db.transaction() as session:
         cursor = _hold_cursor(session)
@@ -173,7 +170,7 @@ def _pass(histories: Histories, ask: bool = False) -> tuple[int, int | None]:
             .order_by(LedgerEntry.seq)
             .limit(BATCH)
         ).all()
-        if ask and len(rows) == BATCH and _long_backlog(session, cursor.seq):
+        if long_backlog and len(rows) == BATCH and long_backlog(session, cursor.seq):
             return 0, LONG_BACKLOG
         facts = [reads.LedgerFact(*row[:5]) for row in rows]
         subjects = [(row[6], row[7]) for row in rows]
